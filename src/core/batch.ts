@@ -1,0 +1,52 @@
+/**
+ * The data model that flows through every pipeline.
+ *
+ * A receiver emits one Batch per probe of one source (for the zookeeper receiver: one endpoint).
+ * A Batch is a complete snapshot of that source: exporters replace the previous batch of the same
+ * source with it, so a series that the latest probe did not produce disappears (no stale series).
+ */
+
+/** `gauge`: a value that goes up and down. `counter`: a monotonic cumulative sum. */
+export type MetricKind = 'gauge' | 'counter';
+export type ValueType = 'int' | 'double';
+
+/** Shared by every sample of one metric; receivers keep one instance per metric so stages can compare by reference. */
+export interface MetricDescriptor {
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly valueType: ValueType;
+  readonly unit: string;
+  readonly description: string;
+}
+
+export type Attributes = Readonly<Record<string, string>>;
+
+export interface Sample {
+  readonly metric: MetricDescriptor;
+  readonly attributes: Attributes;
+  readonly value: number;
+}
+
+export interface Batch {
+  /** Identifies what this batch is a snapshot of; a later batch with the same source replaces it. */
+  readonly source: string;
+  /** When the probe finished, in ms since the epoch. */
+  readonly timeMs: number;
+  /** Since when the counters of this source have been accumulating, in ms since the epoch. */
+  readonly startTimeMs: number;
+  readonly samples: readonly Sample[];
+}
+
+export function describeMetric(
+  name: string,
+  kind: MetricKind,
+  options: { unit?: string; description?: string; valueType?: ValueType } = {},
+): MetricDescriptor {
+  return Object.freeze({
+    name,
+    kind,
+    valueType: options.valueType ?? 'double',
+    unit: options.unit ?? '',
+    description: options.description ?? '',
+  });
+}
