@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { builtinRegistry } from './components.js';
+import { formatProblem, type ConfigProblem } from './core/config/errors.js';
+import { loadConfig } from './core/config/resolve.js';
+import { createLogger } from './core/logger.js';
+import { Service } from './core/service.js';
+import { AGENT_NAME, AGENT_VERSION } from './version.js';
+
+const DEFAULT_CONFIG = 'otel-config.yaml';
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+const HELP = `Usage:
+  zkotel [--config FILE]...            run the agent (default config: ./${DEFAULT_CONFIG})
+  zkotel validate [--config FILE]...   check the config without starting anything
+  zkotel --version | --help
+
+Options:
+  -c, --config FILE   config file; repeat to merge later files over earlier ones
+
+Config reference: README.md. Signals: SIGINT/SIGTERM stop gracefully.
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', multiple: true },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${AGENT_NAME} ${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const [command, ...extra] = positionals;
+  if (extra.length > 0 || (command !== undefined && command !== 'validate')) {
+    throw new UsageError(`unexpected argument "${extra[0] ?? command}"`);
+  }
+  const files = values.config ?? [DEFAULT_CONFIG];
+  return command === 'validate' ? validate(files) : run(files);
+}
+
+function printProblems(problems: readonly ConfigProblem[], prefix = ''): void {
+  for (const problem of problems) process.stderr.write(`${prefix}${formatProblem(problem)}\n`);
+}
+
+function validate(files: string[]): number {
+  const resolution = loadConfig(files, builtinRegistry());
+  printProblems(resolution.warnings, 'warning: ');
+  if (resolution.problems.length > 0) {
+    printProblems(resolution.problems);
+    process.stderr.write(`${AGENT_NAME}: invalid configuration: ${resolution.problems.length} problem(s)\n`);
+    return 1;
+  }
+  process.stdout.write(`${files.join(', ')}: valid\n`);
+  return 0;
+}
+
+async function run(files: string[]): Promise<number> {
+  const resolution = loadConfig(files, builtinRegistry());
+  if (!resolution.config) {
+    printProblems(resolution.problems);
+    process.stderr.write(`${AGENT_NAME}: invalid configuration: ${resolution.problems.length} problem(s); nothing started\n`);
+    return 1;
+  }
+  const logger = createLogger(resolution.config.service.logLevel);
+  for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
+  const service = await Service.start(resolution.config, logger);
+  logger.info('started', { version: AGENT_VERSION, config: files });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info('shutting down', { signal });
+  // A second signal, or a shutdown that hangs, must not keep the process alive.
+  const forceExit = () => process.exit(1);
+  process.once('SIGINT', forceExit);
+  process.once('SIGTERM', forceExit);
+  const deadline = setTimeout(() => {
+    logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS}ms; exiting anyway`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  await service.shutdown();
+  logger.info('stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${AGENT_NAME}: ${message}${error instanceof UsageError ? ' (see zkotel --help)' : ''}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,125 @@
+import { map, merge, Observable, share, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
+import type { Batch } from './batch.js';
+import type { Exporter, Processor, Receiver } from './component.js';
+import type { ResolvedConfig } from './config/resolve.js';
+import type { Logger } from './logger.js';
+
+const PIPELINE_RESTART_DELAY_MS = 1000;
+
+/**
+ * Builds the pipeline graph from a resolved config and runs it: exporters start first, receivers last;
+ * shutdown goes the other way, so no batch is produced into a stopped exporter.
+ */
+export class Service {
+  private readonly exporters = new Map<string, Exporter>();
+  private readonly receivers = new Map<string, Receiver>();
+  private readonly processors: Processor[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    private readonly config: ResolvedConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(config: ResolvedConfig, logger: Logger): Promise<Service> {
+    const service = new Service(config, logger);
+    try {
+      await service.startExporters();
+      service.startPipelines();
+    } catch (error) {
+      await service.shutdown();
+      throw error;
+    }
+    return service;
+  }
+
+  private async startExporters(): Promise<void> {
+    for (const [id, { factory, config }] of this.config.exporters) {
+      if (!this.isUsed('exporters', id)) continue;
+      const exporter = factory.createExporter({ id, logger: this.logger.child({ component: id }) }, config);
+      this.exporters.set(id, exporter);
+      try {
+        await exporter.start();
+      } catch (error) {
+        throw new Error(`exporter "${id}": ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private startPipelines(): void {
+    const shared = new Map<string, Observable<Batch>>();
+    const receiverBatches = (id: string): Observable<Batch> => {
+      let batches = shared.get(id);
+      if (!batches) {
+        const { factory, config } = this.config.receivers.get(id)!;
+        const receiver = factory.createReceiver({ id, logger: this.logger.child({ component: id }) }, config);
+        this.receivers.set(id, receiver);
+        batches = receiver.batches.pipe(share());
+        shared.set(id, batches);
+      }
+      return batches;
+    };
+    const pipelines = [...this.config.service.pipelines].map(([pipelineId, pipeline]) => {
+      const stages = pipeline.processors.map((id) => {
+        const { factory, config } = this.config.processors.get(id)!;
+        const processor = factory.createProcessor({ id, logger: this.logger.child({ component: id, pipeline: pipelineId }) }, config);
+        this.processors.push(processor);
+        return processor.operator;
+      });
+      const sinks = pipeline.exporters.map((id) => this.exporters.get(id)!);
+      return { pipelineId, receivers: pipeline.receivers, stages, sinks };
+    });
+    // Receivers are subscribed last, once every pipeline's stages and sinks exist.
+    for (const { pipelineId, receivers, stages, sinks } of pipelines) {
+      const log = this.logger.child({ pipeline: pipelineId });
+      const subscription = merge(...receivers.map(receiverBatches))
+        .pipe(
+          applyStages(stages),
+          // Exporters keep one snapshot per source: the same receiver in two pipelines must not overwrite itself.
+          map((batch): Batch => ({ ...batch, source: `${pipelineId}|${batch.source}` })),
+          retry({
+            delay: (error: unknown) => {
+              log.error('pipeline failed; restarting it', { error });
+              return timer(PIPELINE_RESTART_DELAY_MS);
+            },
+          }),
+        )
+        .subscribe((batch) => {
+          for (const sink of sinks) {
+            try {
+              sink.consume(batch);
+            } catch (error) {
+              log.error('exporter failed to consume a batch', { error });
+            }
+          }
+        });
+      this.subscriptions.push(subscription);
+    }
+  }
+
+  private isUsed(section: 'exporters', id: string): boolean {
+    return [...this.config.service.pipelines.values()].some((pipeline) => pipeline[section].includes(id));
+  }
+
+  /** Cancels every probe, then stops processors and exporters. Safe to call twice. */
+  shutdown(): Promise<void> {
+    this.stopped ??= this.stop();
+    return this.stopped;
+  }
+
+  private async stop(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    const stopAll = async (components: Iterable<{ shutdown?(): Promise<void> }>) => {
+      const results = await Promise.allSettled([...components].map((component) => component.shutdown?.()));
+      for (const result of results) if (result.status === 'rejected') this.logger.error('component failed to shut down', { error: result.reason });
+    };
+    await stopAll(this.receivers.values());
+    await stopAll(this.processors);
+    await stopAll([...this.exporters.values()].reverse());
+  }
+}
+
+function applyStages(stages: readonly OperatorFunction<Batch, Batch>[]): OperatorFunction<Batch, Batch> {
+  return (source) => stages.reduce((stream, stage) => stream.pipe(stage), source);
+}

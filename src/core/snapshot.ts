@@ -1,0 +1,113 @@
+import { ValueType } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type DataPoint,
+  type MetricData,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { Batch, MetricDescriptor, Sample } from './batch.js';
+
+/**
+ * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
+ * the latest probe did not produce is gone from the next export; an empty batch forgets the source.
+ */
+export class SnapshotStore {
+  private readonly latest = new Map<string, Batch>();
+
+  put(batch: Batch): void {
+    if (batch.samples.length === 0) this.latest.delete(batch.source);
+    else this.latest.set(batch.source, batch);
+  }
+
+  batches(): Iterable<Batch> {
+    return this.latest.values();
+  }
+
+  clear(): void {
+    this.latest.clear();
+  }
+}
+
+export interface ConversionIssues {
+  /** Samples left out because another sample already named the metric with another kind. */
+  readonly conflictingKinds: Set<string>;
+  /** Samples left out because another source already produced the same series. */
+  readonly duplicateSeries: Set<string>;
+}
+
+interface MetricAccumulator {
+  readonly descriptor: MetricDescriptor;
+  readonly points: DataPoint<number>[];
+  seen: Set<string> | undefined;
+  lastSource: string;
+}
+
+/** Converts the snapshot to OpenTelemetry metric data, one metric per name across all sources. */
+export function snapshotToScopeMetrics(
+  batches: Iterable<Batch>,
+  scopeName: string,
+  issues?: ConversionIssues,
+  constantAttributes: Readonly<Record<string, string>> = {},
+): ScopeMetrics {
+  const withConstants = Object.keys(constantAttributes).length > 0;
+  const byName = new Map<string, MetricAccumulator>();
+  for (const batch of batches) {
+    const startTime = toHrTime(batch.startTimeMs);
+    const endTime = toHrTime(batch.timeMs);
+    for (const sample of batch.samples) {
+      let metric = byName.get(sample.metric.name);
+      if (!metric) {
+        metric = { descriptor: sample.metric, points: [], seen: undefined, lastSource: batch.source };
+        byName.set(sample.metric.name, metric);
+      } else if (metric.descriptor.kind !== sample.metric.kind) {
+        issues?.conflictingKinds.add(sample.metric.name);
+        continue;
+      }
+      if (!isUnique(metric, batch.source, sample)) {
+        issues?.duplicateSeries.add(sample.metric.name);
+        continue;
+      }
+      const attributes = withConstants ? { ...constantAttributes, ...sample.attributes } : sample.attributes;
+      metric.points.push({ startTime, endTime, attributes, value: sample.value });
+    }
+  }
+  const metrics: MetricData[] = [];
+  for (const { descriptor, points } of byName.values()) metrics.push(toMetricData(descriptor, points));
+  return { scope: { name: scopeName }, metrics };
+}
+
+/** Series can only collide across sources, so the set of seen attribute sets is built only once a second source appears. */
+function isUnique(metric: MetricAccumulator, source: string, sample: Sample): boolean {
+  if (metric.seen === undefined && metric.lastSource === source) return true;
+  if (metric.seen === undefined) {
+    metric.seen = new Set(metric.points.map((point) => attributesKey(point.attributes as Record<string, string>)));
+  }
+  metric.lastSource = source;
+  const key = attributesKey(sample.attributes);
+  if (metric.seen.has(key)) return false;
+  metric.seen.add(key);
+  return true;
+}
+
+function attributesKey(attributes: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function toMetricData(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+  const otelDescriptor = {
+    name: descriptor.name,
+    description: descriptor.description,
+    unit: descriptor.unit,
+    valueType: descriptor.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
+  };
+  if (descriptor.kind === 'counter') {
+    return { descriptor: otelDescriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints };
+  }
+  return { descriptor: otelDescriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
+}
+
+function toHrTime(ms: number): [number, number] {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { byteSize, configObject, duration, hostPort } from '../../core/config/schema.js';
+
+/** Four-letter words this receiver knows how to turn into metrics. */
+export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr'] as const;
+export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
+
+/** As the Collector's zookeeper receiver: a local server when nothing is configured. */
+const DEFAULT_ENDPOINT = '127.0.0.1:2181';
+
+export const zookeeperReceiverConfigSchema = configObject({
+  /** One `host:port` to probe; shorthand for a one-item `endpoints`. */
+  endpoint: hostPort().optional(),
+  endpoints: z.array(hostPort()).default([]),
+  collection_interval: duration({ min: 10 }).prefault('10s'),
+  /** One deadline for connect + send + read of every command of one probe. */
+  timeout: duration({ min: 1 }).prefault('5s'),
+  initial_delay: duration().prefault('0s'),
+  commands: z
+    .array(z.enum(FOUR_LETTER_WORDS))
+    .min(1, 'list at least one command')
+    .refine((list) => new Set(list).size === list.length, 'a command is listed twice')
+    .default(['mntr', 'ruok', 'srvr']),
+  /** Value of the `zk.cluster` attribute on every series, to tell ensembles apart. */
+  cluster: z.string().min(1).optional(),
+  max_response_bytes: byteSize().prefault(1024 * 1024),
+})
+  .prefault({})
+  .transform((config, ctx) => {
+    const listed = [...(config.endpoint ? [config.endpoint] : []), ...config.endpoints];
+    const endpoints = listed.length > 0 ? listed : [DEFAULT_ENDPOINT];
+    const duplicates = endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index);
+    if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
+    const { endpoint: _single, ...rest } = config;
+    return { ...rest, endpoints };
+  });
+
+export type ZookeeperReceiverConfig = z.output<typeof zookeeperReceiverConfigSchema>;

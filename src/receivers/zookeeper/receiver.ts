@@ -1,0 +1,89 @@
+import { defer, exhaustMap, filter, finalize, map, merge, Observable, timer } from 'rxjs';
+import type { Attributes, Batch } from '../../core/batch.js';
+import type { CreateSettings, Receiver } from '../../core/component.js';
+import { parseHostPort } from '../../core/config/schema.js';
+import type { Logger } from '../../core/logger.js';
+import type { ZookeeperReceiverConfig } from './config.js';
+import { probeEndpoint, type ProbeOutcome } from './probe.js';
+import { SampleMapper } from './samples.js';
+
+const MAX_LOGGED_ODD_LINES = 20;
+
+export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
+  return { batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint))) };
+}
+
+/**
+ * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
+ * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
+ */
+function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, endpoint: string): Observable<Batch> {
+  const address = parseHostPort(endpoint)!;
+  const identity: Attributes = Object.freeze({ 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
+  const source = `${settings.id}|${endpoint}`;
+  return defer(() => {
+    const mapper = new SampleMapper(identity);
+    const health = new EndpointHealth(settings.logger.child({ endpoint }));
+    let probing = false;
+    let skippedTicks = 0;
+    return timer(config.initial_delay, config.collection_interval).pipe(
+      filter(() => {
+        if (probing) skippedTicks++;
+        return !probing;
+      }),
+      exhaustMap(() => {
+        probing = true;
+        return abortable((signal) =>
+          probeEndpoint(address, { commands: config.commands, timeoutMs: config.timeout, maxBytes: config.max_response_bytes, signal }),
+        ).pipe(finalize(() => (probing = false)));
+      }),
+      map((outcome): Batch => {
+        const timeMs = Date.now();
+        health.observe(outcome, timeMs);
+        return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };
+      }),
+    );
+  });
+}
+
+/** A promise-returning task as an Observable whose unsubscription aborts the task. */
+function abortable<T>(task: (signal: AbortSignal) => Promise<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    task(controller.signal).then(
+      (value) => {
+        subscriber.next(value);
+        subscriber.complete();
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+    return () => controller.abort();
+  });
+}
+
+/** Logs each endpoint up/down transition once, and tracks since when its counters have been counting. */
+class EndpointHealth {
+  private state: string | undefined;
+  private readonly loggedOddLines = new Set<string>();
+  upSinceMs: number | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  observe(outcome: ProbeOutcome, timeMs: number): void {
+    const failure = outcome.failures[0];
+    const state = failure ? `${failure.command}:${failure.error.reason}` : 'up';
+    if (state !== this.state) {
+      if (failure) this.logger.warn('endpoint down', { command: failure.command, reason: failure.error.reason, error: failure.error.message });
+      else this.logger.info('endpoint up');
+      this.state = state;
+    }
+    // After an outage the server may have restarted and reset its counters: they count anew from here.
+    if (failure) this.upSinceMs = undefined;
+    else this.upSinceMs ??= timeMs;
+    for (const line of outcome.replies.mntr?.oddLines ?? []) {
+      if (this.loggedOddLines.size >= MAX_LOGGED_ODD_LINES || this.loggedOddLines.has(line)) continue;
+      this.loggedOddLines.add(line);
+      this.logger.warn('unexpected line in mntr reply (counted in zookeeper.mntr.unparsed_lines)', { line: line.slice(0, 200) });
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Turns parsed replies into samples. One catalog for every transport: a key means the same metric
+ * whichever command or protocol delivered it.
+ *
+ * Naming rule (documented in README.md, "Metric names"):
+ * 1. mntr keys that the OpenTelemetry Collector's zookeeper receiver knows keep its names, types and units.
+ * 2. Summary families (`zk_{avg,min,max,cnt,sum,p50,p95,p99,p999}_<family>`) become
+ *    `zookeeper.<family>.{avg,min,max,p50,p95,p99,p999}` gauges and `zookeeper.<family>.{count,sum}` counters;
+ *    labelled sets (`zk_avg_<label>_<family>`) carry the label as an attribute (server_id, namespace).
+ * 3. Every other numeric key `zk_<key>` becomes `zookeeper.<key>`: a counter when ZooKeeper counts it
+ *    monotonically, else a gauge.
+ * 4. String keys become state/info metrics with value 1.
+ */
+import { describeMetric, type Attributes, type MetricDescriptor, type Sample } from '../../core/batch.js';
+import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
+import type { MntrReply, SrvrReply } from './parse.js';
+import type { ProbeOutcome } from './probe.js';
+
+export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
+
+const OTEL_DESCRIPTORS: ReadonlyMap<string, MetricDescriptor> = new Map(
+  Object.entries(OTEL_MNTR_METRICS).map(([key, spec]) => [key, describeMetric(spec.name, spec.kind, spec)]),
+);
+const otel = (key: string): MetricDescriptor => OTEL_DESCRIPTORS.get(key)!;
+
+export const METRICS = {
+  up: describeMetric('zookeeper.up', 'gauge', { valueType: 'int', description: 'Whether the last probe of the endpoint succeeded: every configured command answered (1) or not (0).' }),
+  probeFailure: describeMetric('zookeeper.probe.failure', 'gauge', { valueType: 'int', description: 'Set to 1 for each command whose last probe failed, with the reason.' }),
+  probeDuration: describeMetric('zookeeper.probe.duration', 'gauge', { unit: 's', description: 'How long the last probe of the endpoint took.' }),
+  probeSkipped: describeMetric('zookeeper.probe.skipped', 'counter', { valueType: 'int', description: 'Collection ticks skipped because the previous probe of the endpoint was still running.' }),
+  unparsedLines: describeMetric('zookeeper.mntr.unparsed_lines', 'gauge', { valueType: 'int', description: 'Lines of the last mntr reply that were not zk_<key><TAB><value>.' }),
+  ruok: describeMetric('zookeeper.ruok', 'gauge', { valueType: 'int', description: 'Response from zookeeper ruok command' }),
+  serverState: describeMetric('zookeeper.server.state', 'gauge', { valueType: 'int', description: 'The role of the server: 1 for the current state, 0 for the others.' }),
+  peerState: describeMetric('zookeeper.peer.state', 'gauge', { valueType: 'int', description: 'The quorum peer state reported by mntr (e.g. "following - broadcast"), value 1.' }),
+  buildInfo: describeMetric('zookeeper.build.info', 'gauge', { valueType: 'int', description: 'The ZooKeeper version the server reports, value 1.' }),
+  zxidEpoch: describeMetric('zookeeper.zxid.epoch', 'gauge', { valueType: 'int', description: 'Epoch (high 32 bits) of the last zxid the server processed.' }),
+  zxidCounter: describeMetric('zookeeper.zxid.counter', 'gauge', { valueType: 'int', description: 'Counter (low 32 bits) of the last zxid the server processed; stuck on a busy ensemble means writes are not committed.' }),
+  latencyMin: otel('min_latency'),
+  latencyAvg: otel('avg_latency'),
+  latencyMax: otel('max_latency'),
+  packets: otel('packets_received'),
+  connections: otel('num_alive_connections'),
+  outstanding: otel('outstanding_requests'),
+  znodes: otel('znode_count'),
+  followers: otel('synced_followers'),
+} as const;
+
+const SUMMARY_KEY = /^(avg|min|max|cnt|sum|p50|p95|p99|p999)_(.+)$/;
+const STAT_SUFFIX: Readonly<Record<string, string>> = { cnt: 'count' };
+const SERVER_ID_PREFIX = /^(\d+)_(.+)$/;
+
+/** How one mntr key becomes a sample: which metric, and which attributes besides the endpoint's identity. */
+interface KeyMapping {
+  readonly metric: MetricDescriptor;
+  readonly extra?: Attributes;
+}
+
+/** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
+export class SampleMapper {
+  private readonly mappings = new Map<string, KeyMapping>();
+  private readonly withExtra = new Map<string, Attributes>();
+
+  constructor(private readonly identity: Attributes) {}
+
+  /** Every sample of one probe, health first. */
+  toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
+    const samples: Sample[] = [];
+    const add = (metric: MetricDescriptor, value: number, extra?: Attributes) =>
+      samples.push({ metric, value, attributes: extra ? this.attributes(extra) : this.identity });
+    add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
+    add(METRICS.probeDuration, outcome.durationMs / 1000);
+    add(METRICS.probeSkipped, skippedTicks);
+    for (const { command, error } of outcome.failures) add(METRICS.probeFailure, 1, { command, reason: error.reason });
+    const { mntr, ruok, srvr } = outcome.replies;
+    const produced = new Set<string>();
+    if (mntr) this.mntrSamples(mntr, add, produced);
+    if (ruok !== undefined || outcome.failures.some((failure) => failure.command === 'ruok')) add(METRICS.ruok, ruok ? 1 : 0);
+    if (srvr) this.srvrSamples(srvr, add, produced);
+    return samples;
+  }
+
+  private mntrSamples(mntr: MntrReply, add: AddSample, produced: Set<string>): void {
+    for (const [key, value] of mntr.numbers) {
+      const mapping = this.mapping(key, mntr.numbers);
+      add(mapping.metric, value, mapping.extra);
+      produced.add(mapping.metric.name);
+    }
+    const unsynced = unsyncedFollowers(mntr.numbers);
+    if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
+    add(METRICS.unparsedLines, mntr.oddLines.length);
+    for (const [key, value] of mntr.strings) {
+      if (key === 'server_state') this.stateSamples(value, add);
+      else if (key === 'peer_state') add(METRICS.peerState, 1, { state: value });
+      else if (key === 'version') add(METRICS.buildInfo, 1, { version: value.split(',')[0]! });
+      else add(this.infoMetric(key), 1, { value });
+    }
+    if (mntr.strings.has('server_state')) produced.add(METRICS.serverState.name);
+    if (mntr.strings.has('version')) produced.add(METRICS.buildInfo.name);
+  }
+
+  /** srvr fills in what mntr did not give (it may not be configured, or may have failed), and adds the zxid. */
+  private srvrSamples(srvr: SrvrReply, add: AddSample, produced: Set<string>): void {
+    const fill = (metric: MetricDescriptor, value: number | undefined, extra?: Attributes) => {
+      if (value !== undefined && !produced.has(metric.name)) add(metric, value, extra);
+    };
+    if (!produced.has(METRICS.serverState.name)) this.stateSamples(srvr.mode, add);
+    if (srvr.version !== undefined && !produced.has(METRICS.buildInfo.name)) add(METRICS.buildInfo, 1, { version: srvr.version });
+    fill(METRICS.latencyMin, srvr.latencyMin);
+    fill(METRICS.latencyAvg, srvr.latencyAvg);
+    fill(METRICS.latencyMax, srvr.latencyMax);
+    fill(METRICS.packets, srvr.received, { direction: 'received' });
+    fill(METRICS.packets, srvr.sent, { direction: 'sent' });
+    fill(METRICS.connections, srvr.connections);
+    fill(METRICS.outstanding, srvr.outstanding);
+    fill(METRICS.znodes, srvr.nodeCount);
+    if (srvr.zxid !== undefined) {
+      add(METRICS.zxidEpoch, Number(srvr.zxid >> 32n));
+      add(METRICS.zxidCounter, Number(srvr.zxid & 0xffffffffn));
+    }
+  }
+
+  private stateSamples(reported: string, add: AddSample): void {
+    const current = reported.replace('-', '_');
+    for (const state of SERVER_STATES) add(METRICS.serverState, state === current ? 1 : 0, { state });
+    if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
+  }
+
+  private mapping(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
+    let mapping = this.mappings.get(key);
+    if (!mapping) {
+      mapping = mapKey(key, reply);
+      if (mapping.extra) mapping = { metric: mapping.metric, extra: this.attributes(mapping.extra) };
+      this.mappings.set(key, mapping);
+    }
+    return mapping;
+  }
+
+  /** Identity plus extra attributes, built once per distinct extra set. */
+  private attributes(extra: Attributes): Attributes {
+    if (extra === this.identity) return extra;
+    const cacheKey = JSON.stringify(extra);
+    let attributes = this.withExtra.get(cacheKey);
+    if (!attributes) {
+      attributes = Object.freeze({ ...this.identity, ...extra });
+      // Bounded: extra sets come from a finite catalog plus per-key values; a runaway value would only grow this.
+      if (this.withExtra.size < 10_000) this.withExtra.set(cacheKey, attributes);
+    }
+    return attributes;
+  }
+
+  private readonly infoMetrics = new Map<string, MetricDescriptor>();
+
+  private infoMetric(key: string): MetricDescriptor {
+    let metric = this.infoMetrics.get(key);
+    if (!metric) {
+      metric = describeMetric(`zookeeper.${key}.info`, 'gauge', { valueType: 'int', description: `The zk_${key} string reported by mntr, as the value attribute.` });
+      this.infoMetrics.set(key, metric);
+    }
+    return metric;
+  }
+}
+
+type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
+
+/** The naming rule for one numeric mntr key (without `zk_`). */
+export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
+  const spec = OTEL_MNTR_METRICS[key];
+  if (spec) return { metric: otel(key), extra: spec.attributes };
+  const summary = SUMMARY_KEY.exec(key);
+  if (summary) {
+    const [, stat, rest] = summary as unknown as [string, string, string];
+    const family = summaryFamily(rest, reply);
+    if (family) {
+      const suffix = STAT_SUFFIX[stat] ?? stat;
+      const kind = stat === 'cnt' || stat === 'sum' ? 'counter' : 'gauge';
+      const unit = stat !== 'cnt' && /latency|time/.test(family.name) ? 'ms' : '';
+      const metric = describeMetric(`zookeeper.${family.name}.${suffix}`, kind, {
+        unit,
+        valueType: stat === 'cnt' ? 'int' : 'double',
+        description: `${STAT_DESCRIPTIONS[stat]} of ${family.name}, from mntr.`,
+      });
+      return { metric, extra: family.label };
+    }
+  }
+  const kind = COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
+  return { metric: describeMetric(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }) };
+}
+
+const STAT_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  avg: 'Average',
+  min: 'Minimum',
+  max: 'Maximum',
+  cnt: 'Number of observations',
+  sum: 'Sum of observations',
+  p50: 'Median (recent window)',
+  p95: '95th percentile (recent window)',
+  p99: '99th percentile (recent window)',
+  p999: '99.9th percentile (recent window)',
+};
+
+function summaryFamily(rest: string, reply: ReadonlyMap<string, number>): { name: string; label?: Attributes } | undefined {
+  // Exact families first: `quorum_ack_latency` is a family of its own, not server "quorum" of `ack_latency`.
+  if (SUMMARY_FAMILIES.has(rest)) return { name: rest };
+  for (const [family, labelName] of Object.entries(SUMMARY_SET_FAMILIES)) {
+    if (rest.endsWith(`_${family}`)) return { name: family, label: { [labelName]: rest.slice(0, -family.length - 1) } };
+  }
+  if (!reply.has(`cnt_${rest}`)) return undefined;
+  const bySid = SERVER_ID_PREFIX.exec(rest);
+  return bySid ? { name: bySid[2]!, label: { server_id: bySid[1]! } } : { name: rest };
+}
+
+/** Followers not yet synced: 3.4/3.5 report zk_followers; 3.6+ report zk_learners (followers and observers). */
+function unsyncedFollowers(numbers: ReadonlyMap<string, number>): number | undefined {
+  const synced = numbers.get('synced_followers');
+  if (synced === undefined) return undefined;
+  const followers = numbers.get('followers');
+  if (followers !== undefined) return Math.max(0, followers - synced);
+  const learners = numbers.get('learners');
+  if (learners === undefined) return undefined;
+  const otherSynced = (numbers.get('synced_non_voting_followers') ?? 0) + (numbers.get('synced_observers') ?? 0);
+  return Math.max(0, learners - synced - otherSynced);
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { builtinRegistry } from '../../../src/components.js';
+import { formatProblem } from '../../../src/core/config/errors.js';
+import { loadConfig } from '../../../src/core/config/resolve.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-config-'));
+let fileCount = 0;
+function configFile(text: string): string {
+  const file = path.join(dir, `config-${++fileCount}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const VALID_TAIL = `
+exporters:
+  prometheus: {}
+service:
+  pipelines:
+    metrics: { receivers: [zookeeper], exporters: [prometheus] }
+`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const file = configFile(text);
+  const resolution = loadConfig([file], builtinRegistry(), env);
+  return resolution.problems.map((problem) => formatProblem(problem).replace(file, 'FILE'));
+}
+
+describe('config errors name file, line, column, path and what was expected', () => {
+  const cases: { name: string; yaml: string; expected: string[] }[] = [
+    {
+      name: 'YAML syntax error',
+      yaml: 'receivers:\n  zookeeper: {endpoints: [127.0.0.1:2181\n',
+      expected: ['FILE:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]', 'FILE:3:1: Flow map in block collection must be sufficiently indented and end with a }'],
+    },
+    {
+      name: 'duplicate key',
+      yaml: 'receivers:\n  zookeeper: {}\n  zookeeper: {}\n' + VALID_TAIL,
+      expected: ['FILE:3:3: Map keys must be unique'],
+    },
+    {
+      name: 'unknown top-level key',
+      yaml: 'recievers:\n  zookeeper: {}\n' + VALID_TAIL,
+      expected: ['FILE:1:1: recievers: unknown key "recievers" (valid keys: receivers, processors, exporters, service)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: none)'],
+    },
+    {
+      name: 'unknown component type lists the valid ones',
+      yaml: 'receivers:\n  zookeper: {}\n' + VALID_TAIL,
+      expected: ['FILE:2:3: receivers::zookeper: unknown receiver type "zookeper" (valid types: zookeeper)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: zookeper)'],
+    },
+    {
+      name: 'unknown key in a component lists the valid keys',
+      yaml: 'receivers:\n  zookeeper:\n    interval: 10s\n' + VALID_TAIL,
+      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: cluster, collection_interval, commands, endpoint, endpoints, initial_delay, max_response_bytes, timeout)'],
+    },
+    {
+      name: 'bad duration',
+      yaml: 'receivers:\n  zookeeper:\n    timeout: 5x\n' + VALID_TAIL,
+      expected: ['FILE:3:5: receivers::zookeeper::timeout: invalid duration "5x": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s'],
+    },
+    {
+      name: 'duration given as a number',
+      yaml: 'receivers:\n  zookeeper:\n    collection_interval: 10\n' + VALID_TAIL,
+      expected: ['FILE:3:5: receivers::zookeeper::collection_interval: expected string, got number 10'],
+    },
+    {
+      name: 'endpoint without a port, in a list',
+      yaml: 'receivers:\n  zookeeper:\n    endpoints:\n      - 127.0.0.1:2181\n      - localhost\n' + VALID_TAIL,
+      expected: ['FILE:5:9: receivers::zookeeper::endpoints::1: invalid endpoint "localhost": expected host:port (port 1-65535), e.g. 127.0.0.1:2181'],
+    },
+    {
+      name: 'unknown four-letter word',
+      yaml: 'receivers:\n  zookeeper:\n    commands: [mntr, dump]\n' + VALID_TAIL,
+      expected: ['FILE:3:22: receivers::zookeeper::commands::1: Invalid option: expected one of "mntr"|"ruok"|"srvr"'],
+    },
+    {
+      name: 'exporter port out of range',
+      yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus:\n    endpoint: 127.0.0.1:99999\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus] }\n',
+      expected: ['FILE:5:5: exporters::prometheus::endpoint: invalid endpoint "127.0.0.1:99999": expected host:port (port 1-65535), e.g. 127.0.0.1:2181'],
+    },
+    {
+      name: 'pipeline references an unknown exporter',
+      yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    metrics:\n      receivers: [zookeeper]\n      exporters: [prometheus, otlp]\n',
+      expected: ['FILE:9:31: service::pipelines::metrics::exporters::1: references exporter "otlp", which is not configured under exporters (configured: prometheus)'],
+    },
+    {
+      name: 'pipeline without receivers',
+      yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    metrics:\n      exporters: [prometheus]\n',
+      expected: ['FILE:7:5: service::pipelines::metrics: pipeline must have at least one receiver'],
+    },
+    {
+      name: 'unsupported signal',
+      yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    traces: { receivers: [zookeeper], exporters: [prometheus] }\n',
+      expected: ['FILE:7:5: service::pipelines::traces: unsupported pipeline "traces": zkotel pipelines carry metrics, so the id must be "metrics" or "metrics/<name>"'],
+    },
+    {
+      name: 'no pipeline at all',
+      yaml: 'receivers:\n  zookeeper: {}\nservice:\n  telemetry: { logs: { level: info } }\n',
+      expected: ['FILE:3:1: service::pipelines: no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}'],
+    },
+    {
+      name: 'bad log level',
+      yaml: 'receivers:\n  zookeeper: {}\n' + VALID_TAIL + '  telemetry:\n    logs: { level: verbose }\n',
+      expected: ['FILE:10:13: service::telemetry::logs::level: Invalid option: expected one of "debug"|"info"|"warn"|"error"'],
+    },
+    {
+      name: 'invalid environment reference',
+      yaml: 'receivers:\n  zookeeper:\n    cluster: ${ZK_CLUSTER}\n' + VALID_TAIL,
+      expected: ['FILE:3:14: invalid reference "${ZK_CLUSTER}": expected ${env:NAME} or ${env:NAME:-default}'],
+    },
+    {
+      name: 'every error is reported, not just the first',
+      yaml: 'receivers:\n  zookeeper:\n    timeout: soon\n    endpoints: [nowhere]\n  zookeeper/b:\n    max_response_bytes: -1\n' + VALID_TAIL,
+      expected: [
+        'FILE:3:5: receivers::zookeeper::timeout: invalid duration "soon": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s',
+        'FILE:4:17: receivers::zookeeper::endpoints::0: invalid endpoint "nowhere": expected host:port (port 1-65535), e.g. 127.0.0.1:2181',
+        'FILE:6:5: receivers::zookeeper/b::max_response_bytes: invalid size -1: expected a positive whole number of bytes or e.g. 512KiB, 1MiB',
+      ],
+    },
+  ];
+  for (const { name, yaml, expected } of cases) {
+    it(name, () => {
+      const problems = problemsOf(yaml);
+      assert.equal(problems.length, expected.length, `problems: ${JSON.stringify(problems, null, 2)}`);
+      expected.forEach((text, index) => assert.ok(problems[index]!.startsWith(text), `expected ${JSON.stringify(problems[index])} to start with ${JSON.stringify(text)}`));
+    });
+  }
+});
+
+describe('config loading', () => {
+  it('fills every default and round-trips the default config', () => {
+    const resolution = loadConfig([configFile('receivers:\n  zookeeper:\n' + VALID_TAIL)], builtinRegistry(), {});
+    assert.deepEqual(resolution.problems, []);
+    const receiver = resolution.config!.receivers.get('zookeeper')!;
+    assert.deepEqual(receiver.config, receiver.factory.createDefaultConfig());
+    assert.deepEqual(receiver.config, {
+      endpoints: ['127.0.0.1:2181'],
+      collection_interval: 10_000,
+      timeout: 5000,
+      initial_delay: 0,
+      commands: ['mntr', 'ruok', 'srvr'],
+      max_response_bytes: 1024 * 1024,
+    });
+  });
+
+  it('expands ${env:VAR}, ${env:VAR:-default} and $$ as the Collector does', () => {
+    const yaml = [
+      'receivers:',
+      '  zookeeper:',
+      '    endpoints: ["${env:ZK_HOST}:${env:ZK_PORT}", "${env:UNSET:-127.0.0.1:2182}"]',
+      '    cluster: "cost$$center-${env:EMPTY:-unused}-end"',
+      '    max_response_bytes: ${env:MAX}',
+    ].join('\n') + VALID_TAIL;
+    const resolution = loadConfig([configFile(yaml)], builtinRegistry(), { ZK_HOST: 'zk1', ZK_PORT: '2181', MAX: '2048', EMPTY: '' });
+    assert.deepEqual(resolution.problems, []);
+    const config = resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>;
+    assert.deepEqual(config.endpoints, ['zk1:2181', '127.0.0.1:2182']);
+    assert.equal(config.cluster, 'cost$center--end', 'a variable set to "" does not take its default');
+    assert.equal(config.max_response_bytes, 2048, 'a plain ${env:X} takes the YAML type of its value');
+  });
+
+  it('warns about an unset variable without a default and uses an empty value', () => {
+    const yaml = 'receivers:\n  zookeeper:\n    cluster: "a${env:NOPE}b"\n' + VALID_TAIL;
+    const resolution = loadConfig([configFile(yaml)], builtinRegistry(), {});
+    assert.equal((resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>).cluster, 'ab');
+    assert.match(formatProblem(resolution.warnings[0]!), /:3:14: environment variable NOPE is not set; using an empty value$/);
+  });
+
+  it('merges later files over earlier ones; errors point into the file that set the value', () => {
+    const base = configFile('receivers:\n  zookeeper:\n    endpoints: [127.0.0.1:2181]\n    timeout: 2s\n' + VALID_TAIL);
+    const override = configFile('receivers:\n  zookeeper:\n    timeout: 1s\n    cluster: prod\n');
+    const resolution = loadConfig([base, override], builtinRegistry(), {});
+    const config = resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>;
+    assert.equal(config.timeout, 1000);
+    assert.equal(config.cluster, 'prod');
+    assert.deepEqual(config.endpoints, ['127.0.0.1:2181']);
+
+    const broken = configFile('receivers:\n  zookeeper:\n    timeout: never\n');
+    const failed = loadConfig([base, broken], builtinRegistry(), {});
+    assert.deepEqual(failed.problems.map(formatProblem), [`${broken}:3:5: receivers::zookeeper::timeout: invalid duration "never": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s`]);
+  });
+
+  it('warns about components no pipeline uses', () => {
+    const resolution = loadConfig([configFile('receivers:\n  zookeeper: {}\n  zookeeper/spare: {}\n' + VALID_TAIL)], builtinRegistry(), {});
+    assert.deepEqual(resolution.problems, []);
+    assert.deepEqual(resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')), ['receivers::zookeeper/spare: receiver "zookeeper/spare" is configured but not used in any pipeline']);
+  });
+
+  it('names an unreadable file', () => {
+    const resolution = loadConfig([path.join(dir, 'missing.yaml')], builtinRegistry(), {});
+    assert.deepEqual(resolution.problems.map(formatProblem), [`cannot read config file ${path.join(dir, 'missing.yaml')}: no such file`]);
+  });
+});
