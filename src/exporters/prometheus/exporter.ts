@@ -11,6 +11,12 @@ import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/**
+ * Gauges whose names end like a summary's or histogram's series (the Collector's `zookeeper.znode.count`) are
+ * exposed as untyped: their names stay as dashboards know them, and Prometheus tooling does not take them for
+ * parts of a summary (promtool's lint exempts untyped metrics from that rule).
+ */
+const RESERVED_SUFFIX_GAUGE = /^# TYPE (\S+_(?:count|sum|bucket)) gauge$/gm;
 
 /**
  * Serves the latest snapshot of its pipelines on `/metrics`. A scrape reads the snapshot only:
@@ -98,7 +104,7 @@ export class PrometheusExporter implements Exporter {
     try {
       const { resourceMetrics, errors } = await this.reader.collect();
       for (const error of errors) this.logger.error('metrics collection error', { error });
-      const body = this.serializer.serialize(resourceMetrics);
+      const body = this.serializer.serialize(resourceMetrics).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped');
       response.writeHead(200, { 'content-type': CONTENT_TYPE }).end(request.method === 'HEAD' ? undefined : body);
     } catch (error) {
       this.logger.error('scrape failed', { error });

@@ -7,6 +7,8 @@
  * 2. Summary families (`zk_{avg,min,max,cnt,sum,p50,p95,p99,p999}_<family>`) become
  *    `zookeeper.<family>.{avg,min,max,p50,p95,p99,p999}` gauges and `zookeeper.<family>.{count,sum}` counters;
  *    labelled sets (`zk_avg_<label>_<family>`) carry the label as an attribute (server_id, namespace).
+ *    A family's `_ms` suffix moves to the unit (`jvm_pause_time_ms` -> `zookeeper.jvm_pause_time.*`, unit ms):
+ *    Prometheus naming rejects abbreviated units in names.
  * 3. Every other numeric key `zk_<key>` becomes `zookeeper.<key>`: a counter when ZooKeeper counts it
  *    monotonically, else a gauge.
  * 4. String keys become state/info metrics with value 1.
@@ -33,8 +35,6 @@ export const METRICS = {
   serverState: describeMetric('zookeeper.server.state', 'gauge', { valueType: 'int', description: 'The role of the server: 1 for the current state, 0 for the others.' }),
   peerState: describeMetric('zookeeper.peer.state', 'gauge', { valueType: 'int', description: 'The quorum peer state reported by mntr (e.g. "following - broadcast"), value 1.' }),
   buildInfo: describeMetric('zookeeper.build.info', 'gauge', { valueType: 'int', description: 'The ZooKeeper version the server reports, value 1.' }),
-  zxidEpoch: describeMetric('zookeeper.zxid.epoch', 'gauge', { valueType: 'int', description: 'Epoch (high 32 bits) of the last zxid the server processed.' }),
-  zxidCounter: describeMetric('zookeeper.zxid.counter', 'gauge', { valueType: 'int', description: 'Counter (low 32 bits) of the last zxid the server processed; stuck on a busy ensemble means writes are not committed.' }),
   latencyMin: otel('min_latency'),
   latencyAvg: otel('avg_latency'),
   latencyMax: otel('max_latency'),
@@ -98,7 +98,7 @@ export class SampleMapper {
     if (mntr.strings.has('version')) produced.add(METRICS.buildInfo.name);
   }
 
-  /** srvr fills in what mntr did not give (it may not be configured, or may have failed), and adds the zxid. */
+  /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
   private srvrSamples(srvr: SrvrReply, add: AddSample, produced: Set<string>): void {
     const fill = (metric: MetricDescriptor, value: number | undefined, extra?: Attributes) => {
       if (value !== undefined && !produced.has(metric.name)) add(metric, value, extra);
@@ -113,10 +113,6 @@ export class SampleMapper {
     fill(METRICS.connections, srvr.connections);
     fill(METRICS.outstanding, srvr.outstanding);
     fill(METRICS.znodes, srvr.nodeCount);
-    if (srvr.zxid !== undefined) {
-      add(METRICS.zxidEpoch, Number(srvr.zxid >> 32n));
-      add(METRICS.zxidCounter, Number(srvr.zxid & 0xffffffffn));
-    }
   }
 
   private stateSamples(reported: string, add: AddSample): void {
@@ -173,11 +169,13 @@ export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapp
     if (family) {
       const suffix = STAT_SUFFIX[stat] ?? stat;
       const kind = stat === 'cnt' || stat === 'sum' ? 'counter' : 'gauge';
-      const unit = stat !== 'cnt' && /latency|time/.test(family.name) ? 'ms' : '';
-      const metric = describeMetric(`zookeeper.${family.name}.${suffix}`, kind, {
+      const inMs = family.name.endsWith('_ms');
+      const name = inMs ? family.name.slice(0, -3) : family.name;
+      const unit = stat !== 'cnt' && (inMs || /latency|time/.test(name)) ? 'ms' : '';
+      const metric = describeMetric(`zookeeper.${name}.${suffix}`, kind, {
         unit,
         valueType: stat === 'cnt' ? 'int' : 'double',
-        description: `${STAT_DESCRIPTIONS[stat]} of ${family.name}, from mntr.`,
+        description: `${STAT_DESCRIPTIONS[stat]} of ${name}, from mntr.`,
       });
       return { metric, extra: family.label };
     }
