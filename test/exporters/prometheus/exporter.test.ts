@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { describeMetric } from '../../../src/core/batch.js';
+import { createLogger, silentLogger } from '../../../src/core/logger.js';
+import { prometheusExporterFactory } from '../../../src/exporters/prometheus/factory.js';
+import type { PrometheusExporter } from '../../../src/exporters/prometheus/exporter.js';
+import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
+import { scrape, select } from '../../harness/exposition.js';
+import { freePort } from '../../harness/ports.js';
+
+async function withExporter(config: Record<string, unknown>, test: (exporter: PrometheusExporter, url: string) => Promise<void>, logs: string[] = []): Promise<void> {
+  const endpoint = `127.0.0.1:${await freePort()}`;
+  const parsed = prometheusExporterFactory.configSchema.parse({ endpoint, ...config });
+  const exporter = prometheusExporterFactory.createExporter({ id: 'prometheus', logger: createLogger('info', (line) => logs.push(line)) }, parsed) as PrometheusExporter;
+  await exporter.start();
+  try {
+    await test(exporter, `http://${endpoint}${parsed.path}`);
+  } finally {
+    await exporter.shutdown();
+  }
+}
+
+describe('prometheus exporter', () => {
+  it('serves the latest batch of each source: a new batch replaces the old one whole', () =>
+    withExporter({}, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }], [COUNTER, 5, { node: 'a' }]]));
+      exporter.consume(batchOf('b', [[GAUGE, 2, { node: 'b' }]]));
+      let { series } = await scrape(url);
+      assert.deepEqual(select(series, 'test_temperature').map((s) => [s.labels.node, s.value]).sort(), [['a', 1], ['b', 2]]);
+      assert.equal(select(series, 'test_events_total', { node: 'a' })[0]?.value, 5);
+
+      exporter.consume(batchOf('a', [[GAUGE, 3, { node: 'a' }]]));
+      ({ series } = await scrape(url));
+      assert.deepEqual(select(series, 'test_events_total'), [], 'a series the latest batch did not produce is gone');
+      assert.deepEqual(select(series, 'test_temperature').map((s) => [s.labels.node, s.value]).sort(), [['a', 3], ['b', 2]]);
+
+      exporter.consume(batchOf('b', []));
+      ({ series } = await scrape(url));
+      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'an empty batch forgets its source');
+    }));
+
+  it('keeps float values, types counters and gauges, and passes promtool', () =>
+    withExporter({}, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[GAUGE, 0.0989], [COUNTER, 7]]));
+      const { text, series } = await scrape(url);
+      assert.equal(select(series, 'test_temperature')[0]?.value, 0.0989);
+      assert.match(text, /^# TYPE test_temperature gauge$/m);
+      assert.match(text, /^# TYPE test_events_total counter$/m);
+      assert.doesNotMatch(text, /otel_scope/);
+      assert.equal(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim(), '');
+    }));
+
+  it('exposes gauges with summary-reserved suffixes as untyped so promtool has nothing to say', () =>
+    withExporter({}, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[describeMetric('zookeeper.znode.count', 'gauge', { description: 'Znodes.' }), 4]]));
+      const { text } = await scrape(url);
+      assert.match(text, /^# TYPE zookeeper_znode_count untyped$/m);
+      assert.equal(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim(), '');
+    }));
+
+  it('adds the namespace prefix and constant labels, and can leave target_info out', () =>
+    withExporter({ namespace: 'acme', const_labels: { dc: 'east' }, target_info: false }, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }]]));
+      const { series } = await scrape(url);
+      assert.deepEqual(series.map((s) => [s.name, s.labels]), [['acme_test_temperature', { dc: 'east', node: 'a' }]]);
+    }));
+
+  it('keeps one series when two sources produce the same one, and logs it once', async () => {
+    const logs: string[] = [];
+    await withExporter({}, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'x' }]]));
+      exporter.consume(batchOf('b', [[GAUGE, 2, { node: 'x' }]]));
+      for (let i = 0; i < 3; i++) assert.equal(select((await scrape(url)).series, 'test_temperature').length, 1);
+    }, logs);
+    assert.equal(logs.filter((line) => line.includes('the same series came from two sources')).length, 1);
+  });
+
+  it('answers 404 off its path and 405 to other methods', () =>
+    withExporter({ path: '/custom' }, async (_exporter, url) => {
+      assert.equal((await fetch(url)).status, 200);
+      assert.equal((await fetch(url.replace('/custom', '/metrics'))).status, 404);
+      assert.equal((await fetch(url, { method: 'POST' })).status, 405);
+      const head = await fetch(url, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+    }));
+
+  it('fails to start with a clear message when the port is taken; shutdown is safe without start and twice', async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const exporter = prometheusExporterFactory.createExporter({ id: 'prometheus', logger: silentLogger }, prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${port}` }));
+      await assert.rejects(exporter.start(), { message: `cannot listen on 127.0.0.1:${port}: address already in use (is another agent running?)` });
+      await exporter.shutdown();
+      await exporter.shutdown();
+    } finally {
+      blocker.close();
+    }
+  });
+});
