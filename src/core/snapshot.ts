@@ -6,7 +6,7 @@ import {
   type MetricData,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { Batch, MetricDescriptor, Sample } from './batch.js';
+import type { Attributes, Batch, MetricDescriptor, Sample } from './batch.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
@@ -39,6 +39,8 @@ export interface ConversionIssues {
 interface MetricAccumulator {
   readonly descriptor: MetricDescriptor;
   readonly points: DataPoint<number>[];
+  /** Attribute sets of the first source, kept to build `seen` lazily. */
+  readonly keys: Attributes[];
   seen: Set<string> | undefined;
   lastSource: string;
 }
@@ -58,7 +60,7 @@ export function snapshotToScopeMetrics(
     for (const sample of batch.samples) {
       let metric = byName.get(sample.metric.name);
       if (!metric) {
-        metric = { descriptor: sample.metric, points: [], seen: undefined, lastSource: batch.source };
+        metric = { descriptor: sample.metric, points: [], keys: [], seen: undefined, lastSource: batch.source };
         byName.set(sample.metric.name, metric);
       } else if (metric.descriptor.kind !== sample.metric.kind) {
         issues?.conflictingKinds.add(sample.metric.name);
@@ -79,10 +81,11 @@ export function snapshotToScopeMetrics(
 
 /** Series can only collide across sources, so the set of seen attribute sets is built only once a second source appears. */
 function isUnique(metric: MetricAccumulator, source: string, sample: Sample): boolean {
-  if (metric.seen === undefined && metric.lastSource === source) return true;
-  if (metric.seen === undefined) {
-    metric.seen = new Set(metric.points.map((point) => attributesKey(point.attributes as Record<string, string>)));
+  if (metric.seen === undefined && metric.lastSource === source) {
+    metric.keys.push(sample.attributes);
+    return true;
   }
+  if (metric.seen === undefined) metric.seen = new Set(metric.keys.map(attributesKey));
   metric.lastSource = source;
   const key = attributesKey(sample.attributes);
   if (metric.seen.has(key)) return false;
@@ -90,8 +93,16 @@ function isUnique(metric: MetricAccumulator, source: string, sample: Sample): bo
   return true;
 }
 
-function attributesKey(attributes: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Receivers reuse frozen attribute objects across probes, so each one's key is computed once, not per scrape. */
+const attributeKeys = new WeakMap<Attributes, string>();
+
+function attributesKey(attributes: Attributes): string {
+  let key = attributeKeys.get(attributes);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    attributeKeys.set(attributes, key);
+  }
+  return key;
 }
 
 function toMetricData(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {

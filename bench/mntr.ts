@@ -1,0 +1,30 @@
+/**
+ * CPU to turn one real mntr reply (ZooKeeper 3.8.0 leader, ~18 KB) into a batch: parseMntr + SampleMapper,
+ * reusing one mapper as the receiver does. Run: node --expose-gc dist/bench/mntr.js
+ */
+import { parseMntr } from '../src/receivers/zookeeper/parse.js';
+import type { ProbeOutcome } from '../src/receivers/zookeeper/probe.js';
+import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
+import { fmt, fmtBytes, heapNote, heapPerOp, readFixture, runSync } from './measure.js';
+
+const FIXTURE = 'mntr-3.8.0-leader.txt';
+const reply = readFixture('mntr', FIXTURE);
+const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': '127.0.0.1:2181' }));
+const outcomeOf = (text: string): ProbeOutcome => ({ replies: { mntr: parseMntr(text) }, failures: [], durationMs: 1.5 });
+const parsed = outcomeOf(reply);
+
+const cases: { what: string; op: () => unknown }[] = [
+  { what: 'parse+map', op: () => mapper.toSamples(outcomeOf(reply), 0) },
+  { what: 'parse only', op: () => parseMntr(reply) },
+  { what: 'map only', op: () => mapper.toSamples(parsed, 0) },
+];
+
+const samples = mapper.toSamples(parsed, 0).length;
+const label = `3.8.0 leader, ${fmtBytes(Buffer.byteLength(reply))}, ${parsed.replies.mntr!.numbers.size + parsed.replies.mntr!.strings.size} keys, ${samples} samples`;
+for (const { what, op } of cases) {
+  const timing = runSync(op, { warmup: 2000, minMs: 1000 });
+  console.log(
+    `mntr ${what} (${label}): ${fmt(timing.cpuUs)} µs CPU/reply, ${fmt(timing.opsPerSec, 0)} replies/s, ` +
+      `${fmt(timing.iterations, 0)} iterations; ${heapNote(heapPerOp(op))}`,
+  );
+}

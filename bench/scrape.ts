@@ -1,0 +1,61 @@
+/**
+ * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3 and of 50 endpoints, each
+ * one batch made from the real 3.8.0 leader mntr fixture. The HTTP client runs in this process, so the CPU
+ * figure is server + a minimal keep-alive client (which only collects the body's bytes).
+ * Run: node dist/bench/scrape.js
+ */
+import http from 'node:http';
+import { silentLogger } from '../src/core/logger.js';
+import { prometheusExporterConfigSchema } from '../src/exporters/prometheus/config.js';
+import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
+import { parseMntr } from '../src/receivers/zookeeper/parse.js';
+import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
+import { freePort } from '../test/harness/ports.js';
+import { fmt, fmtBytes, percentile, readFixture, runAsync } from './measure.js';
+
+const reply = readFixture('mntr', 'mntr-3.8.0-leader.txt');
+// parseHostPort rejects port 0, so the exporter cannot pick its own port: take a free one.
+const config = prometheusExporterConfigSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` });
+const exporter = new PrometheusExporter({ id: 'prometheus', logger: silentLogger }, config);
+await exporter.start();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function get(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`GET ${url}: HTTP ${response.statusCode}`))));
+        response.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function feed(endpoints: number): void {
+  const now = Date.now();
+  for (let i = 0; i < endpoints; i++) {
+    const endpoint = `zk-${i}.example:2181`;
+    const samples = new SampleMapper(Object.freeze({ 'zk.endpoint': endpoint })).toSamples({ replies: { mntr: parseMntr(reply) }, failures: [], durationMs: 2.5 }, 0);
+    exporter.consume({ source: `zookeeper|${endpoint}`, timeMs: now, startTimeMs: now - 60_000, samples });
+  }
+}
+
+try {
+  const url = `http://${exporter.address}${config.path}`;
+  for (const endpoints of [3, 50]) {
+    feed(endpoints);
+    const timing = await runAsync(() => get(url), { warmup: 10, minIterations: 20, minMs: 2000 });
+    const body = timing.last.toString('utf8');
+    const series = body.split('\n').filter((line) => line.length > 0 && !line.startsWith('#')).length;
+    const label = `scrape /metrics (${endpoints} endpoints, ${fmt(series, 0)} series, ${fmtBytes(timing.last.length)})`;
+    console.log(
+      `${label}: ${fmt(timing.wallUs / 1000, 2)} ms/scrape (p50 ${fmt(percentile(timing.latenciesUs, 50) / 1000, 2)}, p99 ${fmt(percentile(timing.latenciesUs, 99) / 1000, 2)}), ` +
+        `${fmt(timing.cpuUs / 1000, 2)} ms CPU/scrape, ${fmt(timing.cpuUs / series, 2)} µs CPU/series, ${timing.iterations} scrapes`,
+    );
+  }
+} finally {
+  agent.destroy();
+  await exporter.shutdown();
+}
