@@ -3,9 +3,6 @@
  * and report CPU (process.cpuUsage: user + system, all threads) and wall time per operation.
  * Timing goals belong to these benchmarks, never to unit tests.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export interface RunOptions {
   /** Operations run (and discarded) before measuring. */
@@ -96,18 +93,6 @@ export function heapPerOp(op: () => unknown, blockBytes = 512 * 1024, blocks = 3
   const n = Math.max(1, Math.min(1000, Math.floor(blockBytes / perOp)));
   const deltas = Array.from({ length: blocks }, () => (block(n) - overhead) / n).sort((a, b) => a - b);
   return percentile(deltas, 50);
-}
-
-/** The repository root: the nearest directory above this file that has a package.json. */
-export function repoRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-  }
-}
-
-export function readFixture(...parts: string[]): string {
-  return fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', ...parts), 'utf8');
 }
 
 /** A number with `digits` significant-ish decimals, grouped for reading: 1234.5 -> "1,234.5". */

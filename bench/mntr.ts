@@ -5,10 +5,11 @@
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
 import type { ProbeOutcome } from '../src/receivers/zookeeper/probe.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
-import { fmt, fmtBytes, heapNote, heapPerOp, readFixture, runSync } from './measure.js';
+import { fmt, fmtBytes, heapNote, heapPerOp, runSync } from './measure.js';
+import { readMntrFixture } from '../test/harness/fixtures.js';
 
 const FIXTURE = 'mntr-3.8.0-leader.txt';
-const reply = readFixture('mntr', FIXTURE);
+const reply = readMntrFixture(FIXTURE);
 const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': '127.0.0.1:2181' }));
 const outcomeOf = (text: string): ProbeOutcome => ({ replies: { mntr: parseMntr(text) }, failures: [], durationMs: 1.5 });
 const parsed = outcomeOf(reply);

@@ -11,9 +11,10 @@ import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
 import { freePort } from '../test/harness/ports.js';
-import { fmt, fmtBytes, percentile, readFixture, runAsync } from './measure.js';
+import { fmt, fmtBytes, percentile, runAsync } from './measure.js';
+import { readMntrFixture } from '../test/harness/fixtures.js';
 
-const reply = readFixture('mntr', 'mntr-3.8.0-leader.txt');
+const reply = readMntrFixture('mntr-3.8.0-leader.txt');
 // parseHostPort rejects port 0, so the exporter cannot pick its own port: take a free one.
 const config = prometheusExporterConfigSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` });
 const exporter = new PrometheusExporter({ id: 'prometheus', logger: silentLogger }, config);

@@ -79,6 +79,8 @@ async function run(files: string[]): Promise<number> {
     return 1;
   }
   const logger = createLogger(resolution.config.service.logLevel);
+  // A bug must leave a trace in the logs; a rejected promise nobody awaited is logged, not fatal.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
   for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
   const service = await Service.start(resolution.config, logger);
   logger.info('started', { version: AGENT_VERSION, config: files });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,3 +16,12 @@ export function repoRoot(): string {
 export function readFixture(relative: string): string {
   return readFileSync(path.join(repoRoot(), 'test/fixtures', relative), 'utf8');
 }
+
+/** The real mntr replies in test/fixtures/mntr, by file name (see SOURCES.md there). */
+export function mntrFixtureNames(): string[] {
+  return readdirSync(path.join(repoRoot(), 'test/fixtures/mntr'))
+    .filter((name) => /^mntr-.+\.txt$/.test(name))
+    .sort();
+}
+
+export const readMntrFixture = (name: string): string => readFixture(`mntr/${name}`);

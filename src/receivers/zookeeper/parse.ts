@@ -9,7 +9,7 @@ export interface MntrReply {
   readonly oddLines: string[];
 }
 
-const NUMBER = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|NaN|[-+]?Infinity)$/;
+const NUMBER = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|NaN|Infinity)$/;
 
 /** Parses `mntr`: `zk_key<TAB>value` per line. Any line can be odd without losing the others. */
 export function parseMntr(reply: string): MntrReply {
@@ -68,7 +68,7 @@ export function parseSrvr(reply: string): SrvrReply {
   }
   const mode = fields.get('Mode');
   if (!mode) throw new ProbeError('bad_response', 'srvr: no "Mode:" line in the reply');
-  const latency = fields.get('Latency min/avg/max')?.split('/').map(Number);
+  const latency = fields.get('Latency min/avg/max')?.split('/').map(optionalNumber);
   const zxid = fields.get('Zxid');
   return {
     version: fields.get('Zookeeper version')?.split(',')[0],
@@ -86,7 +86,8 @@ export function parseSrvr(reply: string): SrvrReply {
 }
 
 function optionalNumber(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+  // Number('') is 0: a blank value is no value.
+  if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
 }

@@ -13,15 +13,27 @@
  *    monotonically, else a gauge.
  * 4. String keys become state/info metrics with value 1.
  */
-import { describeMetric, type Attributes, type MetricDescriptor, type Sample } from '../../core/batch.js';
+import { describeMetric, type Attributes, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
+/** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
+const DESCRIPTORS = new Map<string, MetricDescriptor>();
+function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof describeMetric>[2]): MetricDescriptor {
+  let metric = DESCRIPTORS.get(name);
+  if (!metric) {
+    metric = describeMetric(name, kind, options);
+    // Bounded like SampleMapper.attributes: names come from a finite catalog plus the keys servers print.
+    if (DESCRIPTORS.size < 10_000) DESCRIPTORS.set(name, metric);
+  }
+  return metric;
+}
+
 const OTEL_DESCRIPTORS: ReadonlyMap<string, MetricDescriptor> = new Map(
-  Object.entries(OTEL_MNTR_METRICS).map(([key, spec]) => [key, describeMetric(spec.name, spec.kind, spec)]),
+  Object.entries(OTEL_MNTR_METRICS).map(([key, spec]) => [key, describeOnce(spec.name, spec.kind, spec)]),
 );
 const otel = (key: string): MetricDescriptor => OTEL_DESCRIPTORS.get(key)!;
 
@@ -55,9 +67,17 @@ interface KeyMapping {
   readonly extra?: Attributes;
 }
 
+/** A key's mapping with its attributes already merged with the endpoint's identity. */
+interface ResolvedMapping {
+  readonly metric: MetricDescriptor;
+  readonly attributes: Attributes;
+}
+
+type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
+
 /** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
 export class SampleMapper {
-  private readonly mappings = new Map<string, KeyMapping>();
+  private readonly mappings = new Map<string, ResolvedMapping>();
   private readonly withExtra = new Map<string, Attributes>();
 
   constructor(private readonly identity: Attributes) {}
@@ -65,26 +85,24 @@ export class SampleMapper {
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
     const samples: Sample[] = [];
-    const add = (metric: MetricDescriptor, value: number, extra?: Attributes) =>
-      samples.push({ metric, value, attributes: extra ? this.attributes(extra) : this.identity });
+    const add: AddSample = (metric, value, extra) => samples.push({ metric, value, attributes: extra ? this.attributes(extra) : this.identity });
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
     add(METRICS.probeDuration, outcome.durationMs / 1000);
     add(METRICS.probeSkipped, skippedTicks);
     for (const { command, error } of outcome.failures) add(METRICS.probeFailure, 1, { command, reason: error.reason });
     const { mntr, ruok, srvr } = outcome.replies;
-    const produced = new Set<string>();
-    if (mntr) this.mntrSamples(mntr, add, produced);
+    if (mntr) this.mntrSamples(mntr, samples, add);
     if (ruok !== undefined || outcome.failures.some((failure) => failure.command === 'ruok')) add(METRICS.ruok, ruok ? 1 : 0);
-    if (srvr) this.srvrSamples(srvr, add, produced);
+    if (srvr) this.srvrSamples(srvr, mntr, add);
     return samples;
   }
 
-  private mntrSamples(mntr: MntrReply, add: AddSample, produced: Set<string>): void {
-    for (const [key, value] of mntr.numbers) {
-      const mapping = this.mapping(key, mntr.numbers);
-      add(mapping.metric, value, mapping.extra);
-      produced.add(mapping.metric.name);
-    }
+  private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
+    // The hot loop: one cached mapping per key, one sample object per value, nothing else allocated.
+    mntr.numbers.forEach((value, key) => {
+      const { metric, attributes } = this.mapping(key, mntr.numbers);
+      samples.push({ metric, value, attributes });
+    });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
     add(METRICS.unparsedLines, mntr.oddLines.length);
@@ -94,25 +112,23 @@ export class SampleMapper {
       else if (key === 'version') add(METRICS.buildInfo, 1, { version: value.split(',')[0]! });
       else add(this.infoMetric(key), 1, { value });
     }
-    if (mntr.strings.has('server_state')) produced.add(METRICS.serverState.name);
-    if (mntr.strings.has('version')) produced.add(METRICS.buildInfo.name);
   }
 
   /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
-  private srvrSamples(srvr: SrvrReply, add: AddSample, produced: Set<string>): void {
-    const fill = (metric: MetricDescriptor, value: number | undefined, extra?: Attributes) => {
-      if (value !== undefined && !produced.has(metric.name)) add(metric, value, extra);
+  private srvrSamples(srvr: SrvrReply, mntr: MntrReply | undefined, add: AddSample): void {
+    const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
+      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(metric, value, extra);
     };
-    if (!produced.has(METRICS.serverState.name)) this.stateSamples(srvr.mode, add);
-    if (srvr.version !== undefined && !produced.has(METRICS.buildInfo.name)) add(METRICS.buildInfo, 1, { version: srvr.version });
-    fill(METRICS.latencyMin, srvr.latencyMin);
-    fill(METRICS.latencyAvg, srvr.latencyAvg);
-    fill(METRICS.latencyMax, srvr.latencyMax);
-    fill(METRICS.packets, srvr.received, { direction: 'received' });
-    fill(METRICS.packets, srvr.sent, { direction: 'sent' });
-    fill(METRICS.connections, srvr.connections);
-    fill(METRICS.outstanding, srvr.outstanding);
-    fill(METRICS.znodes, srvr.nodeCount);
+    if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
+    if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
+    fill(METRICS.latencyMin, 'min_latency', srvr.latencyMin);
+    fill(METRICS.latencyAvg, 'avg_latency', srvr.latencyAvg);
+    fill(METRICS.latencyMax, 'max_latency', srvr.latencyMax);
+    fill(METRICS.packets, 'packets_received', srvr.received, { direction: 'received' });
+    fill(METRICS.packets, 'packets_sent', srvr.sent, { direction: 'sent' });
+    fill(METRICS.connections, 'num_alive_connections', srvr.connections);
+    fill(METRICS.outstanding, 'outstanding_requests', srvr.outstanding);
+    fill(METRICS.znodes, 'znode_count', srvr.nodeCount);
   }
 
   private stateSamples(reported: string, add: AddSample): void {
@@ -121,11 +137,11 @@ export class SampleMapper {
     if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
   }
 
-  private mapping(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
+  private mapping(key: string, reply: ReadonlyMap<string, number>): ResolvedMapping {
     let mapping = this.mappings.get(key);
     if (!mapping) {
-      mapping = mapKey(key, reply);
-      if (mapping.extra) mapping = { metric: mapping.metric, extra: this.attributes(mapping.extra) };
+      const { metric, extra } = mapKey(key, reply);
+      mapping = { metric, attributes: extra ? this.attributes(extra) : this.identity };
       this.mappings.set(key, mapping);
     }
     return mapping;
@@ -156,8 +172,6 @@ export class SampleMapper {
   }
 }
 
-type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
-
 /** The naming rule for one numeric mntr key (without `zk_`). */
 export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
   const spec = OTEL_MNTR_METRICS[key];
@@ -172,7 +186,7 @@ export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapp
       const inMs = family.name.endsWith('_ms');
       const name = inMs ? family.name.slice(0, -3) : family.name;
       const unit = stat !== 'cnt' && (inMs || /latency|time/.test(name)) ? 'ms' : '';
-      const metric = describeMetric(`zookeeper.${name}.${suffix}`, kind, {
+      const metric = describeOnce(`zookeeper.${name}.${suffix}`, kind, {
         unit,
         valueType: stat === 'cnt' ? 'int' : 'double',
         description: `${STAT_DESCRIPTIONS[stat]} of ${name}, from mntr.`,
@@ -181,7 +195,7 @@ export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapp
     }
   }
   const kind = COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
-  return { metric: describeMetric(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }) };
+  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }) };
 }
 
 const STAT_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -215,6 +229,7 @@ function unsyncedFollowers(numbers: ReadonlyMap<string, number>): number | undef
   if (followers !== undefined) return Math.max(0, followers - synced);
   const learners = numbers.get('learners');
   if (learners === undefined) return undefined;
-  const otherSynced = (numbers.get('synced_non_voting_followers') ?? 0) + (numbers.get('synced_observers') ?? 0);
-  return Math.max(0, learners - synced - otherSynced);
+  // Not minus zk_synced_non_voting_followers: Leader.getNonVotingFollowers() is a subset of the forwarding
+  // (synced) followers that zk_synced_followers already counts.
+  return Math.max(0, learners - synced - (numbers.get('synced_observers') ?? 0));
 }

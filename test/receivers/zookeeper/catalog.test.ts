@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
 
 import {
   COUNTER_KEYS,
@@ -12,21 +10,7 @@ import {
   SUMMARY_SET_FAMILIES,
 } from '../../../src/receivers/zookeeper/catalog.js';
 
-/** The repository root: the nearest ancestor of this (compiled) file that holds a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-const FIXTURE_DIR = join(repoRoot(), 'test', 'fixtures', 'mntr');
-const FIXTURES = readdirSync(FIXTURE_DIR)
-  .filter((name) => /^mntr-.+\.txt$/.test(name))
-  .sort();
+const FIXTURES = mntrFixtureNames();
 
 interface Line {
   readonly key: string; // without zk_
@@ -35,7 +19,7 @@ interface Line {
 
 /** Strict `zk_<key>\t<value>` parsing; throws on anything else. */
 function parseFixture(name: string): Line[] {
-  const text = readFileSync(join(FIXTURE_DIR, name), 'utf8');
+  const text = readMntrFixture(name);
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.map((line, index) => {

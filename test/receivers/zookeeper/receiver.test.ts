@@ -66,6 +66,12 @@ describe('zookeeper receiver against servers that misbehave', () => {
 
       const hugeBatch = await pollUntil(() => receiver.latest(huge!.endpoint), { timeoutMs: 10_000, what: 'the huge endpoint to report' });
       assert.ok(failureReasons(hugeBatch).includes('mntr:too_large'), failureReasons(hugeBatch).join());
+      // Memory stays bounded over many 10 MB replies: each is cut at max_response_bytes and dropped.
+      const heapBefore = process.memoryUsage().heapUsed;
+      const probesBefore = receiver.batches.get(huge!.endpoint)!.length;
+      await pollUntil(() => receiver.batches.get(huge!.endpoint)!.length >= probesBefore + 10 || undefined, { timeoutMs: 20_000, what: 'ten more probes of the huge server' });
+      const growthMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+      assert.ok(growthMiB < 64, `heap grew ${growthMiB.toFixed(1)} MiB over 10 probes of 10 MB replies`);
       const perConnection = huge!.bytesSent / huge!.connections;
       assert.ok(perConnection < 10 * 1024 * 1024, `the agent stops reading at max_response_bytes (server sent ${perConnection} bytes per connection)`);
 
