@@ -5,7 +5,6 @@
  * Run: node dist/bench/scrape.js
  */
 import http from 'node:http';
-import { silentLogger } from '../src/core/logger.js';
 import { prometheusExporterConfigSchema } from '../src/exporters/prometheus/config.js';
 import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
@@ -13,11 +12,12 @@ import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
 import { freePort } from '../test/harness/ports.js';
 import { fmt, fmtBytes, percentile, runAsync } from './measure.js';
 import { readMntrFixture } from '../test/harness/fixtures.js';
+import { testSettings } from '../test/harness/settings.js';
 
 const reply = readMntrFixture('mntr-3.8.0-leader.txt');
 // parseHostPort rejects port 0, so the exporter cannot pick its own port: take a free one.
 const config = prometheusExporterConfigSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` });
-const exporter = new PrometheusExporter({ id: 'prometheus', logger: silentLogger }, config);
+const exporter = new PrometheusExporter(testSettings('prometheus'), config);
 await exporter.start();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 

@@ -2,6 +2,7 @@ import type { Observable, OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from './batch.js';
 import type { Logger } from './logger.js';
+import type { SelfTelemetry } from './telemetry.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter';
 
@@ -10,6 +11,8 @@ export interface CreateSettings {
   /** The component id as written in the config: `type` or `type/name`. */
   readonly id: string;
   readonly logger: Logger;
+  /** The agent's own metrics: count what the component does here (`zkotel.*`). */
+  readonly telemetry: SelfTelemetry;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { map, merge, Observable, share, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { Exporter, Processor, Receiver } from './component.js';
+import type { CreateSettings, Exporter, Processor, Receiver } from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
+import { stripMetaAttributes } from './meta-attributes.js';
+import { instrumentStage, StageTelemetry } from './stage-telemetry.js';
+import { SelfTelemetry } from './telemetry.js';
 
 const PIPELINE_RESTART_DELAY_MS = 1000;
 
@@ -17,13 +20,18 @@ export class Service {
   private readonly subscriptions: Subscription[] = [];
   private stopped: Promise<void> | undefined;
 
+  private readonly stageTelemetry: StageTelemetry;
+
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly logger: Logger,
-  ) {}
+    readonly telemetry: SelfTelemetry,
+  ) {
+    this.stageTelemetry = new StageTelemetry(telemetry);
+  }
 
-  static async start(config: ResolvedConfig, logger: Logger): Promise<Service> {
-    const service = new Service(config, logger);
+  static async start(config: ResolvedConfig, logger: Logger, telemetry = new SelfTelemetry()): Promise<Service> {
+    const service = new Service(config, logger, telemetry);
     try {
       await service.startExporters();
       service.startPipelines();
@@ -37,7 +45,7 @@ export class Service {
   private async startExporters(): Promise<void> {
     for (const [id, { factory, config }] of this.config.exporters) {
       if (!this.isUsed('exporters', id)) continue;
-      const exporter = factory.createExporter({ id, logger: this.logger.child({ component: id }) }, config);
+      const exporter = factory.createExporter(this.settings(id), config);
       this.exporters.set(id, exporter);
       try {
         await exporter.start();
@@ -53,7 +61,7 @@ export class Service {
       let batches = shared.get(id);
       if (!batches) {
         const { factory, config } = this.config.receivers.get(id)!;
-        const receiver = factory.createReceiver({ id, logger: this.logger.child({ component: id }) }, config);
+        const receiver = factory.createReceiver(this.settings(id), config);
         this.receivers.set(id, receiver);
         batches = receiver.batches.pipe(share());
         shared.set(id, batches);
@@ -63,9 +71,9 @@ export class Service {
     const pipelines = [...this.config.service.pipelines].map(([pipelineId, pipeline]) => {
       const stages = pipeline.processors.map((id) => {
         const { factory, config } = this.config.processors.get(id)!;
-        const processor = factory.createProcessor({ id, logger: this.logger.child({ component: id, pipeline: pipelineId }) }, config);
+        const processor = factory.createProcessor(this.settings(id, { pipeline: pipelineId }), config);
         this.processors.push(processor);
-        return processor.operator;
+        return instrumentStage(processor.operator, this.stageTelemetry.forStage(id, pipelineId));
       });
       const sinks = pipeline.exporters.map((id) => this.exporters.get(id)!);
       return { pipelineId, receivers: pipeline.receivers, stages, sinks };
@@ -76,6 +84,7 @@ export class Service {
       const subscription = merge(...receivers.map(receiverBatches))
         .pipe(
           applyStages(stages),
+          stripMetaAttributes(),
           // Exporters keep one snapshot per source: the same receiver in two pipelines must not overwrite itself.
           map((batch): Batch => ({ ...batch, source: `${pipelineId}|${batch.source}` })),
           retry({
@@ -96,6 +105,10 @@ export class Service {
         });
       this.subscriptions.push(subscription);
     }
+  }
+
+  private settings(id: string, context: Record<string, string> = {}): CreateSettings {
+    return { id, logger: this.logger.child({ component: id, ...context }), telemetry: this.telemetry };
   }
 
   private isUsed(section: 'exporters', id: string): boolean {

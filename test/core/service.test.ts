@@ -13,13 +13,14 @@ import { Service } from '../../src/core/service.js';
 import { batchOf, GAUGE } from '../harness/batches.js';
 import { freePort } from '../harness/ports.js';
 import { pollUntil } from '../harness/process.js';
+import { testSettings } from '../harness/settings.js';
 
 describe('every built-in component', () => {
   for (const factory of BUILTIN_FACTORIES) {
     it(`${factory.kind} ${factory.type}: the default config round-trips and the component runs create → start → consume → shutdown twice`, async () => {
       const defaults = factory.createDefaultConfig();
       assert.deepEqual(factory.configSchema.parse({}), defaults);
-      const settings = { id: factory.type, logger: silentLogger };
+      const settings = testSettings(factory.type);
       if (factory.kind === 'exporter') {
         const config = factory.type === 'prometheus' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
         const exporter = factory.createExporter(settings, config);

@@ -7,6 +7,7 @@ import type { CreateSettings, Exporter } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { snapshotToScopeMetrics, SnapshotStore, type ConversionIssues } from '../../core/snapshot.js';
+import type { SelfTelemetry } from '../../core/telemetry.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
 
@@ -19,7 +20,7 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const RESERVED_SUFFIX_GAUGE = /^# TYPE (\S+_(?:count|sum|bucket)) gauge$/gm;
 
 /**
- * Serves the latest snapshot of its pipelines on `/metrics`. A scrape reads the snapshot only:
+ * Serves the latest snapshot of its pipelines, and the agent's own zkotel_* metrics, on `/metrics`. A scrape reads the snapshot only:
  * it never triggers a probe and never waits on ZooKeeper.
  */
 export class PrometheusExporter implements Exporter {
@@ -28,6 +29,7 @@ export class PrometheusExporter implements Exporter {
   private readonly meterProvider: MeterProvider;
   private readonly serializer: PrometheusSerializer;
   private readonly logger: Logger;
+  private readonly telemetry: SelfTelemetry;
   private readonly reported = new Set<string>();
   private readonly resource = resourceFromAttributes({ 'service.name': AGENT_NAME, 'service.version': AGENT_VERSION });
   private server: Server | undefined;
@@ -37,6 +39,7 @@ export class PrometheusExporter implements Exporter {
     private readonly config: PrometheusExporterConfig,
   ) {
     this.logger = settings.logger;
+    this.telemetry = settings.telemetry;
     const producer: MetricProducer = { collect: async () => this.collectSnapshot() };
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
@@ -77,7 +80,9 @@ export class PrometheusExporter implements Exporter {
 
   private async collectSnapshot(): Promise<CollectionResult> {
     const issues: ConversionIssues = { conflictingKinds: new Set(), duplicateSeries: new Set() };
-    const scopeMetrics = snapshotToScopeMetrics(this.snapshot.batches(), AGENT_NAME, issues, this.config.const_labels);
+    // The agent's own zkotel_* metrics come with every scrape, as exporters serve their process metrics.
+    const batches = [...this.snapshot.batches(), this.telemetry.snapshot()];
+    const scopeMetrics = snapshotToScopeMetrics(batches, AGENT_NAME, issues, this.config.const_labels);
     this.reportOnce(issues.conflictingKinds, 'metric produced with two different types; keeping the first one seen');
     this.reportOnce(issues.duplicateSeries, 'the same series came from two sources (is an endpoint configured twice?); keeping one');
     return { resourceMetrics: { resource: this.resource, scopeMetrics: [scopeMetrics] }, errors: [] };

@@ -18,6 +18,9 @@ import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 
+/** Meta attribute (`__*`, never exported) holding the mntr key a sample came from, e.g. `avg_latency`. */
+export const MNTR_KEY_ATTRIBUTE = '__mntr_key';
+
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
 /** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
@@ -117,7 +120,7 @@ export class SampleMapper {
   /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
   private srvrSamples(srvr: SrvrReply, mntr: MntrReply | undefined, add: AddSample): void {
     const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
-      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(metric, value, extra);
+      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(metric, value, { ...extra, [MNTR_KEY_ATTRIBUTE]: mntrKey });
     };
     if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
     if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
@@ -141,7 +144,8 @@ export class SampleMapper {
     let mapping = this.mappings.get(key);
     if (!mapping) {
       const { metric, extra } = mapKey(key, reply);
-      mapping = { metric, attributes: extra ? this.attributes(extra) : this.identity };
+      // The raw key rides along as a meta attribute for relabel rules (zk_<key> names); the service strips it.
+      mapping = { metric, attributes: this.attributes({ ...extra, [MNTR_KEY_ATTRIBUTE]: key }) };
       this.mappings.set(key, mapping);
     }
     return mapping;

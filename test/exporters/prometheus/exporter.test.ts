@@ -3,17 +3,18 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { describeMetric } from '../../../src/core/batch.js';
-import { createLogger, silentLogger } from '../../../src/core/logger.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { prometheusExporterFactory } from '../../../src/exporters/prometheus/factory.js';
 import type { PrometheusExporter } from '../../../src/exporters/prometheus/exporter.js';
 import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
 import { scrape, select } from '../../harness/exposition.js';
 import { freePort } from '../../harness/ports.js';
+import { testSettings } from '../../harness/settings.js';
 
 async function withExporter(config: Record<string, unknown>, test: (exporter: PrometheusExporter, url: string) => Promise<void>, logs: string[] = []): Promise<void> {
   const endpoint = `127.0.0.1:${await freePort()}`;
   const parsed = prometheusExporterFactory.configSchema.parse({ endpoint, ...config });
-  const exporter = prometheusExporterFactory.createExporter({ id: 'prometheus', logger: createLogger('info', (line) => logs.push(line)) }, parsed) as PrometheusExporter;
+  const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus', createLogger('info', (line) => logs.push(line))), parsed) as PrometheusExporter;
   await exporter.start();
   try {
     await test(exporter, `http://${endpoint}${parsed.path}`);
@@ -91,7 +92,7 @@ describe('prometheus exporter', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
-      const exporter = prometheusExporterFactory.createExporter({ id: 'prometheus', logger: silentLogger }, prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${port}` }));
+      const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus'), prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${port}` }));
       await assert.rejects(exporter.start(), { message: `cannot listen on 127.0.0.1:${port}: address already in use (is another agent running?)` });
       await exporter.shutdown();
       await exporter.shutdown();

@@ -8,6 +8,7 @@ import { startFakeZk, type FakeZk } from '../../harness/fake-zk.js';
 import { freePort } from '../../harness/ports.js';
 import { pollUntil } from '../../harness/process.js';
 import { readFixture } from '../../harness/fixtures.js';
+import { testSettings } from '../../harness/settings.js';
 
 const MNTR = readFixture('mntr/mntr-3.8.0-follower.txt');
 const SRVR = 'Zookeeper version: 3.8.0-x, built on y\nLatency min/avg/max: 0/0.5/3\nReceived: 5\nSent: 4\nConnections: 1\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n';
@@ -25,7 +26,7 @@ after(() => Promise.all(fakes.map((server) => server.close())));
 function run(config: Record<string, unknown>) {
   const logs: Record<string, unknown>[] = [];
   const logger: Logger = createLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
-  const receiver = zookeeperReceiverFactory.createReceiver({ id: 'zookeeper', logger }, zookeeperReceiverFactory.configSchema.parse(config));
+  const receiver = zookeeperReceiverFactory.createReceiver(testSettings('zookeeper', logger), zookeeperReceiverFactory.configSchema.parse(config));
   const batches = new Map<string, Batch[]>();
   const subscription: Subscription = receiver.batches.subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;

@@ -8,7 +8,7 @@ import type { FourLetterWord } from '../../../src/receivers/zookeeper/config.js'
 import { ProbeError, type FailureReason } from '../../../src/receivers/zookeeper/four-letter-word.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
 import type { ProbeOutcome, Replies } from '../../../src/receivers/zookeeper/probe.js';
-import { mapKey, METRICS, SampleMapper, SERVER_STATES } from '../../../src/receivers/zookeeper/samples.js';
+import { mapKey, METRICS, MNTR_KEY_ATTRIBUTE, SampleMapper, SERVER_STATES } from '../../../src/receivers/zookeeper/samples.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Fixtures and an independent reading of them
@@ -83,8 +83,12 @@ function outcome(replies: Replies, failures: readonly Failure[] = []): ProbeOutc
   };
 }
 
+/** Samples as exporters get them: the service strips meta (`__*`) attributes such as `__mntr_key`. */
+const withoutMeta = (samples: Sample[]): Sample[] =>
+  samples.map((sample) => ({ ...sample, attributes: Object.fromEntries(Object.entries(sample.attributes).filter(([key]) => !key.startsWith('__'))) }));
+
 /** One probe of a fresh mapper. */
-const probe = (replies: Replies, failures: readonly Failure[] = []): Sample[] => new SampleMapper(IDENTITY).toSamples(outcome(replies, failures), 0);
+const probe = (replies: Replies, failures: readonly Failure[] = []): Sample[] => withoutMeta(new SampleMapper(IDENTITY).toSamples(outcome(replies, failures), 0));
 
 /** The samples of one probe that got only `mntr`, parsed from `text`. */
 const mntrSamples = (text: string): Sample[] => probe({ mntr: parseMntr(text) });
@@ -534,4 +538,15 @@ describe('server state and probe health', () => {
     const samples = mntrSamples(withValues(FOLLOWER_38, { observer_master_id: 'null' }));
     assertSeries(samples, 'zookeeper.observer_master_id.info', { value: 'null' }, { value: 1, kind: 'gauge' });
   });
+});
+
+describe('the __mntr_key meta attribute', () => {
+  for (const name of FIXTURES) {
+    test(`${name}: every mntr sample carries the key it came from`, () => {
+      const text = readFixture(name);
+      const samples = new SampleMapper(IDENTITY).toSamples(outcome({ mntr: parseMntr(text) }), 0);
+      const keys = samples.map((sample) => sample.attributes[MNTR_KEY_ATTRIBUTE]).filter((key): key is string => key !== undefined);
+      assert.deepEqual(keys.sort(), [...naiveMntr(text).numbers.keys()].sort());
+    });
+  }
 });

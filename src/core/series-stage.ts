@@ -1,0 +1,51 @@
+import { map, type OperatorFunction } from 'rxjs';
+import type { Attributes, Batch, MetricDescriptor, Sample } from './batch.js';
+
+/** What a stage makes of one series: the same objects (unchanged), new ones, or null (dropped). */
+export interface Series {
+  readonly metric: MetricDescriptor;
+  readonly attributes: Attributes;
+}
+
+/** Must be pure: the same series always gives the same result, so results are remembered. */
+export type SeriesRewrite = (series: Series) => Series | null;
+
+/**
+ * A stage from a pure per-series rewrite. Receivers reuse descriptor and attribute objects across probes, so
+ * each series is rewritten once and then looked up: a sample that does not change is passed on as the same
+ * object, and a batch in which nothing changes is passed on as the same batch, without allocating.
+ */
+export function seriesStage(rewrite: SeriesRewrite): OperatorFunction<Batch, Batch> {
+  return (source) => {
+    // Per subscription; weak, so series that stop appearing are forgotten with their attribute objects.
+    const remembered = new WeakMap<Attributes, Map<MetricDescriptor, Series | null>>();
+    const rewriteSample = (sample: Sample): Series | null => {
+      let byMetric = remembered.get(sample.attributes);
+      if (!byMetric) remembered.set(sample.attributes, (byMetric = new Map()));
+      let result = byMetric.get(sample.metric);
+      if (result === undefined) {
+        result = rewrite(sample);
+        byMetric.set(sample.metric, result);
+      }
+      return result;
+    };
+    return source.pipe(
+      map((batch) => {
+        let output: Sample[] | undefined;
+        const samples = batch.samples;
+        for (let i = 0; i < samples.length; i++) {
+          const sample = samples[i]!;
+          const result = rewriteSample(sample);
+          const unchanged = result !== null && result.metric === sample.metric && result.attributes === sample.attributes;
+          if (unchanged) {
+            output?.push(sample);
+            continue;
+          }
+          output ??= samples.slice(0, i);
+          if (result) output.push({ metric: result.metric, attributes: result.attributes, value: sample.value });
+        }
+        return output ? { ...batch, samples: output } : batch;
+      }),
+    );
+  };
+}
