@@ -8,5 +8,6 @@ bash scripts/setup.sh
 npx --no-install tsc -p tsconfig.json
 
 node --expose-gc dist/bench/mntr.js
+node --expose-gc dist/bench/stages.js
 node dist/bench/scrape.js
 node dist/bench/probe.js

@@ -3,9 +3,23 @@ import type { ComponentFactory } from './core/component.js';
 import { Registry } from './core/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
+import { attributesProcessorFactory } from './processors/attributes/factory.js';
+import { filterProcessorFactory } from './processors/filter/factory.js';
+import { limitProcessorFactory } from './processors/limit/factory.js';
+import { relabelProcessorFactory } from './processors/relabel/factory.js';
+import { transformProcessorFactory } from './processors/transform/factory.js';
 import { zookeeperReceiverFactory } from './receivers/zookeeper/factory.js';
 
-export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [zookeeperReceiverFactory, prometheusExporterFactory, debugExporterFactory];
+export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
+  zookeeperReceiverFactory,
+  relabelProcessorFactory,
+  filterProcessorFactory,
+  attributesProcessorFactory,
+  transformProcessorFactory,
+  limitProcessorFactory,
+  prometheusExporterFactory,
+  debugExporterFactory,
+];
 
 export function builtinRegistry(): Registry {
   return new Registry(BUILTIN_FACTORIES);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,13 @@ describe('zkotel command line', () => {
     const result = zkotel('validate');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /otel-config\.yaml: valid/);
+    const pipelines = readdirSync(path.join(repoRoot(), 'pipelines')).filter((name) => name.endsWith('.yaml'));
+    assert.ok(pipelines.length >= 3, pipelines.join());
+    for (const name of pipelines) {
+      const checked = zkotel('validate', '--config', path.join('pipelines', name));
+      assert.equal(checked.code, 0, `${name}: ${checked.stderr}`);
+      assert.equal(checked.stderr, '', `${name} validates without warnings`);
+    }
   });
 
   it('validate lists every error as FILE:LINE:COL: path: message and exits 1', () => {

@@ -23,7 +23,18 @@ export async function startAgent(yaml: string): Promise<RunningAgent> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-agent-'));
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, yaml.replaceAll('${METRICS_ENDPOINT}', metricsEndpoint));
-  const resolution = loadConfig([file], builtinRegistry());
+  return startAgentFromFile(file, { ...process.env }, metricsEndpoint, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Runs a config file as it is; its prometheus exporter must listen on `${env:ZKOTEL_METRICS_ENDPOINT}`. */
+export async function startAgentFromFile(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  endpoint?: string,
+  cleanup: () => void = () => {},
+): Promise<RunningAgent> {
+  const metricsEndpoint = endpoint ?? `127.0.0.1:${await freePort()}`;
+  const resolution = loadConfig([file], builtinRegistry(), { ...env, ZKOTEL_METRICS_ENDPOINT: metricsEndpoint });
   if (!resolution.config) throw new Error(resolution.problems.map(formatProblem).join('\n'));
   const logLines: string[] = [];
   const service = await Service.start(resolution.config, createLogger('info', (line) => logLines.push(line)));
@@ -34,7 +45,7 @@ export async function startAgent(yaml: string): Promise<RunningAgent> {
     scrape: () => scrape(metricsUrl),
     stop: async () => {
       await service.shutdown();
-      rmSync(dir, { recursive: true, force: true });
+      cleanup();
     },
   };
 }

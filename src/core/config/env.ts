@@ -1,9 +1,13 @@
 /**
  * Environment expansion with the OpenTelemetry Collector's semantics:
  * `${env:NAME}`, `${env:NAME:-default}` (default only when NAME is unset) and `$$` for a literal `$`.
+ * A `${...}` without a scheme is left as it is: relabel rules copied from Prometheus use `${1}` and `${name}`
+ * as Go templates. When it names a set environment variable, a warning suggests `${env:NAME}`.
  */
 const REFERENCE = /\$\$|\$\{([^}]*)\}/g;
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface Expansion {
   readonly value: string;
@@ -11,19 +15,25 @@ export interface Expansion {
   readonly wholeReference: boolean;
   readonly problems: readonly string[];
   readonly unsetVariables: readonly string[];
+  readonly warnings: readonly string[];
 }
 
 export function expandEnv(input: string, env: NodeJS.ProcessEnv = process.env): Expansion {
-  if (!input.includes('$')) return { value: input, wholeReference: false, problems: [], unsetVariables: [] };
+  if (!input.includes('$')) return { value: input, wholeReference: false, problems: [], unsetVariables: [], warnings: [] };
   const problems: string[] = [];
+  const warnings: string[] = [];
   const unsetVariables: string[] = [];
   let references = 0;
   const value = input.replace(REFERENCE, (match, body: string | undefined) => {
     if (body === undefined) return '$';
+    if (!SCHEME.test(body)) {
+      if (VARIABLE_NAME.test(body) && env[body] !== undefined) warnings.push(`"${match}" is kept as written; for the environment variable write \${env:${body}}`);
+      return match;
+    }
     references++;
     const parsed = ENV_REFERENCE.exec(body);
     if (!parsed) {
-      problems.push(`invalid reference "${match}": expected \${env:NAME} or \${env:NAME:-default}`);
+      problems.push(`invalid reference "${match}": only the env scheme is supported, e.g. \${env:NAME} or \${env:NAME:-default}`);
       return match;
     }
     const [, name, fallback] = parsed;
@@ -34,5 +44,5 @@ export function expandEnv(input: string, env: NodeJS.ProcessEnv = process.env): 
     return '';
   });
   const wholeReference = references === 1 && /^\$\{[^}]*\}$/.test(input);
-  return { value, wholeReference, problems, unsetVariables };
+  return { value, wholeReference, problems, unsetVariables, warnings };
 }

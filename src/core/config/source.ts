@@ -64,6 +64,7 @@ function expandScalars(doc: Document.Parsed, env: NodeJS.ProcessEnv, report: Rep
       const offset = node.range?.[0] ?? 0;
       const expansion = expandEnv(node.value, env);
       for (const problem of expansion.problems) report(offset, problem, false);
+      for (const warning of expansion.warnings) report(offset, warning, true);
       for (const name of expansion.unsetVariables) report(offset, `environment variable ${name} is not set; using an empty value`, true);
       // A plain `${env:X}` takes the YAML type of what X holds (a port stays a number), as in the Collector.
       node.value = expansion.wholeReference && node.type === 'PLAIN' ? retype(expansion.value) : expansion.value;

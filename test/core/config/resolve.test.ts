@@ -107,9 +107,9 @@ describe('config errors name file, line, column, path and what was expected', ()
       expected: ['FILE:10:13: service::telemetry::logs::level: Invalid option: expected one of "debug"|"info"|"warn"|"error"'],
     },
     {
-      name: 'invalid environment reference',
-      yaml: 'receivers:\n  zookeeper:\n    cluster: ${ZK_CLUSTER}\n' + VALID_TAIL,
-      expected: ['FILE:3:14: invalid reference "${ZK_CLUSTER}": expected ${env:NAME} or ${env:NAME:-default}'],
+      name: 'unsupported reference scheme',
+      yaml: 'receivers:\n  zookeeper:\n    cluster: ${file:/etc/cluster}\n' + VALID_TAIL,
+      expected: ['FILE:3:14: invalid reference "${file:/etc/cluster}": only the env scheme is supported, e.g. ${env:NAME} or ${env:NAME:-default}'],
     },
     {
       name: 'every error is reported, not just the first',
@@ -160,6 +160,14 @@ describe('config loading', () => {
     assert.deepEqual(config.endpoints, ['zk1:2181', '127.0.0.1:2182']);
     assert.equal(config.cluster, 'cost$center--end', 'a variable set to "" does not take its default');
     assert.equal(config.max_response_bytes, 2048, 'a plain ${env:X} takes the YAML type of its value');
+  });
+
+  it('keeps ${...} without a scheme as written (Go templates in relabel rules), warning when it names a set variable', () => {
+    const yaml = 'receivers:\n  zookeeper:\n    cluster: "zk_${1}-${name}-${HOME}"\n' + VALID_TAIL;
+    const resolution = loadConfig([configFile(yaml)], builtinRegistry(), { HOME: '/root' });
+    assert.deepEqual(resolution.problems, []);
+    assert.equal((resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>).cluster, 'zk_${1}-${name}-${HOME}');
+    assert.deepEqual(resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')), ['"${HOME}" is kept as written; for the environment variable write ${env:HOME}']);
   });
 
   it('warns about an unset variable without a default and uses an empty value', () => {
