@@ -18,6 +18,8 @@ function zkotel(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function writeConfig(name: string, text: string): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);
@@ -73,12 +75,41 @@ describe('zkotel command line', () => {
     assert.match(lines[3]!, /3 problem/);
   });
 
+  it('validate rejects bad relabel rules with line and column: invalid regex, missing modulus, invalid target_label', () => {
+    const file = writeConfig('relabel.yaml', [
+      'receivers:',
+      '  zookeeper: {}',
+      'processors:',
+      '  relabel:',
+      '    rules:',
+      '      - source_labels: [__name__]',
+      '        regex: "zookeeper_(.*"',
+      '      - source_labels: [zk_endpoint]',
+      '        action: hashmod',
+      '        target_label: shard',
+      '      - source_labels: [zk_endpoint]',
+      '        target_label: ""',
+      'exporters:',
+      '  prometheus: {}',
+      'service:',
+      '  pipelines:',
+      '    metrics: { receivers: [zookeeper], processors: [relabel], exporters: [prometheus] }',
+      '',
+    ].join('\n'));
+    const result = zkotel('validate', '--config', file);
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.match(lines[0]!, new RegExp(`^${escape(file)}:7:9: processors::relabel::rules::0::regex: .*zookeeper_`));
+    assert.match(lines[1]!, new RegExp(`^${escape(file)}:\\d+:\\d+: processors::relabel::rules::1.*modulus`));
+    assert.match(lines[2]!, new RegExp(`^${escape(file)}:1[12]:\\d+: processors::relabel::rules::2.*target_label`));
+  });
+
   it('merges repeated --config files, later over earlier', () => {
     const base = writeConfig('base.yaml', configFor('127.0.0.1:2181', '127.0.0.1:9464'));
     const override = writeConfig('override.yaml', 'receivers:\n  zookeeper:\n    timeout: nope\n');
     const result = zkotel('validate', '--config', base, '--config', override);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`^${override.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:5: receivers::zookeeper::timeout: invalid duration`));
+    assert.match(result.stderr, new RegExp(`^${escape(override)}:3:5: receivers::zookeeper::timeout: invalid duration`));
   });
 
   it('names an unreadable config file in one line, without a stack trace', () => {
