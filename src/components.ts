@@ -3,6 +3,7 @@ import type { ComponentFactory } from './core/component.js';
 import { Registry } from './core/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
+import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
 import { limitProcessorFactory } from './processors/limit/factory.js';
@@ -19,6 +20,7 @@ export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
   limitProcessorFactory,
   prometheusExporterFactory,
   debugExporterFactory,
+  healthCheckExtensionFactory,
 ];
 
 export function builtinRegistry(): Registry {

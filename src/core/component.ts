@@ -4,7 +4,7 @@ import type { Batch } from './batch.js';
 import type { Logger } from './logger.js';
 import type { SelfTelemetry } from './telemetry.js';
 
-export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension';
 
 /** What every component gets at creation besides its own config. */
 export interface CreateSettings {
@@ -21,6 +21,8 @@ export interface CreateSettings {
  */
 export interface Receiver {
   readonly batches: Observable<Batch>;
+  /** How many sources one collection round covers (e.g. endpoints); readiness waits for a batch from each. */
+  readonly sourcesPerRound?: number;
   shutdown?(): Promise<void>;
 }
 
@@ -34,6 +36,29 @@ export interface Processor {
 export interface Exporter {
   start(): Promise<void>;
   consume(batch: Batch): void;
+  shutdown(): Promise<void>;
+}
+
+/** What the running agent looks like from an extension. */
+export interface ServiceStatus {
+  /** Every exporter started (listening, for servers). */
+  readonly exportersStarted: boolean;
+  /** Every receiver delivered a batch for each of its sources at least once. */
+  readonly firstRoundDone: boolean;
+}
+
+export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
+
+/** What the core offers extensions. */
+export interface Host {
+  status(): ServiceStatus;
+  /** Re-reads the configuration and applies it; absent where the agent cannot reload. */
+  readonly reload?: () => Promise<ReloadOutcome>;
+}
+
+/** An extension runs beside the pipelines (health checks, ...). `shutdown` is safe without `start` and twice. */
+export interface Extension {
+  start(host: Host): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -55,7 +80,11 @@ export interface ExporterFactory<TConfig = unknown> extends FactoryBase<'exporte
   createExporter(settings: CreateSettings, config: TConfig): Exporter;
 }
 
-export type ComponentFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any>;
+export interface ExtensionFactory<TConfig = unknown> extends FactoryBase<'extension', TConfig> {
+  createExtension(settings: CreateSettings, config: TConfig): Extension;
+}
+
+export type ComponentFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any> | ExtensionFactory<any>;
 
 type Definition<F extends FactoryBase<ComponentKind, unknown>> = Omit<F, 'kind' | 'createDefaultConfig'>;
 
@@ -68,4 +97,7 @@ export function defineProcessor<T>(def: Definition<ProcessorFactory<T>>): Proces
 }
 export function defineExporter<T>(def: Definition<ExporterFactory<T>>): ExporterFactory<T> {
   return { kind: 'exporter', createDefaultConfig: () => def.configSchema.parse({}), ...def };
+}
+export function defineExtension<T>(def: Definition<ExtensionFactory<T>>): ExtensionFactory<T> {
+  return { kind: 'extension', createDefaultConfig: () => def.configSchema.parse({}), ...def };
 }

@@ -1,6 +1,6 @@
-import { map, merge, Observable, share, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
+import { map, merge, Observable, share, tap, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { CreateSettings, Exporter, Processor, Receiver } from './component.js';
+import type { CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceStatus } from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
 import { stripMetaAttributes } from './meta-attributes.js';
@@ -9,31 +9,45 @@ import { SelfTelemetry } from './telemetry.js';
 
 const PIPELINE_RESTART_DELAY_MS = 1000;
 
+export interface ServiceOptions {
+  readonly telemetry?: SelfTelemetry;
+  /** Offered to extensions (POST /-/reload); the CLI knows how to re-read the config files. */
+  readonly reload?: () => Promise<ReloadOutcome>;
+}
+
 /**
- * Builds the pipeline graph from a resolved config and runs it: exporters start first, receivers last;
+ * Builds the pipeline graph from a resolved config and runs it: extensions first, then exporters, receivers last;
  * shutdown goes the other way, so no batch is produced into a stopped exporter.
  */
 export class Service {
+  readonly telemetry: SelfTelemetry;
+  private readonly extensions: Extension[] = [];
   private readonly exporters = new Map<string, Exporter>();
   private readonly receivers = new Map<string, Receiver>();
   private readonly processors: Processor[] = [];
   private readonly subscriptions: Subscription[] = [];
   private stopped: Promise<void> | undefined;
+  private exportersStarted = false;
+  /** Per receiver id: the sources it has delivered at least once, for readiness. */
+  private readonly sourcesSeen = new Map<string, Set<string>>();
 
   private readonly stageTelemetry: StageTelemetry;
 
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly logger: Logger,
-    readonly telemetry: SelfTelemetry,
+    private readonly options: ServiceOptions,
   ) {
-    this.stageTelemetry = new StageTelemetry(telemetry);
+    this.telemetry = options.telemetry ?? new SelfTelemetry();
+    this.stageTelemetry = new StageTelemetry(this.telemetry);
   }
 
-  static async start(config: ResolvedConfig, logger: Logger, telemetry = new SelfTelemetry()): Promise<Service> {
-    const service = new Service(config, logger, telemetry);
+  static async start(config: ResolvedConfig, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
+    const service = new Service(config, logger, options);
     try {
+      await service.startExtensions();
       await service.startExporters();
+      service.exportersStarted = true;
       service.startPipelines();
     } catch (error) {
       await service.shutdown();
@@ -42,16 +56,27 @@ export class Service {
     return service;
   }
 
+  status(): ServiceStatus {
+    const firstRoundDone = [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
+    return { exportersStarted: this.exportersStarted, firstRoundDone };
+  }
+
+  private async startExtensions(): Promise<void> {
+    const host: Host = { status: () => this.status(), ...(this.options.reload ? { reload: this.options.reload } : {}) };
+    for (const id of this.config.service.extensions) {
+      const { factory, config } = this.config.extensions.get(id)!;
+      const extension = factory.createExtension(this.settings(id), config);
+      this.extensions.push(extension);
+      await startComponent('extension', id, () => extension.start(host));
+    }
+  }
+
   private async startExporters(): Promise<void> {
     for (const [id, { factory, config }] of this.config.exporters) {
       if (!this.isUsed('exporters', id)) continue;
       const exporter = factory.createExporter(this.settings(id), config);
       this.exporters.set(id, exporter);
-      try {
-        await exporter.start();
-      } catch (error) {
-        throw new Error(`exporter "${id}": ${error instanceof Error ? error.message : String(error)}`);
-      }
+      await startComponent('exporter', id, () => exporter.start());
     }
   }
 
@@ -63,7 +88,12 @@ export class Service {
         const { factory, config } = this.config.receivers.get(id)!;
         const receiver = factory.createReceiver(this.settings(id), config);
         this.receivers.set(id, receiver);
-        batches = receiver.batches.pipe(share());
+        const seen = new Set<string>();
+        this.sourcesSeen.set(id, seen);
+        batches = receiver.batches.pipe(
+          tap((batch) => seen.add(batch.source)),
+          share(),
+        );
         shared.set(id, batches);
       }
       return batches;
@@ -130,9 +160,18 @@ export class Service {
     await stopAll(this.receivers.values());
     await stopAll(this.processors);
     await stopAll([...this.exporters.values()].reverse());
+    await stopAll([...this.extensions].reverse());
   }
 }
 
 function applyStages(stages: readonly OperatorFunction<Batch, Batch>[]): OperatorFunction<Batch, Batch> {
   return (source) => stages.reduce((stream, stage) => stream.pipe(stage), source);
+}
+
+async function startComponent(kind: string, id: string, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    throw new Error(`${kind} "${id}": ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -34,9 +34,17 @@ describe('every built-in component', () => {
         const receiver = factory.createReceiver(settings, factory.configSchema.parse({ endpoint: '127.0.0.1:1', initial_delay: '1h' }));
         receiver.batches.subscribe().unsubscribe();
         await receiver.shutdown?.();
-      } else {
+      } else if (factory.kind === 'processor') {
         const processor = factory.createProcessor(settings, defaults);
         await processor.shutdown?.();
+      } else {
+        const config = factory.type === 'health_check' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
+        const host = { status: () => ({ exportersStarted: true, firstRoundDone: true }) };
+        await factory.createExtension(settings, config).shutdown();
+        const extension = factory.createExtension(settings, config);
+        await extension.start(host);
+        await extension.shutdown();
+        await extension.shutdown();
       }
     });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ComponentFactory, ComponentKind, ExporterFactory, ProcessorFactory, ReceiverFactory } from '../component.js';
+import type { ComponentFactory, ComponentKind, ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from '../component.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import type { Registry } from '../registry.js';
 import type { ConfigPath, ConfigProblem } from './errors.js';
@@ -22,8 +22,11 @@ export interface ResolvedConfig {
   readonly receivers: ReadonlyMap<string, ResolvedComponent<ReceiverFactory>>;
   readonly processors: ReadonlyMap<string, ResolvedComponent<ProcessorFactory>>;
   readonly exporters: ReadonlyMap<string, ResolvedComponent<ExporterFactory>>;
+  readonly extensions: ReadonlyMap<string, ResolvedComponent<ExtensionFactory>>;
   readonly service: {
     readonly logLevel: LogLevel;
+    /** Enabled extensions, in order. */
+    readonly extensions: readonly string[];
     readonly pipelines: ReadonlyMap<string, PipelineConfig>;
   };
 }
@@ -35,8 +38,10 @@ export interface Resolution {
   readonly warnings: readonly ConfigProblem[];
 }
 
-const SECTIONS = { receivers: 'receiver', processors: 'processor', exporters: 'exporter' } as const satisfies Record<string, ComponentKind>;
+const SECTIONS = { receivers: 'receiver', processors: 'processor', exporters: 'exporter', extensions: 'extension' } as const satisfies Record<string, ComponentKind>;
 type Section = keyof typeof SECTIONS;
+type PipelineSection = Exclude<Section, 'extensions'>;
+const PIPELINE_SECTIONS: readonly PipelineSection[] = ['receivers', 'processors', 'exporters'];
 const TOP_LEVEL_KEYS = [...Object.keys(SECTIONS), 'service'];
 const COMPONENT_ID = /^([a-zA-Z][0-9a-zA-Z_]*)(?:\/(.+))?$/;
 const PIPELINE_ID = /^metrics(?:\/.+)?$/;
@@ -46,6 +51,7 @@ const serviceSchema = configObject({
   telemetry: configObject({
     logs: configObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   }).prefault({}),
+  extensions: idList,
   pipelines: z.record(z.string(), configObject({ receivers: idList, processors: idList, exporters: idList })).default({}),
 }).prefault({});
 
@@ -69,6 +75,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
     receivers: resolveSection<ReceiverFactory>('receivers', source.value, registry, problem),
     processors: resolveSection<ProcessorFactory>('processors', source.value, registry, problem),
     exporters: resolveSection<ExporterFactory>('exporters', source.value, registry, problem),
+    extensions: resolveSection<ExtensionFactory>('extensions', source.value, registry, problem),
   };
 
   const service = serviceSchema.safeParse(source.value.service ?? {}, { reportInput: true });
@@ -85,7 +92,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
       problem(at, `unsupported pipeline "${pipelineId}": zkotel pipelines carry metrics, so the id must be "metrics" or "metrics/<name>"`);
       continue;
     }
-    for (const section of Object.keys(SECTIONS) as Section[]) {
+    for (const section of PIPELINE_SECTIONS) {
       const ids = pipeline[section];
       if (section !== 'processors' && ids.length === 0) problem(at, `pipeline must have at least one ${SECTIONS[section]}`);
       ids.forEach((id, index) => {
@@ -100,16 +107,27 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
     }
     pipelines.set(pipelineId, pipeline);
   }
+  service.data.extensions.forEach((id, index) => {
+    const configured = components.extensions;
+    if (service.data.extensions.indexOf(id) !== index) problem(['service', 'extensions', index], `"${id}" is listed twice`);
+    else if (!configured.has(id) && !configured.invalid.has(id)) {
+      const known = [...configured.keys(), ...configured.invalid].sort().join(', ') || 'none';
+      problem(['service', 'extensions', index], `references extension "${id}", which is not configured under extensions (configured: ${known})`);
+    }
+    used.add(`extensions/${id}`);
+  });
   for (const section of Object.keys(SECTIONS) as Section[]) {
     for (const id of components[section].keys()) {
-      if (!used.has(`${section}/${id}`)) warning([section, id], `${SECTIONS[section]} "${id}" is configured but not used in any pipeline`);
+      if (!used.has(`${section}/${id}`)) {
+        warning([section, id], `${SECTIONS[section]} "${id}" is configured but not ${section === 'extensions' ? 'enabled in service::extensions' : 'used in any pipeline'}`);
+      }
     }
   }
   if (problems.length > 0) return { problems: byLocation(problems), warnings: byLocation(warnings) };
   return {
     problems,
     warnings: byLocation(warnings),
-    config: { ...components, service: { logLevel: service.data.telemetry.logs.level, pipelines } },
+    config: { ...components, service: { logLevel: service.data.telemetry.logs.level, extensions: service.data.extensions, pipelines } },
   };
 }
 

@@ -10,7 +10,10 @@ import { SampleMapper } from './samples.js';
 const MAX_LOGGED_ODD_LINES = 20;
 
 export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
-  return { batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint))) };
+  return {
+    batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint))),
+    sourcesPerRound: config.endpoints.length,
+  };
 }
 
 /**

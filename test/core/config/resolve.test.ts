@@ -44,7 +44,7 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown top-level key',
       yaml: 'recievers:\n  zookeeper: {}\n' + VALID_TAIL,
-      expected: ['FILE:1:1: recievers: unknown key "recievers" (valid keys: receivers, processors, exporters, service)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: none)'],
+      expected: ['FILE:1:1: recievers: unknown key "recievers" (valid keys: receivers, processors, exporters, extensions, service)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: none)'],
     },
     {
       name: 'unknown component type lists the valid ones',
@@ -100,6 +100,11 @@ describe('config errors name file, line, column, path and what was expected', ()
       name: 'no pipeline at all',
       yaml: 'receivers:\n  zookeeper: {}\nservice:\n  telemetry: { logs: { level: info } }\n',
       expected: ['FILE:3:1: service::pipelines: no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}'],
+    },
+    {
+      name: 'service extension not configured',
+      yaml: 'receivers:\n  zookeeper: {}\n' + VALID_TAIL + '  extensions: [health_check]\n',
+      expected: ['FILE:9:16: service::extensions::0: references extension "health_check", which is not configured under extensions (configured: none)'],
     },
     {
       name: 'bad log level',
