@@ -4,7 +4,9 @@ import { builtinRegistry } from './components.js';
 import { formatProblem, type ConfigProblem } from './core/config/errors.js';
 import { loadConfig } from './core/config/resolve.js';
 import { createLogger } from './core/logger.js';
+import { ConfigReloader } from './core/reloader.js';
 import { Service } from './core/service.js';
+import { SelfTelemetry } from './core/telemetry.js';
 import { AGENT_NAME, AGENT_VERSION } from './version.js';
 
 const DEFAULT_CONFIG = 'otel-config.yaml';
@@ -18,7 +20,7 @@ const HELP = `Usage:
 Options:
   -c, --config FILE   config file; repeat to merge later files over earlier ones
 
-Config reference: README.md. Signals: SIGINT/SIGTERM stop gracefully.
+Config reference: README.md. Signals: SIGINT/SIGTERM stop gracefully; SIGHUP re-reads the config files.
 `;
 
 class UsageError extends Error {}
@@ -72,7 +74,8 @@ function validate(files: string[]): number {
 }
 
 async function run(files: string[]): Promise<number> {
-  const resolution = loadConfig(files, builtinRegistry());
+  const registry = builtinRegistry();
+  const resolution = loadConfig(files, registry);
   if (!resolution.config) {
     printProblems(resolution.problems);
     process.stderr.write(`${AGENT_NAME}: invalid configuration: ${resolution.problems.length} problem(s); nothing started\n`);
@@ -82,7 +85,11 @@ async function run(files: string[]): Promise<number> {
   // A bug must leave a trace in the logs; a rejected promise nobody awaited is logged, not fatal.
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
   for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
-  const service = await Service.start(resolution.config, logger);
+  const telemetry = new SelfTelemetry();
+  const reloader = new ConfigReloader(files, registry, logger, telemetry);
+  const service = await Service.start(resolution.config, logger, { telemetry, reload: () => reloader.reload() });
+  reloader.attach(service);
+  process.on('SIGHUP', () => void reloader.reload());
   logger.info('started', { version: AGENT_VERSION, config: files });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

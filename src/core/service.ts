@@ -1,9 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import { map, merge, Observable, share, tap, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
 import type { CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceStatus } from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
 import { stripMetaAttributes } from './meta-attributes.js';
+import { SourceLedger } from './source-ledger.js';
 import { instrumentStage, StageTelemetry } from './stage-telemetry.js';
 import { SelfTelemetry } from './telemetry.js';
 
@@ -22,10 +24,11 @@ export interface ServiceOptions {
 export class Service {
   readonly telemetry: SelfTelemetry;
   private readonly extensions: Extension[] = [];
-  private readonly exporters = new Map<string, Exporter>();
+  private exporters = new Map<string, Exporter>();
   private readonly receivers = new Map<string, Receiver>();
-  private readonly processors: Processor[] = [];
-  private readonly subscriptions: Subscription[] = [];
+  private processors: Processor[] = [];
+  private subscriptions: Subscription[] = [];
+  private readonly ledger = new SourceLedger();
   private stopped: Promise<void> | undefined;
   private exportersStarted = false;
   /** Per receiver id: the sources it has delivered at least once, for readiness. */
@@ -34,7 +37,7 @@ export class Service {
   private readonly stageTelemetry: StageTelemetry;
 
   private constructor(
-    private readonly config: ResolvedConfig,
+    private config: ResolvedConfig,
     private readonly logger: Logger,
     private readonly options: ServiceOptions,
   ) {
@@ -71,13 +74,41 @@ export class Service {
     }
   }
 
-  private async startExporters(): Promise<void> {
+  private async startExporters(keep: ReadonlyMap<string, Exporter> = new Map()): Promise<void> {
     for (const [id, { factory, config }] of this.config.exporters) {
       if (!this.isUsed('exporters', id)) continue;
+      const kept = keep.get(id);
+      if (kept) {
+        this.exporters.set(id, kept);
+        continue;
+      }
       const exporter = factory.createExporter(this.settings(id), config);
       this.exporters.set(id, exporter);
       await startComponent('exporter', id, () => exporter.start());
     }
+  }
+
+  /**
+   * Applies a new configuration without a restart: pipelines and receivers are rebuilt, exporters whose config did
+   * not change keep running (and serving: no scrape fails), and series of sources that no longer exist are dropped
+   * once every receiver has reported under the new configuration. Extensions keep running.
+   */
+  async reconfigure(config: ResolvedConfig): Promise<void> {
+    await this.stopPipelines();
+    const keep = new Map<string, Exporter>();
+    const retired: Exporter[] = [];
+    for (const [id, exporter] of this.exporters) {
+      const unchanged = isDeepStrictEqual(config.exporters.get(id)?.config, this.config.exporters.get(id)?.config);
+      if (unchanged && [...config.service.pipelines.values()].some((pipeline) => pipeline.exporters.includes(id))) keep.set(id, exporter);
+      else retired.push(exporter);
+    }
+    // Retired exporters go first: a replacement may listen on the same port.
+    await this.stopAll(retired);
+    this.config = config;
+    this.exporters = new Map();
+    this.ledger.nextGeneration(keep.values());
+    await this.startExporters(keep);
+    this.startPipelines();
   }
 
   private startPipelines(): void {
@@ -128,10 +159,12 @@ export class Service {
           for (const sink of sinks) {
             try {
               sink.consume(batch);
+              this.ledger.record(sink, batch.source);
             } catch (error) {
               log.error('exporter failed to consume a batch', { error });
             }
           }
+          if (this.status().firstRoundDone) this.ledger.forgetStale(batch.timeMs);
         });
       this.subscriptions.push(subscription);
     }
@@ -152,15 +185,25 @@ export class Service {
   }
 
   private async stop(): Promise<void> {
+    await this.stopPipelines();
+    await this.stopAll([...this.exporters.values()].reverse());
+    await this.stopAll([...this.extensions].reverse());
+  }
+
+  /** Unsubscribes every pipeline (probes in flight are cancelled), then stops receivers and processors. */
+  private async stopPipelines(): Promise<void> {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
-    const stopAll = async (components: Iterable<{ shutdown?(): Promise<void> }>) => {
-      const results = await Promise.allSettled([...components].map((component) => component.shutdown?.()));
-      for (const result of results) if (result.status === 'rejected') this.logger.error('component failed to shut down', { error: result.reason });
-    };
-    await stopAll(this.receivers.values());
-    await stopAll(this.processors);
-    await stopAll([...this.exporters.values()].reverse());
-    await stopAll([...this.extensions].reverse());
+    this.subscriptions = [];
+    await this.stopAll(this.receivers.values());
+    this.receivers.clear();
+    this.sourcesSeen.clear();
+    await this.stopAll(this.processors);
+    this.processors = [];
+  }
+
+  private async stopAll(components: Iterable<{ shutdown?(): Promise<void> }>): Promise<void> {
+    const results = await Promise.allSettled([...components].map((component) => component.shutdown?.()));
+    for (const result of results) if (result.status === 'rejected') this.logger.error('component failed to shut down', { error: result.reason });
   }
 }
 
