@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { builtinRegistry } from './components.js';
 import { formatProblem, type ConfigProblem } from './core/config/errors.js';
 import { loadConfig } from './core/config/resolve.js';
-import { createLogger } from './core/logger.js';
+import { createLogger, defaultLogFormat } from './core/logger.js';
 import { ConfigReloader } from './core/reloader.js';
 import { Service } from './core/service.js';
 import { SelfTelemetry } from './core/telemetry.js';
@@ -81,7 +81,7 @@ async function run(files: string[]): Promise<number> {
     process.stderr.write(`${AGENT_NAME}: invalid configuration: ${resolution.problems.length} problem(s); nothing started\n`);
     return 1;
   }
-  const logger = createLogger(resolution.config.service.logLevel);
+  const logger = createLogger(resolution.config.service.logLevel, undefined, {}, defaultLogFormat());
   // A bug must leave a trace in the logs; a rejected promise nobody awaited is logged, not fatal.
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
   for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
