@@ -4,6 +4,7 @@ import { builtinRegistry } from './components.js';
 import { formatProblem, type ConfigProblem } from './core/config/errors.js';
 import { loadConfig } from './core/config/resolve.js';
 import { createLogger, defaultLogFormat } from './core/logger.js';
+import { registerProcessTelemetry } from './core/process-telemetry.js';
 import { ConfigReloader } from './core/reloader.js';
 import { Service } from './core/service.js';
 import { SelfTelemetry } from './core/telemetry.js';
@@ -86,6 +87,7 @@ async function run(files: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
   for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
   const telemetry = new SelfTelemetry();
+  registerProcessTelemetry(telemetry);
   const reloader = new ConfigReloader(files, registry, logger, telemetry);
   const service = await Service.start(resolution.config, logger, { telemetry, reload: () => reloader.reload() });
   reloader.attach(service);

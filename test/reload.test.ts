@@ -63,6 +63,12 @@ service:
     agent.kill('SIGHUP');
     await pollUntil(() => up(latest, b!.endpoint) === 1, { timeoutMs: 10_000, what: 'endpoint B to appear after SIGHUP' });
     assert.equal(reloadGauge(latest), 1);
+    // The agent's own telemetry rides along: probe durations, process health, build info.
+    assert.ok((select(latest, 'zkotel_receiver_probe_duration_count', { receiver: 'zookeeper' })[0]?.value ?? 0) > 0);
+    assert.equal(select(latest, 'zkotel_receiver_probe_duration_bucket', { receiver: 'zookeeper', le: '+Inf' }).length, 1);
+    assert.ok((select(latest, 'zkotel_process_memory_bytes', { kind: 'rss' })[0]?.value ?? 0) > 1e6);
+    assert.ok((select(latest, 'zkotel_process_cpu_seconds_total')[0]?.value ?? 0) > 0);
+    assert.equal(select(latest, 'zkotel_build_info')[0]?.labels.node_version, process.version);
 
     writeFileSync(file, 'receivers:\n  zookeeper:\n    timeout: never\n');
     const rejected = await fetch(`http://127.0.0.1:${healthPort}/-/reload`, { method: 'POST' });

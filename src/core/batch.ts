@@ -6,8 +6,8 @@
  * source with it, so a series that the latest probe did not produce disappears (no stale series).
  */
 
-/** `gauge`: a value that goes up and down. `counter`: a monotonic cumulative sum. */
-export type MetricKind = 'gauge' | 'counter';
+/** `gauge`: a value that goes up and down. `counter`: a monotonic cumulative sum. `histogram`: cumulative buckets. */
+export type MetricKind = 'gauge' | 'counter' | 'histogram';
 export type ValueType = 'int' | 'double';
 
 /** Shared by every sample of one metric; receivers keep one instance per metric so stages can compare by reference. */
@@ -21,10 +21,23 @@ export interface MetricDescriptor {
 
 export type Attributes = Readonly<Record<string, string>>;
 
+/** Cumulative explicit-bucket histogram: `counts[i]` observations in (boundaries[i-1], boundaries[i]], plus one overflow bucket. */
+export interface HistogramValue {
+  readonly boundaries: readonly number[];
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
 export interface Sample {
   readonly metric: MetricDescriptor;
   readonly attributes: Attributes;
+  /** The number; for a histogram, its count. */
   readonly value: number;
+  /** Set exactly when `metric.kind` is `histogram`. */
+  readonly histogram?: HistogramValue;
 }
 
 export interface Batch {

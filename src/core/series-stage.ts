@@ -42,7 +42,7 @@ export function seriesStage(rewrite: SeriesRewrite): OperatorFunction<Batch, Bat
             continue;
           }
           output ??= samples.slice(0, i);
-          if (result) output.push({ metric: result.metric, attributes: result.attributes, value: sample.value });
+          if (result) output.push({ ...sample, metric: result.metric, attributes: result.attributes });
         }
         return output ? { ...batch, samples: output } : batch;
       }),

@@ -3,10 +3,11 @@ import {
   AggregationTemporality,
   DataPointType,
   type DataPoint,
+  type Histogram,
   type MetricData,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { Attributes, Batch, MetricDescriptor, Sample } from './batch.js';
+import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from './batch.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
@@ -38,7 +39,7 @@ export interface ConversionIssues {
 
 interface MetricAccumulator {
   readonly descriptor: MetricDescriptor;
-  readonly points: DataPoint<number>[];
+  readonly points: DataPoint<number | Histogram>[];
   /** Attribute sets of the first source, kept to build `seen` lazily. */
   readonly keys: Attributes[];
   seen: Set<string> | undefined;
@@ -71,7 +72,7 @@ export function snapshotToScopeMetrics(
         continue;
       }
       const attributes = withConstants ? { ...constantAttributes, ...sample.attributes } : sample.attributes;
-      metric.points.push({ startTime, endTime, attributes, value: sample.value });
+      metric.points.push({ startTime, endTime, attributes, value: sample.histogram ? toOtelHistogram(sample.histogram) : sample.value });
     }
   }
   const metrics: MetricData[] = [];
@@ -105,17 +106,32 @@ function attributesKey(attributes: Attributes): string {
   return key;
 }
 
-function toMetricData(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+function toOtelHistogram(histogram: HistogramValue): Histogram {
+  return {
+    buckets: { boundaries: [...histogram.boundaries], counts: [...histogram.counts] },
+    sum: histogram.sum,
+    count: histogram.count,
+    ...(histogram.min !== undefined ? { min: histogram.min } : {}),
+    ...(histogram.max !== undefined ? { max: histogram.max } : {}),
+  };
+}
+
+function toMetricData(descriptor: MetricDescriptor, points: DataPoint<number | Histogram>[]): MetricData {
   const otelDescriptor = {
     name: descriptor.name,
     description: descriptor.description,
     unit: descriptor.unit,
     valueType: descriptor.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
   };
-  if (descriptor.kind === 'counter') {
-    return { descriptor: otelDescriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints };
+  const cumulative = AggregationTemporality.CUMULATIVE;
+  if (descriptor.kind === 'histogram') {
+    return { descriptor: otelDescriptor, aggregationTemporality: cumulative, dataPointType: DataPointType.HISTOGRAM, dataPoints: points as DataPoint<Histogram>[] };
   }
-  return { descriptor: otelDescriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints };
+  const dataPoints = points as DataPoint<number>[];
+  if (descriptor.kind === 'counter') {
+    return { descriptor: otelDescriptor, aggregationTemporality: cumulative, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints };
+  }
+  return { descriptor: otelDescriptor, aggregationTemporality: cumulative, dataPointType: DataPointType.GAUGE, dataPoints };
 }
 
 function toHrTime(ms: number): [number, number] {

@@ -71,7 +71,7 @@ export class MetricTransformer {
         continue;
       }
       output ??= samples.slice(0, i);
-      output.push({ metric: outcome.metric, attributes: sample.attributes, value: outcome.scale === 1 ? sample.value : sample.value * outcome.scale });
+      output.push(outcome.scale === 1 ? { ...sample, metric: outcome.metric } : scaled(sample, outcome.metric, outcome.scale));
     }
     return output ? { ...batch, samples: output } : batch;
   }
@@ -98,7 +98,8 @@ export class MetricTransformer {
         }
       }
       name = renamed ?? name;
-      kind = rule.kind ?? kind;
+      // Buckets have no sound gauge or counter form: a histogram keeps its kind.
+      if (kind !== 'histogram') kind = rule.kind ?? kind;
       unit = rule.unit ?? unit;
       description = rule.description ?? description;
       scale *= rule.scale;
@@ -125,4 +126,22 @@ export class MetricTransformer {
 export function createTransformProcessor(settings: CreateSettings, config: TransformProcessorConfig): Processor {
   const transformer = new MetricTransformer(config, settings);
   return { operator: map((batch: Batch) => transformer.transform(batch)) };
+}
+
+/** A sample with every value multiplied: a histogram's boundaries, sum, min and max too (its counts stay). */
+function scaled(sample: Sample, metric: MetricDescriptor, scale: number): Sample {
+  const { histogram } = sample;
+  if (!histogram) return { metric, attributes: sample.attributes, value: sample.value * scale };
+  return {
+    metric,
+    attributes: sample.attributes,
+    value: sample.value,
+    histogram: {
+      ...histogram,
+      boundaries: histogram.boundaries.map((boundary) => boundary * scale),
+      sum: histogram.sum * scale,
+      ...(histogram.min !== undefined ? { min: histogram.min * scale } : {}),
+      ...(histogram.max !== undefined ? { max: histogram.max * scale } : {}),
+    },
+  };
 }

@@ -3,15 +3,37 @@ import type { Attributes, Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
+import { SECONDS_BUCKETS } from '../../core/telemetry.js';
 import type { ZookeeperReceiverConfig } from './config.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
 
 const MAX_LOGGED_ODD_LINES = 20;
 
-export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
+/** The receiver's own zkotel.receiver.* telemetry, per receiver id. */
+interface ProbeTelemetry {
+  observe(outcome: ProbeOutcome): void;
+  skipped(): void;
+}
+
+function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
+  const receiver = Object.freeze({ receiver: settings.id });
+  const duration = settings.telemetry.histogram('zkotel.receiver.probe.duration', { unit: 's', boundaries: SECONDS_BUCKETS, description: 'How long probes took, all endpoints of the receiver together.' });
+  const failures = settings.telemetry.counter('zkotel.receiver.probe.failures', { description: 'Commands of probes that failed, by reason.' });
+  const skipped = settings.telemetry.counter('zkotel.receiver.probe.skipped', { description: 'Collection ticks skipped because the previous probe of the endpoint was still running.' });
   return {
-    batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint))),
+    observe: (outcome) => {
+      duration(receiver, outcome.durationMs / 1000);
+      for (const failure of outcome.failures) failures({ receiver: settings.id, reason: failure.error.reason }, 1);
+    },
+    skipped: () => skipped(receiver, 1),
+  };
+}
+
+export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
+  const telemetry = probeTelemetry(settings);
+  return {
+    batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint, telemetry))),
     sourcesPerRound: config.endpoints.length,
   };
 }
@@ -20,7 +42,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
  * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
  */
-function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, endpoint: string): Observable<Batch> {
+function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, endpoint: string, telemetry: ProbeTelemetry): Observable<Batch> {
   const address = parseHostPort(endpoint)!;
   const identity: Attributes = Object.freeze({ 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
   const source = `${settings.id}|${endpoint}`;
@@ -31,7 +53,10 @@ function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConf
     let skippedTicks = 0;
     return timer(config.initial_delay, config.collection_interval).pipe(
       filter(() => {
-        if (probing) skippedTicks++;
+        if (probing) {
+          skippedTicks++;
+          telemetry.skipped();
+        }
         return !probing;
       }),
       exhaustMap(() => {
@@ -43,6 +68,7 @@ function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConf
       map((outcome): Batch => {
         const timeMs = Date.now();
         health.observe(outcome, timeMs);
+        telemetry.observe(outcome);
         return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };
       }),
     );
