@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { scrape } from './harness/exposition.js';
 import { startFakeZk } from './harness/fake-zk.js';
 import { repoRoot } from './harness/fixtures.js';
 import { freePort } from './harness/ports.js';
@@ -130,6 +131,27 @@ describe('zkotel command line', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('serves its own metrics on service.telemetry.metrics.address instead of on the exporter, when set', async () => {
+    const [metrics, telemetry] = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    const config = configFor('127.0.0.1:1', metrics).replace('service:\n', `service:\n  telemetry:\n    metrics: { address: ${telemetry} }\n`);
+    const agent = spawn(process.execPath, [CLI, '--config', writeConfig('telemetry.yaml', config)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
+    try {
+      const main = await pollUntil(async () => {
+        const { series } = await scrape(`http://${metrics}/metrics`);
+        return series.some((s) => s.name === 'zookeeper_up') ? series : undefined;
+      }, { timeoutMs: 10_000, what: 'a first probe' });
+      assert.deepEqual(main.filter((s) => s.name.startsWith('zkotel_')).map((s) => s.name), []);
+      const own = (await scrape(`http://${telemetry}/metrics`)).series;
+      assert.ok(own.some((s) => s.name === 'zkotel_receiver_probe_failures_total' && s.labels.reason === 'refused'));
+      assert.ok(own.some((s) => s.name === 'zkotel_exporter_prometheus_scrapes_total' && s.labels.exporter === 'prometheus' && s.labels.code === '200'));
+      assert.ok(own.every((s) => !s.name.startsWith('zookeeper_')));
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
   });
 
   it('stops gracefully on SIGTERM and SIGINT while a probe hangs, and exits 0', async () => {

@@ -37,6 +37,8 @@ export interface Exporter {
   start(): Promise<void>;
   consume(batch: Batch): void;
   shutdown(): Promise<void>;
+  /** On a config reload that keeps the exporter: re-read the files its config names (certificates, users). */
+  reload?(): Promise<void>;
 }
 
 /** What the running agent looks like from an extension. */

@@ -1,7 +1,10 @@
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { HostPort } from './config/schema.js';
 
 /** Starts listening, turning the usual failures into one clear sentence. */
+type Server = HttpServer | HttpsServer;
+
 export async function listen(server: Server, address: HostPort, written: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${written}: ${describeListenError(error)}`));

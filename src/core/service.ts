@@ -104,6 +104,7 @@ export class Service {
     }
     // Retired exporters go first: a replacement may listen on the same port.
     await this.stopAll(retired);
+    for (const [id, exporter] of keep) await startComponent('exporter', id, async () => exporter.reload?.());
     this.config = config;
     this.exporters = new Map();
     this.ledger.nextGeneration(keep.values());

@@ -30,6 +30,8 @@ interface Series {
  */
 export class SelfTelemetry {
   static readonly SOURCE = 'zkotel';
+  /** False when `service.telemetry.metrics.address` gives the agent's metrics an endpoint of their own. */
+  servedByExporters = true;
   private readonly metrics = new Map<string, { metric: MetricDescriptor; series: Map<string, Series>; boundaries?: readonly number[] }>();
   private readonly beforeSnapshot: (() => void)[] = [];
   private readonly startTimeMs = Date.now();

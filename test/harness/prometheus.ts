@@ -24,6 +24,11 @@ export interface PrometheusOptions {
   /** Job name of the scrape job, default 'zkotel'. */
   jobName?: string;
   /**
+   * More settings of the generated scrape job, laid over it (e.g. `scheme: 'https'`, `tls_config: {ca_file}`,
+   * `basic_auth: {username, password}`).
+   */
+  scrapeJobConfig?: Record<string, unknown>;
+  /**
    * Extra top-level configuration (e.g. rule_files, alerting). An object is merged into the generated config
    * (its scrape_configs are appended to the generated job); a string is appended as raw YAML.
    */
@@ -112,6 +117,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     job_name: options.jobName ?? 'zkotel',
     metrics_path: options.metricsPath ?? '/metrics',
     static_configs: [{ targets: options.scrapeTargets }],
+    ...options.scrapeJobConfig,
   };
   let config: Record<string, unknown> = {
     global: {

@@ -3,7 +3,7 @@ import type { ComponentFactory, ComponentKind, ExporterFactory, ExtensionFactory
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import type { Registry } from '../registry.js';
 import type { ConfigPath, ConfigProblem } from './errors.js';
-import { configObject, schemaProblems } from './schema.js';
+import { configObject, hostPort, schemaProblems } from './schema.js';
 import { isPlainObject, loadConfigSource, type ConfigSource } from './source.js';
 
 export interface ResolvedComponent<F extends ComponentFactory> {
@@ -27,6 +27,8 @@ export interface ResolvedConfig {
     readonly logLevel: LogLevel;
     /** Enabled extensions, in order. */
     readonly extensions: readonly string[];
+    /** Where the agent's own metrics are served on their own, if anywhere. */
+    readonly telemetryMetricsAddress?: string;
     readonly pipelines: ReadonlyMap<string, PipelineConfig>;
   };
 }
@@ -50,6 +52,8 @@ const idList = z.array(z.string()).default([]);
 const serviceSchema = configObject({
   telemetry: configObject({
     logs: configObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    /** With `address`, the agent's zkotel_* metrics get their own /metrics there instead of riding along. */
+    metrics: configObject({ address: hostPort().optional() }).prefault({}),
   }).prefault({}),
   extensions: idList,
   pipelines: z.record(z.string(), configObject({ receivers: idList, processors: idList, exporters: idList })).default({}),
@@ -127,7 +131,15 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
   return {
     problems,
     warnings: byLocation(warnings),
-    config: { ...components, service: { logLevel: service.data.telemetry.logs.level, extensions: service.data.extensions, pipelines } },
+    config: {
+      ...components,
+      service: {
+        logLevel: service.data.telemetry.logs.level,
+        extensions: service.data.extensions,
+        pipelines,
+        ...(service.data.telemetry.metrics.address ? { telemetryMetricsAddress: service.data.telemetry.metrics.address } : {}),
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parse, parseDocument, visit, type Document } from 'yaml';
 import { expandEnv } from './env.js';
+import { childOf, describeFsError } from './yaml-file.js';
 import type { ConfigPath, ConfigProblem, SourceLocation } from './errors.js';
 
 /** One parsed config file, kept as a YAML document so every value can be traced to its line and column. */
@@ -100,19 +101,6 @@ function locate(files: readonly ParsedFile[], path: ConfigPath): SourceLocation 
   return best?.location;
 }
 
-function childOf(node: unknown, segment: string | number): { node: unknown; offset: number | undefined } | undefined {
-  if (isMap(node)) {
-    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-    if (!pair) return undefined;
-    return { node: pair.value, offset: (pair.key as Node).range?.[0] };
-  }
-  if (isSeq(node) && typeof segment === 'number') {
-    const item = node.items[segment] as Node | undefined;
-    return item ? { node: item, offset: item.range?.[0] } : undefined;
-  }
-  return undefined;
-}
-
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -124,14 +112,6 @@ function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>)
     merged[key] = isPlainObject(previous) && isPlainObject(value) ? mergeDeep(previous, value) : value;
   }
   return merged;
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function firstLine(message: string): string {

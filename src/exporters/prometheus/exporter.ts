@@ -1,15 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter as OtelPrometheusReader, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type CollectionResult, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
-import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { snapshotToScopeMetrics, SnapshotStore, type ConversionIssues } from '../../core/snapshot.js';
-import type { SelfTelemetry } from '../../core/telemetry.js';
+import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
+import { MetricsServer } from './server.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /**
@@ -32,35 +32,46 @@ export class PrometheusExporter implements Exporter {
   private readonly telemetry: SelfTelemetry;
   private readonly reported = new Set<string>();
   private readonly resource = resourceFromAttributes({ 'service.name': AGENT_NAME, 'service.version': AGENT_VERSION });
-  private server: Server | undefined;
+  private readonly server: MetricsServer;
+  private readonly scrapes: { served(code: number, ms: number): void };
+  private readonly includeTelemetry: boolean;
 
+  /** `options.includeTelemetry`: serve the agent's zkotel_* metrics too (default: unless they have their own endpoint). */
   constructor(
     settings: CreateSettings,
     private readonly config: PrometheusExporterConfig,
+    options: { includeTelemetry?: boolean } = {},
   ) {
     this.logger = settings.logger;
     this.telemetry = settings.telemetry;
+    this.includeTelemetry = options.includeTelemetry ?? settings.telemetry.servedByExporters;
+    this.scrapes = scrapeTelemetry(settings);
     const producer: MetricProducer = { collect: async () => this.collectSnapshot() };
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
     this.serializer = new PrometheusSerializer(config.namespace, false, undefined, !config.target_info, true);
+    this.server = new MetricsServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
   }
 
   get address(): string | undefined {
-    const address = this.server?.address();
-    return address && typeof address === 'object' ? `${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}` : undefined;
+    return this.server.address;
   }
 
   async start(): Promise<void> {
-    const { host, port } = parseHostPort(this.config.endpoint)!;
-    const server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${this.config.endpoint}: ${describeListenError(error)}`)));
-      server.listen(port, host, () => resolve());
-    });
-    server.on('error', (error) => this.logger.error('metrics server error', { error }));
-    this.server = server;
-    this.logger.info('serving metrics', { url: `http://${this.address}${this.config.path}` });
+    await this.server.listen(this.config.endpoint);
+    this.logger.info('serving metrics', { url: `${this.server.scheme}://${this.address}${this.config.path}`, ...this.server.security });
+  }
+
+  /**
+   * Re-reads `web_config_file` and swaps it in atomically (certificates via `setSecureContext`, users, headers).
+   * A broken file throws with every problem and the running config stays.
+   */
+  reload(): Promise<void> {
+    return this.reloadWebConfig();
+  }
+
+  async reloadWebConfig(): Promise<void> {
+    await this.server.reloadWebConfig();
   }
 
   consume(batch: Batch): void {
@@ -68,12 +79,7 @@ export class PrometheusExporter implements Exporter {
   }
 
   async shutdown(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await this.server.close();
     this.snapshot.clear();
     await this.meterProvider.shutdown().catch(() => {});
   }
@@ -81,7 +87,7 @@ export class PrometheusExporter implements Exporter {
   private async collectSnapshot(): Promise<CollectionResult> {
     const issues: ConversionIssues = { conflictingKinds: new Set(), duplicateSeries: new Set() };
     // The agent's own zkotel_* metrics come with every scrape, as exporters serve their process metrics.
-    const batches = [...this.snapshot.batches(), this.telemetry.snapshot()];
+    const batches = this.includeTelemetry ? [...this.snapshot.batches(), this.telemetry.snapshot()] : this.snapshot.batches();
     const scopeMetrics = snapshotToScopeMetrics(batches, AGENT_NAME, issues, this.config.const_labels);
     this.reportOnce(issues.conflictingKinds, 'metric produced with two different types; keeping the first one seen');
     this.reportOnce(issues.duplicateSeries, 'the same series came from two sources (is an endpoint configured twice?); keeping one');
@@ -106,21 +112,29 @@ export class PrometheusExporter implements Exporter {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
+    const started = performance.now();
     try {
       const { resourceMetrics, errors } = await this.reader.collect();
       for (const error of errors) this.logger.error('metrics collection error', { error });
       const body = this.serializer.serialize(resourceMetrics).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped');
       response.writeHead(200, { 'content-type': CONTENT_TYPE }).end(request.method === 'HEAD' ? undefined : body);
+      this.scrapes.served(200, performance.now() - started);
     } catch (error) {
       this.logger.error('scrape failed', { error });
       response.writeHead(500, { 'content-type': 'text/plain' }).end(`scrape failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      this.scrapes.served(500, performance.now() - started);
     }
   }
 }
 
-function describeListenError(error: NodeJS.ErrnoException): string {
-  if (error.code === 'EADDRINUSE') return 'address already in use (is another agent running?)';
-  if (error.code === 'EACCES') return 'permission denied';
-  if (error.code === 'EADDRNOTAVAIL') return 'address not available on this machine';
-  return error.message;
+function scrapeTelemetry(settings: CreateSettings): { served(code: number, ms: number): void } {
+  const scrapes = settings.telemetry.counter('zkotel.exporter.prometheus.scrapes', { description: 'Scrapes of /metrics served, by HTTP status.' });
+  const duration = settings.telemetry.histogram('zkotel.exporter.prometheus.scrape.duration', { unit: 's', boundaries: SECONDS_BUCKETS, description: 'How long serving a scrape took.' });
+  const exporter = Object.freeze({ exporter: settings.id });
+  return {
+    served: (code, ms) => {
+      scrapes({ exporter: settings.id, code: String(code) }, 1);
+      duration(exporter, ms / 1000);
+    },
+  };
 }
