@@ -2,6 +2,7 @@
 import type { ComponentFactory } from './core/component.js';
 import { Registry } from './core/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
+import { otlpExporterFactory } from './exporters/otlp/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -19,6 +20,7 @@ export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
   transformProcessorFactory,
   limitProcessorFactory,
   prometheusExporterFactory,
+  otlpExporterFactory,
   debugExporterFactory,
   healthCheckExtensionFactory,
 ];

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { configObject, duration } from '../../core/config/schema.js';
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** Where each protocol sends when `endpoint` is not set: the OTLP default ports on loopback. */
+export const DEFAULT_ENDPOINTS: Readonly<Record<OtlpProtocol, string>> = {
+  'http/protobuf': 'http://127.0.0.1:4318',
+  'http/json': 'http://127.0.0.1:4318',
+  grpc: 'http://127.0.0.1:4317',
+};
+
+/** The OTLP/HTTP path of the metrics signal, appended to `endpoint` as the Collector's otlphttp exporter does. */
+export const METRICS_PATH = 'v1/metrics';
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A YAML scalar. `${env:TOKEN}` becomes a number or boolean when the variable looks like one. */
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** Headers are text, whatever YAML made of the value. */
+const scalarText = scalar.transform(String);
+
+const readableFile = z.string().min(1, 'must name a file').superRefine((file, ctx) => {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+  }
+});
+
+const tlsSchema = configObject({
+  /** PEM file with the CA certificates that may sign the server's certificate (default: Node's bundled roots). */
+  ca_file: readableFile.optional(),
+  /** PEM client certificate, for mutual TLS. Needs `key_file`. */
+  cert_file: readableFile.optional(),
+  /** PEM private key of `cert_file`. */
+  key_file: readableFile.optional(),
+  /** Accept any server certificate. For tests only: it gives up the authentication of the backend. */
+  insecure_skip_verify: z.boolean().default(false),
+})
+  .superRefine((tls, ctx) => {
+    if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together: set both or neither' });
+    }
+  })
+  .prefault({});
+
+const retrySchema = configObject({
+  /** Retry a failed export that may succeed later (429, 502, 503, 504, UNAVAILABLE, connection errors, timeouts). */
+  enabled: z.boolean().default(true),
+  /** Wait after the first failure; each further failure waits 1.5 times longer, ±50% jitter. */
+  initial_interval: duration({ min: 1 }).prefault('5s'),
+  /** Longest wait between two attempts. */
+  max_interval: duration({ min: 1 }).prefault('30s'),
+  /** Give up on an export this long after its first attempt; 0 never gives up (the queue bound still applies). */
+  max_elapsed_time: duration().prefault('5m'),
+}).prefault({});
+
+const queueSchema = configObject({
+  /** Most exports (snapshots) waiting to be sent, the one being retried included. Past it the oldest is dropped. */
+  queue_size: z.number().int().min(1).max(10_000).default(10),
+}).prefault({});
+
+const resourceSchema = configObject({
+  /** Merged over service.name=zkotel, service.version and service.instance.id (a random UUID per process). */
+  attributes: z.record(z.string().min(1, 'attribute names must not be empty'), scalar).default({}),
+}).prefault({});
+
+export const otlpExporterConfigSchema = configObject({
+  protocol: z.enum(['http/protobuf', 'http/json', 'grpc']).default('http/protobuf'),
+  /**
+   * http(s) URL of the backend. For the http protocols it is the base URL, to which `/v1/metrics` is appended
+   * (`https://otlp.example.com/otlp` posts to `https://otlp.example.com/otlp/v1/metrics`); for grpc it is
+   * `http(s)://host:port`. Default: `http://127.0.0.1:4318`, or `http://127.0.0.1:4317` for grpc.
+   */
+  endpoint: z.string().optional(),
+  /** Full URL for the http protocols, used as it is: for backends whose metrics path is not `/v1/metrics`. */
+  metrics_endpoint: z.string().optional(),
+  /** Sent with every request (gRPC: as metadata). Never logged. */
+  headers: z
+    .record(z.string().regex(HEADER_NAME, 'header names must be HTTP tokens (letters, digits, !#$%&\'*+-.^_`|~)'), scalarText)
+    .default({}),
+  compression: z.enum(['none', 'gzip']).default('none'),
+  /** Deadline of one export request, the official exporter's own quick retries included. */
+  timeout: duration({ min: 1 }).prefault('10s'),
+  /** How often the latest snapshot is pushed. */
+  interval: duration({ min: 10 }).prefault('10s'),
+  /** `delta` sends counters as the increase since the previous export; gauges are sent as they are either way. */
+  temporality: z.enum(['cumulative', 'delta']).default('cumulative'),
+  tls: tlsSchema,
+  resource: resourceSchema,
+  sending_queue: queueSchema,
+  retry_on_failure: retrySchema,
+})
+  .superRefine((config, ctx) => {
+    const endpoint = config.endpoint ?? DEFAULT_ENDPOINTS[config.protocol];
+    const url = parseHttpUrl(endpoint);
+    if (typeof url === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: url });
+      return;
+    }
+    if (config.protocol === 'grpc') {
+      if (url.pathname !== '/' || url.search !== '') ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `a gRPC endpoint has no path: write ${url.protocol}//${url.host}` });
+      if (config.metrics_endpoint !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics_endpoint'], message: 'only for the http protocols; gRPC uses endpoint' });
+      for (const name of Object.keys(config.headers)) {
+        if (name.toLowerCase().endsWith('-bin')) ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'binary (-bin) gRPC metadata is not supported' });
+      }
+    } else if (config.metrics_endpoint !== undefined) {
+      const full = parseHttpUrl(config.metrics_endpoint);
+      if (typeof full === 'string') ctx.addIssue({ code: 'custom', path: ['metrics_endpoint'], message: full });
+    }
+    const target = config.protocol !== 'grpc' && config.metrics_endpoint !== undefined ? parseHttpUrl(config.metrics_endpoint) : url;
+    const tlsSet = config.tls.ca_file !== undefined || config.tls.cert_file !== undefined || config.tls.insecure_skip_verify;
+    if (tlsSet && typeof target !== 'string' && target.protocol === 'http:') {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS settings need an https:// endpoint; this one is plain http' });
+    }
+    if (config.retry_on_failure.max_interval < config.retry_on_failure.initial_interval) {
+      ctx.addIssue({ code: 'custom', path: ['retry_on_failure', 'max_interval'], message: 'must be at least initial_interval' });
+    }
+  })
+  .transform((config) => ({ ...config, endpoint: config.endpoint ?? DEFAULT_ENDPOINTS[config.protocol] }))
+  .prefault({});
+
+export type OtlpExporterConfig = z.output<typeof otlpExporterConfigSchema>;
+
+function parseHttpUrl(text: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `invalid URL ${JSON.stringify(text)}: expected e.g. http://127.0.0.1:4318 or https://otlp.example.com`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `unsupported scheme "${url.protocol}" in ${JSON.stringify(text)}: use http:// or https://`;
+  return url;
+}
+
+/**
+ * The URL the http protocols post to: `metrics_endpoint` as it is, else `endpoint` + `/v1/metrics` (the
+ * Collector's otlphttp rule: a trailing slash is not doubled, a path prefix is kept).
+ */
+export function metricsUrl(config: Pick<OtlpExporterConfig, 'endpoint' | 'metrics_endpoint'>): string {
+  if (config.metrics_endpoint !== undefined) return config.metrics_endpoint;
+  const url = new URL(config.endpoint);
+  url.pathname = url.pathname.endsWith('/') ? `${url.pathname}${METRICS_PATH}` : `${url.pathname}/${METRICS_PATH}`;
+  return url.href;
+}
+
+/** The address to show in logs: no credentials, no query (either may hold a secret). */
+export function displayUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.pathname === '/' ? url.origin : url.href;
+  } catch {
+    return '(invalid URL)';
+  }
+}
