@@ -4,6 +4,7 @@ import { formatPath } from '../../../src/core/config/errors.js';
 import { schemaProblems } from '../../../src/core/config/schema.js';
 import { attributesProcessorConfigSchema } from '../../../src/processors/attributes/config.js';
 import { attributesProcessorFactory } from '../../../src/processors/attributes/factory.js';
+import { DOCUMENTED_EXAMPLE } from './documented-example.js';
 
 /** `path::to::field: message` for every problem, as `zkotel validate` prints them (without the file position). */
 function problems(config: unknown): string[] {
@@ -23,20 +24,11 @@ describe('attributes processor config', () => {
 
   it('accepts every action in its documented form and keeps only the fields it uses', () => {
     const config = {
-      include: { match_type: 'strict', metric_names: ['zookeeper.up'] },
-      exclude: { match_type: 'regexp', metric_names: ['zookeeper\\.probe\\..*'] },
+      ...DOCUMENTED_EXAMPLE,
       actions: [
-        { key: 'env', action: 'insert', value: 'prod' },
-        { key: 'zk.cluster', action: 'update', value: 'main' },
-        { key: 'dc', action: 'upsert', value: 'eu-1' },
-        { key: 'zk.cluster', action: 'upsert', from_attribute: 'other' },
-        { key: 'secret', action: 'delete' },
-        { pattern: '^tmp_.*', action: 'delete' },
+        ...DOCUMENTED_EXAMPLE.actions,
         { key: 'a', pattern: 'b.*', action: 'hash' },
-        { key: 'zk.endpoint', action: 'hash' },
-        { key: 'zk.endpoint', action: 'extract', pattern: '^(?P<zk_host>[^:]+):(?P<zk_port>\\d+)$' },
         { key: 'zk.endpoint', action: 'extract', pattern: '(?<host>[^:]+):(?:\\d+)' },
-        { key: 'port', action: 'convert', converted_type: 'int' },
         { key: 'ratio', action: 'convert', converted_type: 'double' },
         { key: 'ratio', action: 'convert', converted_type: 'string' },
       ],

@@ -7,6 +7,7 @@ import { attributesProcessorConfigSchema } from '../../../src/processors/attribu
 import { attributesProcessorFactory } from '../../../src/processors/attributes/factory.js';
 import { batchOf } from '../../harness/batches.js';
 import { testSettings } from '../../harness/settings.js';
+import { DOCUMENTED_EXAMPLE } from './documented-example.js';
 
 const UP = describeMetric('zookeeper.up', 'gauge');
 const AVG = describeMetric('zookeeper.latency.avg', 'gauge');
@@ -86,21 +87,7 @@ describe('attributes processor', () => {
   });
 
   it('runs the documented example end to end', async () => {
-    const config = {
-      include: { match_type: 'strict', metric_names: ['zookeeper.up'] },
-      exclude: { match_type: 'regexp', metric_names: ['zookeeper\\.probe\\..*'] },
-      actions: [
-        { key: 'env', action: 'insert', value: 'prod' },
-        { key: 'zk.cluster', action: 'update', value: 'main' },
-        { key: 'dc', action: 'upsert', value: 'eu-1' },
-        { key: 'zk.cluster', action: 'upsert', from_attribute: 'other' },
-        { key: 'secret', action: 'delete' },
-        { pattern: '^tmp_.*', action: 'delete' },
-        { key: 'zk.endpoint', action: 'hash' },
-        { key: 'zk.endpoint', action: 'extract', pattern: '^(?P<zk_host>[^:]+):(?P<zk_port>\\d+)$' },
-        { key: 'port', action: 'convert', converted_type: 'int' },
-      ],
-    };
+    const config = DOCUMENTED_EXAMPLE;
     const input = { 'zk.cluster': 'test', 'zk.endpoint': 'zk1:2181', other: 'blue', secret: 's3cr3t', tmp_x: '1', port: '02181' };
     const [out] = await run(config, batchOf('zk|a', [[UP, 1, input], [AVG, 1, input]]));
     const hashed = createHash('sha256').update('zk1:2181').digest('hex');
