@@ -92,9 +92,10 @@ async function run(files: string[]): Promise<number> {
   registerProcessTelemetry(telemetry);
   const telemetryServer = await startTelemetryServer(resolution.config.service.telemetryMetricsAddress, logger, telemetry);
   const reloader = new ConfigReloader(files, registry, logger, telemetry);
+  // Handled from the start: SIGHUP's default action would kill the process; before the service runs it is refused.
+  process.on('SIGHUP', () => void reloader.reload());
   const service = await Service.start(resolution.config, logger, { telemetry, reload: () => reloader.reload() });
   reloader.attach(service);
-  process.on('SIGHUP', () => void reloader.reload());
   logger.info('started', { version: AGENT_VERSION, config: files });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

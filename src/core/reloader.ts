@@ -38,6 +38,7 @@ export class ConfigReloader {
   }
 
   private async apply(): Promise<ReloadOutcome> {
+    if (!this.service) return { ok: false, errors: ['the agent is still starting; try again in a moment'] };
     const resolution = loadConfig(this.files, this.registry);
     if (!resolution.config) {
       const errors = resolution.problems.map(formatProblem);
@@ -47,7 +48,7 @@ export class ConfigReloader {
     }
     for (const warning of resolution.warnings) this.logger.warn(formatProblem(warning));
     try {
-      await this.service?.reconfigure(resolution.config);
+      await this.service.reconfigure(resolution.config);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error('reload failed while applying the configuration', { error: message });

@@ -30,6 +30,8 @@ export class Service {
   private subscriptions: Subscription[] = [];
   private readonly ledger = new SourceLedger();
   private stopped: Promise<void> | undefined;
+  private reconfiguring: Promise<void> | undefined;
+  private everReady = false;
   private exportersStarted = false;
   /** Per receiver id: the sources it has delivered at least once, for readiness. */
   private readonly sourcesSeen = new Map<string, Set<string>>();
@@ -59,9 +61,15 @@ export class Service {
     return service;
   }
 
+  /** Readiness is latched: a reload that rebuilds receivers does not make a serving agent unready. */
   status(): ServiceStatus {
-    const firstRoundDone = [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
-    return { exportersStarted: this.exportersStarted, firstRoundDone };
+    this.everReady ||= this.subscriptions.length > 0 && this.roundDone();
+    return { exportersStarted: this.exportersStarted, firstRoundDone: this.everReady };
+  }
+
+  /** Every current receiver has delivered a batch for each of its sources. */
+  private roundDone(): boolean {
+    return [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
   }
 
   private async startExtensions(): Promise<void> {
@@ -74,17 +82,19 @@ export class Service {
     }
   }
 
+  /** Starts the exporters the pipelines use; `keep` are already running. One that fails to start is shut down. */
   private async startExporters(keep: ReadonlyMap<string, Exporter> = new Map()): Promise<void> {
+    for (const [id, exporter] of keep) this.exporters.set(id, exporter);
     for (const [id, { factory, config }] of this.config.exporters) {
-      if (!this.isUsed('exporters', id)) continue;
-      const kept = keep.get(id);
-      if (kept) {
-        this.exporters.set(id, kept);
-        continue;
-      }
+      if (!this.isUsed('exporters', id) || this.exporters.has(id)) continue;
       const exporter = factory.createExporter(this.settings(id), config);
+      try {
+        await startComponent('exporter', id, () => exporter.start());
+      } catch (error) {
+        await this.stopAll([exporter]);
+        throw error;
+      }
       this.exporters.set(id, exporter);
-      await startComponent('exporter', id, () => exporter.start());
     }
   }
 
@@ -94,6 +104,13 @@ export class Service {
    * once every receiver has reported under the new configuration. Extensions keep running.
    */
   async reconfigure(config: ResolvedConfig): Promise<void> {
+    if (this.stopped) throw new Error('the agent is shutting down');
+    const running = this.applyConfig(config);
+    this.reconfiguring = running.catch(() => {});
+    return running;
+  }
+
+  private async applyConfig(config: ResolvedConfig): Promise<void> {
     await this.stopPipelines();
     const keep = new Map<string, Exporter>();
     const retired: Exporter[] = [];
@@ -102,14 +119,21 @@ export class Service {
       if (unchanged && [...config.service.pipelines.values()].some((pipeline) => pipeline.exporters.includes(id))) keep.set(id, exporter);
       else retired.push(exporter);
     }
+    for (const [id, exporter] of keep) {
+      // A file the exporter reads (its web config) that cannot be applied leaves the running one in place.
+      await exporter.reload?.().catch((error: unknown) => this.logger.error('exporter kept its running settings', { component: id, error }));
+    }
     // Retired exporters go first: a replacement may listen on the same port.
     await this.stopAll(retired);
-    for (const [id, exporter] of keep) await startComponent('exporter', id, async () => exporter.reload?.());
     this.config = config;
-    this.exporters = new Map();
+    this.exporters = new Map(keep);
     this.ledger.nextGeneration(keep.values());
-    await this.startExporters(keep);
-    this.startPipelines();
+    try {
+      if (!this.stopped) await this.startExporters(keep);
+    } finally {
+      // Whatever happened, collection goes on with the exporters that run: a reload never leaves the agent idle.
+      if (!this.stopped) this.startPipelines();
+    }
   }
 
   private startPipelines(): void {
@@ -137,7 +161,7 @@ export class Service {
         this.processors.push(processor);
         return instrumentStage(processor.operator, this.stageTelemetry.forStage(id, pipelineId));
       });
-      const sinks = pipeline.exporters.map((id) => this.exporters.get(id)!);
+      const sinks = pipeline.exporters.flatMap((id) => this.exporters.get(id) ?? []);
       return { pipelineId, receivers: pipeline.receivers, stages, sinks };
     });
     // Receivers are subscribed last, once every pipeline's stages and sinks exist.
@@ -165,7 +189,7 @@ export class Service {
               log.error('exporter failed to consume a batch', { error });
             }
           }
-          if (this.status().firstRoundDone) this.ledger.forgetStale(batch.timeMs);
+          if (this.roundDone()) this.ledger.forgetStale(batch.timeMs);
         });
       this.subscriptions.push(subscription);
     }
@@ -186,6 +210,7 @@ export class Service {
   }
 
   private async stop(): Promise<void> {
+    await this.reconfiguring;
     await this.stopPipelines();
     await this.stopAll([...this.exporters.values()].reverse());
     await this.stopAll([...this.extensions].reverse());

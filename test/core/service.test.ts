@@ -84,8 +84,11 @@ function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[])
     defineExporter({
       type: 'recording',
       configSchema: configObject({ label: z.string().default('') }).prefault({}),
-      createExporter: (settings): Exporter => ({
-        start: async () => void events.push(`${settings.id} started`),
+      createExporter: (settings, config): Exporter => ({
+        start: async () => {
+          if (config.label === 'broken') throw new Error('cannot listen');
+          events.push(`${settings.id} started`);
+        },
         consume: (batch) => void received.push(batch),
         shutdown: async () => void events.push(`${settings.id} shutdown`),
       }),
@@ -142,5 +145,41 @@ describe('service', () => {
     } finally {
       await service.shutdown();
     }
+  });
+});
+
+describe('service reconfigure', () => {
+  const base = (exporters: Record<string, unknown>, pipelineExporters: string[]) => ({
+    receivers: { manual: {} },
+    exporters,
+    service: { pipelines: { metrics: { receivers: ['manual'], exporters: pipelineExporters } } },
+  });
+
+  it('keeps collecting with the exporters that run when a new one fails to start, and stops them all on shutdown', async () => {
+    const events: string[] = [];
+    const feed = new Subject<Batch>();
+    const received: Batch[] = [];
+    const { registry } = testRegistry(events, feed, received);
+    const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
+    await assert.rejects(service.reconfigure(resolve(registry, base({ recording: {}, 'recording/new': { label: 'broken' } }, ['recording', 'recording/new']))), /exporter "recording\/new": cannot listen/);
+    feed.next(batchOf('after', [[GAUGE, 1]]));
+    assert.deepEqual(received.map((batch) => batch.source), ['metrics|after'], 'the kept exporter still gets batches');
+    await service.shutdown();
+    assert.deepEqual(events.filter((event) => event.startsWith('recording')), ['recording started', 'recording/new shutdown', 'recording shutdown'], 'the one that failed to start was shut down too');
+  });
+
+  it('a shutdown during a reconfigure leaves nothing running', async () => {
+    const events: string[] = [];
+    const feed = new Subject<Batch>();
+    const { registry } = testRegistry(events, feed, []);
+    const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
+    const reconfiguring = service.reconfigure(resolve(registry, base({ 'recording/other': {} }, ['recording/other'])));
+    await service.shutdown();
+    await reconfiguring.catch(() => {});
+    assert.equal(feed.observed, false, 'no pipeline subscribed after shutdown');
+    const started = events.filter((event) => event.endsWith('started')).map((event) => event.split(' ')[0]);
+    const stopped = events.filter((event) => event.endsWith('shutdown') && event.startsWith('recording')).map((event) => event.split(' ')[0]);
+    assert.deepEqual(started.sort(), stopped.sort(), 'every exporter started was shut down');
+    await assert.rejects(service.reconfigure(resolve(registry, base({ recording: {} }, ['recording']))), /shutting down/);
   });
 });

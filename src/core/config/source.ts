@@ -41,7 +41,14 @@ export function loadConfigSource(files: readonly string[], env: NodeJS.ProcessEn
     expandScalars(doc, env, (offset, message, isWarning) =>
       (isWarning ? warnings : problems).push({ location: at(offset), path: [], message }),
     );
-    const content: unknown = doc.toJS({ maxAliasCount: 100 });
+    let content: unknown;
+    try {
+      content = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // e.g. "Excessive alias count": an alias bomb must be a config error, not a crash.
+      problems.push({ location: at(doc.contents?.range?.[0] ?? 0), path: [], message: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
     if (content === null || content === undefined) {
       parsed.push({ file, doc, lines });
       continue;

@@ -132,7 +132,10 @@ export class OtlpExporter implements Exporter {
 
   async start(): Promise<void> {
     if (this.stopped || this.client) return;
-    this.client = await createOtlpClient(this.config);
+    const client = await createOtlpClient(this.config);
+    // Shut down while the client was being made: no timer may outlive shutdown.
+    if (this.stopped) return;
+    this.client = client;
     this.timer = setInterval(() => this.tick(), this.config.interval);
     this.logger.info('exporting metrics over OTLP', { protocol: this.config.protocol, url: this.url, interval_ms: this.config.interval, temporality: this.config.temporality });
   }

@@ -19,7 +19,13 @@ export class HealthCheckExtension implements Extension {
 
   async start(host: Host): Promise<void> {
     this.host = host;
-    const server = createServer((request, response) => void this.handle(request, response));
+    const server = createServer((request, response) =>
+      this.handle(request, response).catch((error: unknown) => {
+        this.settings.logger.error('health_check request failed', { error });
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }) + '\n');
+      }),
+    );
     await listen(server, parseHostPort(this.config.endpoint)!, this.config.endpoint);
     server.on('error', (error) => this.settings.logger.error('health_check server error', { error }));
     this.server = server;

@@ -23,6 +23,9 @@ export const MNTR_KEY_ATTRIBUTE = '__mntr_key';
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
+/** Every cache here is capped: ZooKeeper prints a few hundred keys, a broken server could print endless new ones. */
+const MAX_CACHED = 10_000;
+
 /** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
 const DESCRIPTORS = new Map<string, MetricDescriptor>();
 function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof describeMetric>[2]): MetricDescriptor {
@@ -30,7 +33,7 @@ function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof
   if (!metric) {
     metric = describeMetric(name, kind, options);
     // Bounded like SampleMapper.attributes: names come from a finite catalog plus the keys servers print.
-    if (DESCRIPTORS.size < 10_000) DESCRIPTORS.set(name, metric);
+    if (DESCRIPTORS.size < MAX_CACHED) DESCRIPTORS.set(name, metric);
   }
   return metric;
 }
@@ -146,7 +149,8 @@ export class SampleMapper {
       const { metric, extra } = mapKey(key, reply);
       // The raw key rides along as a meta attribute for relabel rules (zk_<key> names); the service strips it.
       mapping = { metric, attributes: this.attributes({ ...extra, [MNTR_KEY_ATTRIBUTE]: key }) };
-      this.mappings.set(key, mapping);
+      // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
+      if (this.mappings.size < MAX_CACHED) this.mappings.set(key, mapping);
     }
     return mapping;
   }
@@ -159,7 +163,7 @@ export class SampleMapper {
     if (!attributes) {
       attributes = Object.freeze({ ...this.identity, ...extra });
       // Bounded: extra sets come from a finite catalog plus per-key values; a runaway value would only grow this.
-      if (this.withExtra.size < 10_000) this.withExtra.set(cacheKey, attributes);
+      if (this.withExtra.size < MAX_CACHED) this.withExtra.set(cacheKey, attributes);
     }
     return attributes;
   }
@@ -170,7 +174,7 @@ export class SampleMapper {
     let metric = this.infoMetrics.get(key);
     if (!metric) {
       metric = describeMetric(`zookeeper.${key}.info`, 'gauge', { valueType: 'int', description: `The zk_${key} string reported by mntr, as the value attribute.` });
-      this.infoMetrics.set(key, metric);
+      if (this.infoMetrics.size < MAX_CACHED) this.infoMetrics.set(key, metric);
     }
     return metric;
   }

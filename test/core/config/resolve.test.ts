@@ -202,6 +202,13 @@ describe('config loading', () => {
     assert.deepEqual(resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')), ['receivers::zookeeper/spare: receiver "zookeeper/spare" is configured but not used in any pipeline']);
   });
 
+  it('rejects a YAML alias bomb as a config error instead of crashing', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    const resolution = loadConfig([configFile(bomb)], builtinRegistry(), {});
+    assert.equal(resolution.config, undefined);
+    assert.match(formatProblem(resolution.problems[0]!), /:1:1: .*alias/i);
+  });
+
   it('names an unreadable file', () => {
     const resolution = loadConfig([path.join(dir, 'missing.yaml')], builtinRegistry(), {});
     assert.deepEqual(resolution.problems.map(formatProblem), [`cannot read config file ${path.join(dir, 'missing.yaml')}: no such file`]);
