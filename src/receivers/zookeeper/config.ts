@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { byteSize, configObject, duration, hostPort } from '../../core/config/schema.js';
+import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
-/** Four-letter words this receiver knows how to turn into metrics. */
-export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr'] as const;
+/** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
+export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'] as const;
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
 /** As the Collector's zookeeper receiver: a local server when nothing is configured. */
@@ -24,6 +25,8 @@ export const zookeeperReceiverConfigSchema = configObject({
   /** Value of the `zk.cluster` attribute on every series, to tell ensembles apart. */
   cluster: z.string().min(1).optional(),
   max_response_bytes: byteSize().prefault(1024 * 1024),
+  /** `cons`: client addresses with their own series; the rest are summed as client_address="other". */
+  cons_max_addresses: z.number().int().min(1).default(DEFAULT_CONS_MAX_ADDRESSES),
 })
   .prefault({})
   .transform((config, ctx) => {

@@ -2,11 +2,18 @@ import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { ProbeError, sendFourLetterWord } from './four-letter-word.js';
 import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
+import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
 
 export interface Replies {
   mntr?: MntrReply;
   ruok?: boolean;
   srvr?: SrvrReply;
+  stat?: SrvrReply;
+  isro?: IsroReply;
+  wchs?: WchsReply;
+  envi?: EnviReply;
+  conf?: ConfReply;
+  cons?: ConsReply;
 }
 
 export interface CommandFailure {
@@ -25,11 +32,26 @@ export interface ProbeOptions {
   readonly commands: readonly FourLetterWord[];
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  /** `cons`: client addresses kept before the rest are summed as "other". */
+  readonly consMaxAddresses?: number;
   /** Aborted when the receiver stops: every exchange in flight ends at once. */
   readonly signal: AbortSignal;
 }
 
-const PARSERS = { mntr: parseMntr, ruok: parseRuok, srvr: parseSrvr } as const;
+type Parsers = { readonly [C in FourLetterWord]-?: (reply: string) => NonNullable<Replies[C]> };
+
+const parsersFor = (consMaxAddresses: number): Parsers => ({
+  mntr: parseMntr,
+  ruok: parseRuok,
+  srvr: parseSrvr,
+  stat: parseStat,
+  isro: parseIsro,
+  wchs: parseWchs,
+  envi: parseEnvi,
+  conf: parseConf,
+  cons: (reply) => parseCons(reply, consMaxAddresses),
+});
+const DEFAULT_PARSERS = parsersFor(DEFAULT_CONS_MAX_ADDRESSES);
 
 /** Sends every command concurrently, each on its own connection, all under one deadline. Never rejects. */
 export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): Promise<ProbeOutcome> {
@@ -39,12 +61,13 @@ export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): 
   const signal = AbortSignal.any([deadline.signal, options.signal]);
   const replies: Replies = {};
   const failures: CommandFailure[] = [];
+  const parsers = options.consMaxAddresses === undefined || options.consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES ? DEFAULT_PARSERS : parsersFor(options.consMaxAddresses);
   try {
     await Promise.all(
       options.commands.map(async (command) => {
         try {
           const text = await sendFourLetterWord(command, { ...endpoint, signal, maxBytes: options.maxBytes });
-          (replies as Record<string, unknown>)[command] = PARSERS[command](text);
+          (replies as Record<string, unknown>)[command] = parsers[command](text);
         } catch (error) {
           failures.push({ command, error: error instanceof ProbeError ? error : new ProbeError('bad_response', `${command}: ${String(error)}`) });
         }

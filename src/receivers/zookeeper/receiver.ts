@@ -62,7 +62,13 @@ function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConf
       exhaustMap(() => {
         probing = true;
         return abortable((signal) =>
-          probeEndpoint(address, { commands: config.commands, timeoutMs: config.timeout, maxBytes: config.max_response_bytes, signal }),
+          probeEndpoint(address, {
+            commands: config.commands,
+            timeoutMs: config.timeout,
+            maxBytes: config.max_response_bytes,
+            consMaxAddresses: config.cons_max_addresses,
+            signal,
+          }),
         ).pipe(finalize(() => (probing = false)));
       }),
       map((outcome): Batch => {

@@ -17,6 +17,7 @@ import { describeMetric, type Attributes, type MetricDescriptor, type MetricKind
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
+import { extraSamples } from './samples-extra.js';
 
 /** Meta attribute (`__*`, never exported) holding the mntr key a sample came from, e.g. `avg_latency`. */
 export const MNTR_KEY_ATTRIBUTE = '__mntr_key';
@@ -28,7 +29,7 @@ const MAX_CACHED = 10_000;
 
 /** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
 const DESCRIPTORS = new Map<string, MetricDescriptor>();
-function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof describeMetric>[2]): MetricDescriptor {
+export function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof describeMetric>[2]): MetricDescriptor {
   let metric = DESCRIPTORS.get(name);
   if (!metric) {
     metric = describeMetric(name, kind, options);
@@ -79,7 +80,7 @@ interface ResolvedMapping {
   readonly attributes: Attributes;
 }
 
-type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
+export type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
 
 /** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
 export class SampleMapper {
@@ -96,10 +97,13 @@ export class SampleMapper {
     add(METRICS.probeDuration, outcome.durationMs / 1000);
     add(METRICS.probeSkipped, skippedTicks);
     for (const { command, error } of outcome.failures) add(METRICS.probeFailure, 1, { command, reason: error.reason });
-    const { mntr, ruok, srvr } = outcome.replies;
+    const { mntr, ruok, srvr, stat } = outcome.replies;
     if (mntr) this.mntrSamples(mntr, samples, add);
     if (ruok !== undefined || outcome.failures.some((failure) => failure.command === 'ruok')) add(METRICS.ruok, ruok ? 1 : 0);
-    if (srvr) this.srvrSamples(srvr, mntr, add);
+    // stat starts like srvr: one of the two, never both, else every series would be there twice.
+    const srvrLike = srvr ?? stat;
+    if (srvrLike) this.srvrSamples(srvrLike, mntr, add);
+    extraSamples(outcome.replies, mntr, add);
     return samples;
   }
 

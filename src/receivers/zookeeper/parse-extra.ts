@@ -1,0 +1,222 @@
+/**
+ * Parsers for the opt-in four-letter words: stat, isro, wchs, envi, conf, cons.
+ * Like parse.ts, each either returns a reply or throws a ProbeError; never anything else.
+ */
+import { checkCommonReplies, ProbeError } from './four-letter-word.js';
+import { parseSrvr, type SrvrReply } from './parse.js';
+
+/** Longest attribute value kept from envi/conf: paths and versions fit, a runaway line does not. */
+const MAX_VALUE_LENGTH = 256;
+
+/** Default bound on distinct `client_address` values from cons; the rest are summed under `other`. */
+export const DEFAULT_CONS_MAX_ADDRESSES = 100;
+export const OTHER_ADDRESS = 'other';
+
+function badResponse(command: string, what: string, reply: string): ProbeError {
+  return new ProbeError('bad_response', `${command}: ${what}, got ${JSON.stringify(reply.slice(0, 40))}`);
+}
+
+function lines(reply: string): string[] {
+  return reply.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+function bounded(value: string): string {
+  return value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
+}
+
+/** `stat` starts like `srvr`, then lists clients (indented lines) that this parser leaves out. */
+export function parseStat(reply: string): SrvrReply {
+  checkCommonReplies('stat', reply);
+  try {
+    return parseSrvr(lines(reply).filter((line) => !/^\s/.test(line)).join('\n'));
+  } catch (error) {
+    if (error instanceof ProbeError) throw new ProbeError(error.reason, error.message.replace(/^srvr:/, 'stat:'));
+    throw new ProbeError('bad_response', `stat: ${String(error)}`);
+  }
+}
+
+export type IsroReply = 'ro' | 'rw';
+
+/** `isro`: `rw` or `ro` without a newline; `null` when the server is not serving (no quorum). */
+export function parseIsro(reply: string): IsroReply {
+  const trimmed = reply.trim();
+  if (trimmed === 'rw' || trimmed === 'ro') return trimmed;
+  checkCommonReplies('isro', reply);
+  if (trimmed === 'null') throw new ProbeError('not_serving', 'isro: server is not serving requests (no quorum?)');
+  throw badResponse('isro', 'expected "rw" or "ro"', reply);
+}
+
+export interface WchsReply {
+  readonly connections: number;
+  readonly paths: number;
+  /** `Total watches:`; absent if the line is missing. */
+  readonly total?: number;
+}
+
+const WCHS_SUMMARY = /^(\d+) connections watching (\d+) paths$/;
+const WCHS_TOTAL = /^Total watches:\s*(\d+)$/;
+
+/** `wchs`: `1 connections watching 2 paths` then `Total watches:3`. */
+export function parseWchs(reply: string): WchsReply {
+  checkCommonReplies('wchs', reply);
+  let summary: RegExpExecArray | null = null;
+  let total: RegExpExecArray | null = null;
+  for (const line of lines(reply)) {
+    const text = line.trim();
+    summary ??= WCHS_SUMMARY.exec(text);
+    total ??= WCHS_TOTAL.exec(text);
+  }
+  if (!summary) throw badResponse('wchs', 'expected "<n> connections watching <m> paths"', reply);
+  return { connections: Number(summary[1]), paths: Number(summary[2]), ...(total ? { total: Number(total[1]) } : {}) };
+}
+
+/** envi properties kept as attributes of `zookeeper.environment.info`, by attribute name. */
+export const ENVI_ATTRIBUTES: Readonly<Record<string, string>> = {
+  'zookeeper.version': 'zookeeper_version',
+  'java.version': 'java_version',
+  'java.vendor': 'java_vendor',
+  'os.name': 'os_name',
+  'os.arch': 'os_arch',
+};
+
+export interface EnviReply {
+  /** Only the properties of ENVI_ATTRIBUTES that the server printed, under their attribute names. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** `envi`: `Environment:` then `key=value` lines. Paths, user and host names are left out on purpose. */
+export function parseEnvi(reply: string): EnviReply {
+  checkCommonReplies('envi', reply);
+  const all = lines(reply);
+  if (all[0]?.trim() !== 'Environment:') throw badResponse('envi', 'expected "Environment:" first', reply);
+  const attributes: Record<string, string> = {};
+  for (const line of all) {
+    const equals = line.indexOf('=');
+    if (equals <= 0) continue;
+    const name = ENVI_ATTRIBUTES[line.slice(0, equals).trim()];
+    if (name === undefined) continue;
+    const value = line.slice(equals + 1).trim();
+    // zookeeper.version: `3.8.0-<commit>, built on <date>`: the version only, as zookeeper.build.info.
+    attributes[name] = bounded(name === 'zookeeper_version' ? value.split(',')[0]!.trim() : value);
+  }
+  return { attributes };
+}
+
+/** conf settings kept as attributes of `zookeeper.config.info`, by attribute name. */
+export const CONF_ATTRIBUTES: Readonly<Record<string, string>> = {
+  clientPort: 'client_port',
+  dataDir: 'data_dir',
+  dataLogDir: 'data_log_dir',
+  tickTime: 'tick_time',
+  maxClientCnxns: 'max_client_cnxns',
+  minSessionTimeout: 'min_session_timeout',
+  maxSessionTimeout: 'max_session_timeout',
+  initLimit: 'init_limit',
+  syncLimit: 'sync_limit',
+  electionAlg: 'election_alg',
+  electionPort: 'election_port',
+  quorumPort: 'quorum_port',
+  peerType: 'peer_type',
+};
+/** `version=` after the `membership:` line: the dynamic configuration's version. */
+export const MEMBERSHIP_VERSION_ATTRIBUTE = 'membership_version';
+
+/** conf settings that also become gauges `zookeeper.config.<attribute name>`. */
+export const CONF_NUMBERS = ['tickTime', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout', 'initLimit', 'syncLimit'] as const;
+export type ConfNumber = (typeof CONF_NUMBERS)[number];
+
+export interface ConfReply {
+  /** Only the settings of CONF_ATTRIBUTES (plus membership_version) that the server printed. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The CONF_NUMBERS settings that are finite numbers. */
+  readonly numbers: ReadonlyMap<ConfNumber, number>;
+}
+
+/** `conf`: `key=value` lines (no trailing newline); `membership:` then `server.N=...` and `version=...`. */
+export function parseConf(reply: string): ConfReply {
+  checkCommonReplies('conf', reply);
+  const attributes: Record<string, string> = {};
+  const numbers = new Map<ConfNumber, number>();
+  let inMembership = false;
+  for (const line of lines(reply)) {
+    if (line.trim() === 'membership:') {
+      inMembership = true;
+      continue;
+    }
+    const equals = line.indexOf('=');
+    if (equals <= 0) continue;
+    const key = line.slice(0, equals).trim();
+    const value = line.slice(equals + 1).trim();
+    if (inMembership && key === 'version') {
+      attributes[MEMBERSHIP_VERSION_ATTRIBUTE] = bounded(value);
+      continue;
+    }
+    const name = CONF_ATTRIBUTES[key];
+    if (name === undefined) continue;
+    attributes[name] = bounded(value);
+    if ((CONF_NUMBERS as readonly string[]).includes(key) && /^-?\d+$/.test(value)) numbers.set(key as ConfNumber, Number(value));
+  }
+  if (Object.keys(attributes).length === 0) throw badResponse('conf', 'no known key=value setting', reply);
+  return { attributes, numbers };
+}
+
+export interface ClientAddressStats {
+  /** The client's IP, or OTHER_ADDRESS for the addresses past the bound. */
+  readonly address: string;
+  readonly connections: number;
+  readonly queued: number;
+  readonly received: number;
+}
+
+export interface ConsReply {
+  /** One entry per client address, most connections first; at most the bound plus one `other`. */
+  readonly addresses: readonly ClientAddressStats[];
+}
+
+/** ` /127.0.0.1:54321[1](queued=0,recved=5,...)`, or with a host name before the slash, or an IPv6 address. */
+const CONS_LINE = /^\s*[^\s/]*\/(\S+):(\d+)\[\d+\]\((.*)\)\s*$/;
+
+/**
+ * `cons`: one line per connection, aggregated per client IP (per-connection detail is left out: a series per
+ * connection would churn with every reconnect). Addresses past `maxAddresses` are summed under `other`.
+ */
+export function parseCons(reply: string, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES): ConsReply {
+  checkCommonReplies('cons', reply);
+  const byAddress = new Map<string, { connections: number; queued: number; received: number }>();
+  for (const line of lines(reply)) {
+    const match = CONS_LINE.exec(line);
+    if (!match) continue;
+    const address = match[1]!.replace(/^\[(.*)\]$/, '$1');
+    const fields = new Map<string, string>();
+    for (const field of match[3]!.split(',')) {
+      const equals = field.indexOf('=');
+      if (equals > 0) fields.set(field.slice(0, equals), field.slice(equals + 1));
+    }
+    const stats = byAddress.get(address) ?? { connections: 0, queued: 0, received: 0 };
+    stats.connections += 1;
+    stats.queued += counter(fields.get('queued'));
+    stats.received += counter(fields.get('recved'));
+    byAddress.set(address, stats);
+  }
+  // The server always lists the connection that asked: no connection line at all is not a cons reply.
+  if (byAddress.size === 0) throw badResponse('cons', 'no "/<address>:<port>[<n>](...)" connection line', reply);
+  const sorted = [...byAddress].sort(([a, x], [b, y]) => y.connections - x.connections || (a < b ? -1 : a > b ? 1 : 0));
+  const limit = Math.max(0, Math.floor(maxAddresses));
+  const addresses: ClientAddressStats[] = sorted.slice(0, limit).map(([address, stats]) => ({ address, ...stats }));
+  const rest = sorted.slice(limit);
+  if (rest.length > 0) {
+    const other = { address: OTHER_ADDRESS, connections: 0, queued: 0, received: 0 };
+    for (const [, stats] of rest) {
+      other.connections += stats.connections;
+      other.queued += stats.queued;
+      other.received += stats.received;
+    }
+    addresses.push(other);
+  }
+  return { addresses };
+}
+
+function counter(text: string | undefined): number {
+  if (text === undefined || !/^\d+$/.test(text)) return 0;
+  return Number(text);
+}
