@@ -49,3 +49,8 @@ export async function startAgentFromFile(
     },
   };
 }
+
+/** A whole config around a receivers section: one `metrics` pipeline into a prometheus exporter on `${METRICS_ENDPOINT}`. */
+export function prometheusPipeline(receivers: string): string {
+  return `receivers:\n${receivers}\nexporters:\n  prometheus: { endpoint: \${METRICS_ENDPOINT} }\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus] }\n`;
+}

@@ -5,7 +5,7 @@ import { startEnsemble, type Ensemble } from '../harness/ensemble.js';
 import { select, type Series } from '../harness/exposition.js';
 import { pollUntil } from '../harness/process.js';
 import { startPrometheus } from '../harness/prometheus.js';
-import { startAgent, type RunningAgent } from './agent.js';
+import { prometheusPipeline, startAgent, type RunningAgent } from './agent.js';
 
 const INTERVAL_MS = 500;
 const TIMEOUT_MS = 1000;
@@ -140,15 +140,7 @@ describe('a server whose whitelist lacks mntr', () => {
     try {
       await ensemble.waitReady();
       const endpoint = ensemble.nodes[0]!.endpoint;
-      agent = await startAgent(`
-receivers:
-  zookeeper: { endpoint: ${endpoint}, collection_interval: 1h }
-exporters:
-  prometheus: { endpoint: \${METRICS_ENDPOINT} }
-service:
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+      agent = await startAgent(prometheusPipeline(`  zookeeper: { endpoint: ${endpoint}, collection_interval: 1h }`));
       const series = await pollUntil(async () => {
         const { series } = await agent!.scrape();
         return select(series, 'zookeeper_up').length > 0 ? series : undefined;

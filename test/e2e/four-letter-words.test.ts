@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { startEnsemble, type Ensemble } from '../harness/ensemble.js';
 import { select, type Series } from '../harness/exposition.js';
 import { pollUntil } from '../harness/process.js';
-import { startAgent, type RunningAgent } from './agent.js';
+import { prometheusPipeline, startAgent, type RunningAgent } from './agent.js';
 
 const COMMANDS = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'];
 
@@ -19,19 +19,7 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     ensemble = await startEnsemble({ size: 1 });
     await ensemble.waitReady();
     endpoint = ensemble.nodes[0]!.endpoint;
-    agent = await startAgent(`
-receivers:
-  zookeeper:
-    endpoint: ${endpoint}
-    collection_interval: 500ms
-    timeout: 2s
-    commands: [${COMMANDS.join(', ')}]
-exporters:
-  prometheus: { endpoint: \${METRICS_ENDPOINT} }
-service:
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+    agent = await startAgent(prometheusPipeline(`  zookeeper: { endpoint: ${endpoint}, collection_interval: 500ms, timeout: 2s, commands: [${COMMANDS.join(', ')}] }`));
     ({ series, text } = await pollUntil(
       async () => {
         const scraped = await agent.scrape();
