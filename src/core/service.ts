@@ -189,7 +189,7 @@ export class Service {
               log.error('exporter failed to consume a batch', { error });
             }
           }
-          if (this.roundDone()) this.ledger.forgetStale(batch.timeMs);
+          if (this.ledger.awaitingRound && this.roundDone()) this.ledger.forgetStale(batch.timeMs);
         });
       this.subscriptions.push(subscription);
     }

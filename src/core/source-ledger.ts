@@ -24,6 +24,11 @@ export class SourceLedger {
     this.staleAfterReload = true;
   }
 
+  /** Whether a reload left sources to check: only then is the new round's progress worth looking at. */
+  get awaitingRound(): boolean {
+    return this.staleAfterReload;
+  }
+
   /** Call once the new configuration's first round is done; cheap to call again. */
   forgetStale(nowMs: number): void {
     if (!this.staleAfterReload) return;
