@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, configObject, duration, hostPort } from '../../core/config/schema.js';
+import { discoveryConfigSchema } from '../discovery/config.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
@@ -27,6 +28,8 @@ export const zookeeperReceiverConfigSchema = configObject({
   max_response_bytes: byteSize().prefault(1024 * 1024),
   /** `cons`: client addresses with their own series; the rest are summed as client_address="other". */
   cons_max_addresses: z.number().int().min(1).default(DEFAULT_CONS_MAX_ADDRESSES),
+  /** Targets beyond the static `endpoints`: the ensemble's own membership, file_sd files, DNS names. */
+  discovery: discoveryConfigSchema.optional(),
 })
   .prefault({})
   .transform((config, ctx) => {

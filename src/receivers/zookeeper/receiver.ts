@@ -1,9 +1,12 @@
-import { defer, exhaustMap, filter, finalize, map, merge, Observable, timer } from 'rxjs';
+import { defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
 import type { Attributes, Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { SECONDS_BUCKETS } from '../../core/telemetry.js';
+import { discoverTargets } from '../discovery/targets.js';
+import { perTarget } from '../discovery/per-target.js';
+import type { Target } from '../discovery/target.js';
 import type { ZookeeperReceiverConfig } from './config.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
@@ -32,9 +35,13 @@ function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
 
 export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
   const telemetry = probeTelemetry(settings);
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });
+  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry));
   return {
-    batches: merge(...config.endpoints.map((endpoint) => endpointBatches(settings, config, endpoint, telemetry))),
-    sourcesPerRound: config.endpoints.length,
+    batches: loops.batches,
+    get sourcesPerRound() {
+      return Math.max(1, loops.targetCount());
+    },
   };
 }
 
@@ -42,9 +49,10 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
  * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
  */
-function endpointBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, endpoint: string, telemetry: ProbeTelemetry): Observable<Batch> {
+function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, target: Target, telemetry: ProbeTelemetry): Observable<Batch> {
+  const { endpoint } = target;
   const address = parseHostPort(endpoint)!;
-  const identity: Attributes = Object.freeze({ 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
+  const identity: Attributes = Object.freeze({ ...target.attributes, 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
   const source = `${settings.id}|${endpoint}`;
   return defer(() => {
     const mapper = new SampleMapper(identity);

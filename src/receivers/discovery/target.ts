@@ -1,0 +1,19 @@
+import type { Attributes } from '../../core/batch.js';
+
+/** One ZooKeeper server to probe, as static config or a discovery mechanism names it. */
+export interface Target {
+  /** `host:port` of the server's client port: the `zk.endpoint` identity of every series probed from it. */
+  readonly endpoint: string;
+  /** Added to every series of this target (e.g. the member role found by ensemble discovery, file_sd labels). */
+  readonly attributes: Attributes;
+}
+
+export function staticTargets(endpoints: readonly string[]): readonly Target[] {
+  return endpoints.map((endpoint) => Object.freeze({ endpoint, attributes: Object.freeze({}) }));
+}
+
+/** Same target, same attributes: its probe loop can keep running. */
+export function sameTarget(a: Target, b: Target): boolean {
+  const aKeys = Object.keys(a.attributes);
+  return a.endpoint === b.endpoint && aKeys.length === Object.keys(b.attributes).length && aKeys.every((key) => a.attributes[key] === b.attributes[key]);
+}
