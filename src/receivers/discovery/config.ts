@@ -1,7 +1,45 @@
 import { z } from 'zod';
-import { configObject } from '../../core/config/schema.js';
+import { configObject, duration, hostPort } from '../../core/config/schema.js';
+import { FILE_SD_PATTERN, FILE_SD_PATTERN_HINT } from './file-sd-parse.js';
+
+export const DNS_RECORD_TYPES = ['SRV', 'A', 'AAAA'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** Prometheus `file_sd_configs`: target groups in JSON or YAML files, re-read on change and every refresh_interval. */
+export const fileSdConfigSchema = configObject({
+  files: z
+    .array(z.string().regex(FILE_SD_PATTERN, { error: (issue) => `invalid file pattern ${JSON.stringify(issue.input)}: ${FILE_SD_PATTERN_HINT}` }))
+    .min(1, 'list at least one file pattern'),
+  refresh_interval: duration({ min: 10 }).prefault('5m'),
+});
+
+/** Prometheus `dns_sd_configs`: names re-resolved every refresh_interval (e.g. a Kubernetes headless service). */
+export const dnsConfigSchema = configObject({
+  names: z.array(z.string().min(1)).min(1, 'list at least one name'),
+  type: z.enum(DNS_RECORD_TYPES).default('SRV'),
+  /** The client port of every address found; required for A and AAAA (SRV records carry their own). */
+  port: z.number().int().min(1).max(65535).optional(),
+  refresh_interval: duration({ min: 10 }).prefault('30s'),
+  /** `host:port` of the DNS server to ask instead of the system's resolvers. */
+  server: hostPort().optional(),
+}).superRefine((config, ctx) => {
+  if (config.type !== 'SRV' && config.port === undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: `required for type ${config.type}: the client port to probe on every address` });
+  if (config.type === 'SRV' && config.port !== undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: 'SRV records carry their own port: remove port, or use type A/AAAA' });
+});
 
 /** `discovery:` of a ZooKeeper receiver: where to find targets beyond its static `endpoints`. */
-export const discoveryConfigSchema = configObject({});
+export const discoveryConfigSchema = configObject({
+  /** Expand the seeds (static endpoints, file_sd and dns targets) to the ensemble's members from `/zookeeper/config`. */
+  ensemble: z.boolean().default(false),
+  file_sd: fileSdConfigSchema.optional(),
+  dns: dnsConfigSchema.optional(),
+});
 
 export type DiscoveryConfig = z.output<typeof discoveryConfigSchema>;
+export type FileSdConfig = z.output<typeof fileSdConfigSchema>;
+export type DnsConfig = z.output<typeof dnsConfigSchema>;
+
+/** Whether the config names targets of its own (file_sd, dns), so the receiver needs no static endpoint. */
+export function hasTargetSources(config: DiscoveryConfig | undefined): boolean {
+  return config?.file_sd !== undefined || config?.dns !== undefined;
+}

@@ -17,3 +17,20 @@ export function sameTarget(a: Target, b: Target): boolean {
   const aKeys = Object.keys(a.attributes);
   return a.endpoint === b.endpoint && aKeys.length === Object.keys(b.attributes).length && aKeys.every((key) => a.attributes[key] === b.attributes[key]);
 }
+
+/** One target per endpoint, the first one listed winning: the union of several sources. */
+export function uniqueTargets(targets: Iterable<Target>): readonly Target[] {
+  const byEndpoint = new Map<string, Target>();
+  for (const target of targets) if (!byEndpoint.has(target.endpoint)) byEndpoint.set(target.endpoint, target);
+  return [...byEndpoint.values()];
+}
+
+/** Same targets in the same order: a list that need not be emitted again. */
+export function sameTargetList(a: readonly Target[], b: readonly Target[]): boolean {
+  return a.length === b.length && a.every((target, index) => sameTarget(target, b[index]!));
+}
+
+/** `host:port`, with an IPv6 host in brackets as `hostPort()` expects it. */
+export function endpointOf(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { byteSize, configObject, duration, hostPort } from '../../core/config/schema.js';
-import { discoveryConfigSchema } from '../discovery/config.js';
+import { discoveryConfigSchema, hasTargetSources } from '../discovery/config.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
 export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'] as const;
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
-/** As the Collector's zookeeper receiver: a local server when nothing is configured. */
+/** As the Collector's zookeeper receiver: a local server when nothing (no endpoint, no file_sd or dns) is configured. */
 const DEFAULT_ENDPOINT = '127.0.0.1:2181';
 
 export const zookeeperReceiverConfigSchema = configObject({
@@ -34,7 +34,8 @@ export const zookeeperReceiverConfigSchema = configObject({
   .prefault({})
   .transform((config, ctx) => {
     const listed = [...(config.endpoint ? [config.endpoint] : []), ...config.endpoints];
-    const endpoints = listed.length > 0 ? listed : [DEFAULT_ENDPOINT];
+    // file_sd and dns name targets of their own; ensemble discovery only expands seeds, so it keeps the default.
+    const endpoints = listed.length > 0 || hasTargetSources(config.discovery) ? listed : [DEFAULT_ENDPOINT];
     const duplicates = endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index);
     if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
     const { endpoint: _single, ...rest } = config;

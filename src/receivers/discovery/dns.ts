@@ -1,0 +1,77 @@
+/**
+ * dns: the targets behind DNS names, re-resolved every refresh_interval (e.g. a Kubernetes headless service: one
+ * A record or SRV record per ready pod). As in Prometheus, SRV targets are `<target name>:<port>` (the name is
+ * resolved again when probed) and A/AAAA targets are `<address>:<port>`.
+ */
+import dns from 'node:dns';
+import { Observable } from 'rxjs';
+import type { Logger } from '../../core/logger.js';
+import type { DnsConfig } from './config.js';
+import { endpointOf, sameTargetList, uniqueTargets, type Target } from './target.js';
+
+/** Answers that say "no such records": the name has no targets now, which is news, not a failure. */
+const NO_RECORDS: ReadonlySet<string> = new Set([dns.NOTFOUND, dns.NODATA]);
+const LOOKUP_TIMEOUT_MS = 5000;
+const LOOKUP_TRIES = 2;
+
+export function dnsTargets(config: DnsConfig, logger: Logger): Observable<readonly Target[]> {
+  return new Observable<readonly Target[]>((subscriber) => {
+    const resolver = new dns.promises.Resolver({ timeout: Math.min(LOOKUP_TIMEOUT_MS, config.refresh_interval), tries: LOOKUP_TRIES });
+    if (config.server) resolver.setServers([config.server]);
+    /** The last good answer of each name: a failed lookup keeps it. */
+    const lastGood = new Map<string, readonly string[]>();
+    const failing = new Map<string, string>();
+    let emitted: readonly Target[] | undefined;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+
+    const resolveName = async (name: string) => {
+      try {
+        const endpoints = await lookup(resolver, config, name);
+        if (failing.delete(name)) logger.info('dns: lookup works again', { name, targets: endpoints.length });
+        lastGood.set(name, endpoints);
+      } catch (error) {
+        if (stopped) return;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== undefined && NO_RECORDS.has(code)) {
+          if (failing.delete(name)) logger.info('dns: lookup works again', { name, targets: 0 });
+          lastGood.set(name, []);
+          return;
+        }
+        const reason = code ?? String(error);
+        if (failing.get(name) !== reason) logger.warn('dns: lookup failed; keeping its last good targets', { name, type: config.type, error: reason, kept_targets: lastGood.get(name)?.length ?? 0 });
+        failing.set(name, reason);
+      }
+    };
+
+    const round = async () => {
+      await Promise.all(config.names.map(resolveName));
+      if (stopped) return;
+      const list = uniqueTargets(config.names.flatMap((name) => (lastGood.get(name) ?? []).map((endpoint) => ({ endpoint, attributes: {} }))));
+      if (!emitted || !sameTargetList(emitted, list)) {
+        emitted = list;
+        subscriber.next(list);
+      }
+      timer = setTimeout(() => void round(), config.refresh_interval);
+    };
+
+    void round();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      resolver.cancel();
+    };
+  });
+}
+
+/** The endpoints of one name, sorted: DNS servers rotate their answers, which is no change of targets. */
+async function lookup(resolver: dns.promises.Resolver, config: DnsConfig, name: string): Promise<string[]> {
+  switch (config.type) {
+    case 'SRV':
+      return (await resolver.resolveSrv(name)).map((record) => endpointOf(record.name.replace(/\.$/, ''), record.port)).sort();
+    case 'A':
+      return (await resolver.resolve4(name)).map((address) => endpointOf(address, config.port!)).sort();
+    case 'AAAA':
+      return (await resolver.resolve6(name)).map((address) => endpointOf(address, config.port!)).sort();
+  }
+}
