@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import zookeeper from 'node-zookeeper-client';
+import { BehaviorSubject } from 'rxjs';
+import { ensembleTargets, type SeedClientFactory } from '../../../src/receivers/discovery/ensemble.js';
+import type { Target } from '../../../src/receivers/discovery/target.js';
+import { pollUntil } from '../../harness/process.js';
+import { ListRecorder, LogRecorder } from './recorder.js';
+
+/**
+ * A scripted stand-in for node-zookeeper-client: session expiry and authentication failure cannot be caused on
+ * demand with a real server. The live behaviour (reconfig, dead seeds, observers) is tested in test/e2e/discovery.
+ */
+class FakeClient extends EventEmitter {
+  connected = false;
+  closed = false;
+  pendingReads: ((error: unknown, data?: Buffer) => void)[] = [];
+  watchers = new Set<() => void>();
+
+  constructor(readonly connectString: string) {
+    super();
+  }
+  connect(): void {
+    this.connected = true;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  getData(path: string, watcher: () => void, callback: (error: unknown, data?: Buffer) => void): void {
+    assert.equal(path, '/zookeeper/config');
+    this.watchers.add(watcher);
+    this.pendingReads.push(callback);
+  }
+  state(state: zookeeper.State): void {
+    this.emit('state', state);
+  }
+  /** Answers every pending read with `config`. */
+  answer(config: string): void {
+    for (const read of this.pendingReads.splice(0)) read(null, Buffer.from(config));
+  }
+  fail(code: number): void {
+    for (const read of this.pendingReads.splice(0)) read(zookeeper.Exception.create(code));
+  }
+  fireWatch(): void {
+    for (const watcher of this.watchers) watcher();
+  }
+}
+
+declare module 'node-zookeeper-client' {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Exception {
+    function create(code: number): Exception;
+  }
+}
+
+function harness(seeds: readonly Target[], fallbackAfterMs = 60_000) {
+  const clients: FakeClient[] = [];
+  const createClient: SeedClientFactory = (connectString) => {
+    const client = new FakeClient(connectString);
+    clients.push(client);
+    return client as unknown as zookeeper.Client;
+  };
+  const seedLists = new BehaviorSubject<readonly Target[]>(seeds);
+  const log = new LogRecorder();
+  const recorder = new ListRecorder(ensembleTargets(seedLists, { logger: log.logger, createClient, fallbackAfterMs }));
+  const client = () => clients.at(-1)!;
+  return { clients, client, seedLists, log, recorder };
+}
+
+const seed = (endpoint: string, attributes: Record<string, string> = {}): Target => ({ endpoint, attributes });
+const CONFIG_3 = 'server.1=h1:2888:3888:participant;h1:2181\nserver.2=h2:2888:3888:participant;0.0.0.0:2181\nserver.3=h3:2888:3888:observer;2181\nversion=100000000\n';
+const CONFIG_2 = 'server.1=h1:2888:3888:participant;h1:2181\nserver.3=h3:2888:3888:observer;2181\nversion=100000005\n';
+
+describe('ensembleTargets (scripted client)', () => {
+  it('connects to the seeds and emits the members with server id and role, seed attributes kept', () => {
+    const h = harness([seed('h1:2181', { dc: 'west' }), seed('dead:2181')]);
+    assert.equal(h.client().connectString, 'h1:2181,dead:2181');
+    assert.ok(h.client().connected);
+    assert.equal(h.recorder.lists.length, 0, 'nothing before the membership is read or the fallback wait is over');
+    h.client().state(zookeeper.State.SYNC_CONNECTED);
+    h.client().answer(CONFIG_3);
+    assert.deepEqual(h.recorder.latest, [
+      { endpoint: 'h1:2181', attributes: { dc: 'west', 'zk.server.id': '1', 'zk.member.role': 'participant' } },
+      { endpoint: 'h2:2181', attributes: { 'zk.server.id': '2', 'zk.member.role': 'participant' } },
+      { endpoint: 'h3:2181', attributes: { 'zk.server.id': '3', 'zk.member.role': 'observer' } },
+    ]);
+    assert.equal(h.log.matching(/^ensemble membership$/).length, 1);
+    h.recorder.stop();
+    assert.ok(h.client().closed);
+  });
+
+  it('follows the watch: a reconfig removes a member; the same membership again emits nothing', () => {
+    const h = harness([seed('h1:2181')]);
+    h.client().state(zookeeper.State.SYNC_CONNECTED);
+    h.client().answer(CONFIG_3);
+    h.client().fireWatch();
+    h.client().answer(CONFIG_2);
+    assert.deepEqual(h.recorder.endpoints, ['h1:2181', 'h3:2181']);
+    h.client().fireWatch();
+    h.client().answer(CONFIG_2);
+    assert.equal(h.recorder.lists.length, 2);
+    assert.equal(h.client().watchers.size, 1, 'one watch function, registered once');
+    h.recorder.stop();
+  });
+
+  it('keeps the last membership while disconnected and across an expired session, reconnecting to seeds and members', async () => {
+    const h = harness([seed('h1:2181')]);
+    h.client().state(zookeeper.State.SYNC_CONNECTED);
+    h.client().answer(CONFIG_3);
+    h.client().state(zookeeper.State.DISCONNECTED);
+    await h.log.until(/lost the connection to the seeds; keeping the last known membership/);
+    h.client().state(zookeeper.State.EXPIRED);
+    await h.log.until(/the seed session expired; reconnecting/);
+    assert.equal(h.recorder.lists.length, 1, 'no new list: the last membership is kept');
+    // A new session after the backoff, through the seeds and the known members.
+    const second = await pollClient(h.clients, 2);
+    assert.ok(h.clients[0]!.closed);
+    assert.equal(second.connectString, 'h1:2181,h2:2181,h3:2181');
+    second.state(zookeeper.State.SYNC_CONNECTED);
+    second.answer(CONFIG_2);
+    assert.deepEqual(h.recorder.endpoints, ['h1:2181', 'h3:2181']);
+    h.recorder.stop();
+  });
+
+  it('falls back to the seeds when none answers in time, then switches to the members once one does', async () => {
+    const h = harness([seed('a:2181'), seed('h1:2181')], 30);
+    await h.recorder.untilEndpoints(['a:2181', 'h1:2181']);
+    await h.log.until(/no seed answered yet; probing the seeds themselves/);
+    h.client().state(zookeeper.State.SYNC_CONNECTED);
+    h.client().answer(CONFIG_3);
+    assert.deepEqual(h.recorder.endpoints, ['h1:2181', 'h2:2181', 'h3:2181']);
+    h.recorder.stop();
+  });
+
+  it('falls back to the seeds at once when they have no dynamic membership (before 3.5, or standalone)', async () => {
+    const noNode = harness([seed('old:2181')]);
+    noNode.client().state(zookeeper.State.SYNC_CONNECTED);
+    noNode.client().fail(zookeeper.Exception.NO_NODE);
+    assert.deepEqual(noNode.recorder.endpoints, ['old:2181']);
+    await noNode.log.until(/have no \/zookeeper\/config/);
+    noNode.recorder.stop();
+    const empty = harness([seed('standalone:2181')]);
+    empty.client().state(zookeeper.State.SYNC_CONNECTED);
+    empty.client().answer('');
+    assert.deepEqual(empty.recorder.endpoints, ['standalone:2181']);
+    empty.recorder.stop();
+  });
+
+  it('reconnects when the seeds change, keeping the membership meanwhile', () => {
+    const h = harness([seed('h1:2181')]);
+    h.client().state(zookeeper.State.SYNC_CONNECTED);
+    h.client().answer(CONFIG_2);
+    h.seedLists.next([seed('h1:2181'), seed('h9:2181')]);
+    assert.equal(h.clients.length, 2);
+    assert.ok(h.clients[0]!.closed);
+    assert.equal(h.client().connectString, 'h1:2181,h9:2181,h3:2181');
+    assert.equal(h.recorder.lists.length, 1);
+    h.seedLists.next([seed('h1:2181'), seed('h9:2181')]);
+    assert.equal(h.clients.length, 2, 'same seeds: same session');
+    h.recorder.stop();
+  });
+});
+
+function pollClient(clients: FakeClient[], count: number): Promise<FakeClient> {
+  return pollUntil(() => clients[count - 1], { timeoutMs: 10_000, intervalMs: 20, what: `client #${count}` });
+}
