@@ -54,7 +54,7 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown key in a component lists the valid keys',
       yaml: 'receivers:\n  zookeeper:\n    interval: 10s\n' + VALID_TAIL,
-      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: cluster, collection_interval, commands, cons_max_addresses, endpoint, endpoints, initial_delay, max_response_bytes, timeout)'],
+      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: cluster, collection_interval, commands, cons_max_addresses, discovery, endpoint, endpoints, initial_delay, max_response_bytes, timeout)'],
     },
     {
       name: 'bad duration',
