@@ -176,8 +176,10 @@ export type TlsFailureKind =
   | 'client_cert_required'
   | 'client_cert_rejected'
   | 'protocol_version'
-  | 'not_tls'
-  | 'handshake';
+  | 'plain_port'
+  | 'handshake'
+  /** The configured files could not be loaded (not PEM, key not matching the certificate). */
+  | 'bad_files';
 
 const UNKNOWN_AUTHORITY = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -218,7 +220,7 @@ export function describeTlsError(error: unknown, expected?: string): TlsFailure 
     return { kind: 'protocol_version', message: `no TLS version in common with the server (${shortSslReason(text)}): check tls.min_version` };
   }
   if (/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LAYER_FAILURE|unknown protocol/i.test(text)) {
-    return { kind: 'not_tls', message: 'the server does not speak TLS on this port (a plain port?)' };
+    return { kind: 'plain_port', message: 'the server does not speak TLS on this port (a plain port?)' };
   }
   if (/before secure TLS connection was established/i.test(text)) {
     return { kind: 'handshake', message: 'the server closed the connection during the TLS handshake (not a TLS port, or it rejected the client certificate?)' };
