@@ -193,9 +193,10 @@ const UNKNOWN_AUTHORITY = new Set([
 
 /**
  * Turns a TLS error into a clear reason, or undefined when the error is not about TLS (refused, reset before
- * anything was sent, ...). `expected` is the name the certificate was checked against.
+ * anything was sent, ...). `expected` is the name the certificate was checked against; `sentClientCert` tells
+ * a rejected client certificate from a missing one (TLS 1.2 servers answer both with the same alert).
  */
-export function describeTlsError(error: unknown, expected?: string): TlsFailure | undefined {
+export function describeTlsError(error: unknown, expected?: string, sentClientCert?: boolean): TlsFailure | undefined {
   const err = error as NodeJS.ErrnoException & { reason?: string; host?: string; cert?: { subjectaltname?: string; subject?: { CN?: string } } };
   const code = err?.code ?? '';
   const text = `${code} ${err?.message ?? ''}`;
@@ -206,13 +207,14 @@ export function describeTlsError(error: unknown, expected?: string): TlsFailure 
     const names = err.cert?.subjectaltname ?? (err.cert?.subject?.CN ? `CN=${err.cert.subject.CN}` : 'no names');
     return { kind: 'name_mismatch', message: `server name mismatch: cert for ${names}, expected ${err.host ?? expected ?? '?'} (set tls.server_name?)` };
   }
-  if (/CERTIFICATE_REQUIRED|alert certificate required/i.test(text)) {
-    return { kind: 'client_cert_required', message: 'server requires a client certificate: set tls.cert_file and tls.key_file' };
-  }
+  const certificateRequired: TlsFailure = { kind: 'client_cert_required', message: 'server requires a client certificate: set tls.cert_file and tls.key_file' };
+  if (/CERTIFICATE_REQUIRED|alert certificate required/i.test(text)) return certificateRequired;
   if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)|alert (unknown ca|bad certificate|certificate unknown)/i.test(text)) {
-    return { kind: 'client_cert_rejected', message: `server rejected the client certificate (${shortSslReason(text)})` };
+    if (sentClientCert === false) return certificateRequired;
+    return { kind: 'client_cert_rejected', message: `server rejected the client certificate (${shortSslReason(text)}): is it signed by a CA the server trusts?` };
   }
   if (/ALERT_HANDSHAKE_FAILURE/i.test(code)) {
+    if (sentClientCert === false) return certificateRequired;
     // TLS 1.2 servers that require a client certificate answer a missing one with a bare handshake_failure.
     return { kind: 'client_cert_rejected', message: 'server ended the handshake (handshake_failure): a client certificate may be required or rejected' };
   }

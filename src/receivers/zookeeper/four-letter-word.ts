@@ -73,8 +73,12 @@ export function sendFourLetterWord(command: string, options: FourLetterWordOptio
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
     // No half-close after the command: some servers drop the reply of a client that shut its side down.
+    let handshaken = false;
     if (secure) {
-      socket.on('secureConnect', () => socket.write(command));
+      socket.on('secureConnect', () => {
+        handshaken = true;
+        socket.write(command);
+      });
       if (secure.onSession) socket.on('session', secure.onSession);
     } else {
       socket.on('connect', () => socket.write(command));
@@ -84,15 +88,17 @@ export function sendFourLetterWord(command: string, options: FourLetterWordOptio
       if (received > options.maxBytes) return finish(new ProbeError('too_large', `${command}: reply exceeds max_response_bytes (${options.maxBytes})`));
       chunks.push(chunk);
     });
-    socket.on('end', () => finish(undefined));
-    socket.on('close', () => finish(undefined));
+    // A close during the TLS handshake is a TLS failure (a plain port, a rejected client), not an empty reply.
+    const ended = () => finish(secure && !handshaken ? new ProbeError('tls_handshake', `${command}: the server closed the connection during the TLS handshake (not a TLS port, or it rejected the client?)`) : undefined);
+    socket.on('end', ended);
+    socket.on('close', ended);
     socket.on('error', (error: NodeJS.ErrnoException) => finish((secure && tlsProbeError(command, error, secure.options)) || classifySocketError(command, error)));
   });
 }
 
 /** A TLS failure as a ProbeError with reason `tls_<kind>`, or undefined when the error is not about TLS. */
 export function tlsProbeError(command: string, error: unknown, options: tls.ConnectionOptions): ProbeError | undefined {
-  const failure = describeTlsError(error, options.servername ?? options.host);
+  const failure = describeTlsError(error, options.servername ?? options.host, options.cert !== undefined);
   return failure ? new ProbeError(`tls_${failure.kind}`, `${command}: ${failure.message}`) : undefined;
 }
 
