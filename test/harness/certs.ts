@@ -29,6 +29,8 @@ export interface TestCerts {
   /** A CA that signed neither `server` nor `client`. */
   readonly otherCa: string;
   readonly otherClient: CertAndKey;
+  /** `server`'s key then certificate in one PEM file: a Java PEM keystore (ZooKeeper `ssl.keyStore.type=PEM`). */
+  readonly serverPemStore: string;
   remove(): void;
 }
 
@@ -66,6 +68,8 @@ export function generateTestCerts(parent = os.tmpdir()): TestCerts {
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
   const client = makeLeaf(dir, 'client', '/CN=scraper', ca, clientExt);
   const otherClient = makeLeaf(dir, 'other-client', '/CN=stranger', otherCa, clientExt);
+  const serverPemStore = path.join(dir, 'server-store.pem');
+  fs.writeFileSync(serverPemStore, fs.readFileSync(server.key, 'utf8') + fs.readFileSync(server.cert, 'utf8'));
   return {
     dir,
     ca: ca.cert,
@@ -73,6 +77,7 @@ export function generateTestCerts(parent = os.tmpdir()): TestCerts {
     client,
     otherCa: otherCa.cert,
     otherClient,
+    serverPemStore,
     remove() {
       fs.rmSync(dir, { recursive: true, force: true });
       unregisterTempDir(dir);

@@ -53,6 +53,38 @@ export interface EnsembleOptions {
   jvmArgs?: string[];
   /** Keep the temp dir on stop() (default: env ZKOTEL_KEEP_TMP=1). */
   keepDir?: boolean;
+  /** A secure (Netty, TLS) client port on every node beside the plain one. */
+  tls?: EnsembleTls;
+}
+
+/** ZooKeeper's `ssl.*` settings for the secure client port; every node uses the same key and trust stores. */
+export interface EnsembleTls {
+  /** PEM file with the server's private key and certificate (PEM store), or a PKCS12 keystore. */
+  keyStore: string;
+  /** PEM file with the CA certificates that client certificates must chain to, or a PKCS12 truststore. */
+  trustStore: string;
+  /** Default 'PEM'. */
+  storeType?: 'PEM' | 'PKCS12';
+  /** Store password (PKCS12). */
+  password?: string;
+  /** `ssl.clientAuth`: 'none' = CA-only clients, 'need' = mutual TLS (default 'need', as ZooKeeper). */
+  clientAuth?: 'none' | 'want' | 'need';
+}
+
+/** zoo.cfg lines for a secure client port with `tls`. */
+function tlsConfig(port: number, tls: EnsembleTls): Record<string, string | number> {
+  const type = tls.storeType ?? 'PEM';
+  return {
+    secureClientPort: port,
+    secureClientPortAddress: '127.0.0.1',
+    serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+    'ssl.keyStore.location': tls.keyStore,
+    'ssl.keyStore.type': type,
+    'ssl.trustStore.location': tls.trustStore,
+    'ssl.trustStore.type': type,
+    ...(tls.password !== undefined ? { 'ssl.keyStore.password': tls.password, 'ssl.trustStore.password': tls.password } : {}),
+    'ssl.clientAuth': tls.clientAuth ?? 'need',
+  };
 }
 
 export interface EnsembleNode {
@@ -64,6 +96,9 @@ export interface EnsembleNode {
   readonly electionPort: number;
   /** '127.0.0.1:clientPort' */
   readonly endpoint: string;
+  /** With the `tls` option: the TLS client port and '127.0.0.1:secureClientPort'. */
+  readonly secureClientPort: number | undefined;
+  readonly secureEndpoint: string | undefined;
   /** This node's directory (conf/, data/, zookeeper.log). */
   readonly dir: string;
   readonly confDir: string;
@@ -117,6 +152,7 @@ class ZkNode implements EnsembleNode {
   readonly confDir: string;
   readonly dataDir: string;
   readonly logFile: string;
+  readonly secureEndpoint: string | undefined;
 
   constructor(
     readonly id: number,
@@ -126,8 +162,10 @@ class ZkNode implements EnsembleNode {
     readonly quorumPort: number,
     readonly electionPort: number,
     readonly dir: string,
+    readonly secureClientPort: number | undefined = undefined,
   ) {
     this.endpoint = `127.0.0.1:${clientPort}`;
+    this.secureEndpoint = secureClientPort === undefined ? undefined : `127.0.0.1:${secureClientPort}`;
     this.confDir = path.join(dir, 'conf');
     this.dataDir = path.join(dir, 'data');
     this.logFile = path.join(dir, 'zookeeper.log');
@@ -167,7 +205,7 @@ class ZkEnsemble implements Ensemble {
     readonly dir: string,
     nodes: ZkNode[],
     private readonly options: Required<Pick<EnsembleOptions, 'fourLetterWhitelist' | 'reconfig' | 'tickTime' | 'log' | 'keepDir'>> &
-      Pick<EnsembleOptions, 'extraConfig' | 'jvmArgs'>,
+      Pick<EnsembleOptions, 'extraConfig' | 'jvmArgs' | 'tls'>,
   ) {
     this.nodes = nodes;
     this.connectString = nodes.map((n) => n.endpoint).join(',');
@@ -202,6 +240,7 @@ class ZkEnsemble implements Ensemble {
       '4lw.commands.whitelist': this.options.fourLetterWhitelist,
       ...(this.options.reconfig ? { skipACL: 'yes' } : {}),
       ...(node.role === 'observer' ? { peerType: 'observer' } : {}),
+      ...(this.options.tls && node.secureClientPort !== undefined ? tlsConfig(node.secureClientPort, this.options.tls) : {}),
       ...this.options.extraConfig,
     };
     return (
@@ -376,7 +415,7 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
   const dir = await fsp.mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'zkotel-zk-'));
   if (!keepDir) registerTempDir(dir);
   const given = options.clientPorts ?? [];
-  const needed = size * 3 + Math.max(0, size - given.length);
+  const needed = size * (options.tls ? 4 : 3) + Math.max(0, size - given.length);
   const pool = await freePorts(needed);
   let next = 0;
   const take = (): number => {
@@ -389,7 +428,7 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
     const id = i + 1;
     const role: ZkRole = i >= size - observers ? 'observer' : 'participant';
     const clientPort = given[i] ?? take();
-    nodes.push(new ZkNode(id, role, clientPort, take(), take(), take(), path.join(dir, `node${id}`)));
+    nodes.push(new ZkNode(id, role, clientPort, take(), take(), take(), path.join(dir, `node${id}`), options.tls ? take() : undefined));
   }
   const ensemble = new ZkEnsemble(dir, nodes, {
     fourLetterWhitelist: options.fourLetterWhitelist ?? '*',
@@ -399,6 +438,7 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
     keepDir,
     extraConfig: options.extraConfig,
     jvmArgs: options.jvmArgs,
+    tls: options.tls,
   });
   try {
     for (const node of nodes) {

@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import tls from 'node:tls';
+import { describeTlsError, type TlsFailureKind } from '../../core/config/tls.js';
 
 /** Why a probe failed; each becomes the `reason` attribute of `zookeeper.probe.failure`. */
 export type FailureReason =
@@ -9,7 +11,13 @@ export type FailureReason =
   | 'not_serving'
   | 'not_whitelisted'
   | 'bad_response'
-  | 'too_large';
+  | 'too_large'
+  /** AdminServer: the command is not known to this server (`"error": "Unknown command: ..."`). */
+  | 'unknown_command'
+  /** AdminServer: any other `"error"` the server put in its JSON reply. */
+  | 'server_error'
+  /** TLS handshake failures, by kind (see core/config/tls.ts). */
+  | `tls_${TlsFailureKind}`;
 
 export class ProbeError extends Error {
   constructor(
@@ -24,9 +32,20 @@ export class ProbeError extends Error {
 export interface FourLetterWordOptions {
   readonly host: string;
   readonly port: number;
+  /** Speak TLS (ZooKeeper's secure client port). */
+  readonly tls?: TlsExchange;
   /** Aborting ends the exchange at once; the caller aborts when the probe's deadline passes. */
   readonly signal: AbortSignal;
   readonly maxBytes: number;
+}
+
+export interface TlsExchange {
+  /** From ClientTlsLoader.connectionOptions: secure context, SNI name, verification. */
+  readonly options: tls.ConnectionOptions;
+  /** A session of an earlier connection to resume (skips the full handshake). */
+  readonly session?: Buffer;
+  /** Called with the session (ticket) the server issued, for the next connection. */
+  readonly onSession?: (session: Buffer) => void;
 }
 
 const NOT_SERVING = 'This ZooKeeper instance is not currently serving requests';
@@ -38,7 +57,10 @@ export function sendFourLetterWord(command: string, options: FourLetterWordOptio
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
-    const socket = connect({ host: options.host, port: options.port });
+    const secure = options.tls;
+    const socket = secure
+      ? tls.connect({ ...secure.options, host: options.host, port: options.port, ...(secure.session ? { session: secure.session } : {}) })
+      : connect({ host: options.host, port: options.port });
     const finish = (error: ProbeError | undefined) => {
       if (settled) return;
       settled = true;
@@ -51,19 +73,36 @@ export function sendFourLetterWord(command: string, options: FourLetterWordOptio
     if (options.signal.aborted) return onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
     // No half-close after the command: some servers drop the reply of a client that shut its side down.
-    socket.on('connect', () => socket.write(command));
+    let handshaken = false;
+    if (secure) {
+      socket.on('secureConnect', () => {
+        handshaken = true;
+        socket.write(command);
+      });
+      if (secure.onSession) socket.on('session', secure.onSession);
+    } else {
+      socket.on('connect', () => socket.write(command));
+    }
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > options.maxBytes) return finish(new ProbeError('too_large', `${command}: reply exceeds max_response_bytes (${options.maxBytes})`));
       chunks.push(chunk);
     });
-    socket.on('end', () => finish(undefined));
-    socket.on('close', () => finish(undefined));
-    socket.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(command, error)));
+    // A close during the TLS handshake is a TLS failure (a plain port, a rejected client), not an empty reply.
+    const ended = () => finish(secure && !handshaken ? new ProbeError('tls_handshake', `${command}: the server closed the connection during the TLS handshake (not a TLS port, or it rejected the client?)`) : undefined);
+    socket.on('end', ended);
+    socket.on('close', ended);
+    socket.on('error', (error: NodeJS.ErrnoException) => finish((secure && tlsProbeError(command, error, secure.options)) || classifySocketError(command, error)));
   });
 }
 
-function classifySocketError(command: string, error: NodeJS.ErrnoException): ProbeError {
+/** A TLS failure as a ProbeError with reason `tls_<kind>`, or undefined when the error is not about TLS. */
+export function tlsProbeError(command: string, error: unknown, options: tls.ConnectionOptions): ProbeError | undefined {
+  const failure = describeTlsError(error, options.servername ?? options.host, options.cert !== undefined);
+  return failure ? new ProbeError(`tls_${failure.kind}`, `${command}: ${failure.message}`) : undefined;
+}
+
+export function classifySocketError(command: string, error: NodeJS.ErrnoException): ProbeError {
   switch (error.code) {
     case 'ECONNREFUSED':
       return new ProbeError('refused', `${command}: connection refused`);

@@ -182,24 +182,41 @@ const CONS_LINE = /^\s*[^\s/]*\/(\S+):(\d+)\[\d+\]\((.*)\)\s*$/;
  */
 export function parseCons(reply: string, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES): ConsReply {
   checkCommonReplies('cons', reply);
-  const byAddress = new Map<string, { connections: number; queued: number; received: number }>();
+  const connections: ClientConnection[] = [];
   for (const line of lines(reply)) {
     const match = CONS_LINE.exec(line);
     if (!match) continue;
-    const address = match[1]!.replace(/^\[(.*)\]$/, '$1');
     const fields = new Map<string, string>();
     for (const field of match[3]!.split(',')) {
       const equals = field.indexOf('=');
       if (equals > 0) fields.set(field.slice(0, equals), field.slice(equals + 1));
     }
-    const stats = byAddress.get(address) ?? { connections: 0, queued: 0, received: 0 };
-    stats.connections += 1;
-    stats.queued += counter(fields.get('queued'));
-    stats.received += counter(fields.get('recved'));
-    byAddress.set(address, stats);
+    connections.push({ address: match[1]!, queued: counter(fields.get('queued')), received: counter(fields.get('recved')) });
   }
   // The server always lists the connection that asked: no connection line at all is not a cons reply.
-  if (byAddress.size === 0) throw badResponse('cons', 'no "/<address>:<port>[<n>](...)" connection line', reply);
+  if (connections.length === 0) throw badResponse('cons', 'no "/<address>:<port>[<n>](...)" connection line', reply);
+  return aggregateConnections(connections, maxAddresses);
+}
+
+/** One open client connection, as cons or the AdminServer's /commands/connections lists it. */
+export interface ClientConnection {
+  /** The client's IP, IPv6 possibly in brackets. */
+  readonly address: string;
+  readonly queued: number;
+  readonly received: number;
+}
+
+/** Sums connections per client IP; addresses past `maxAddresses` (fewest connections first) become `other`. */
+export function aggregateConnections(connections: Iterable<ClientConnection>, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES): ConsReply {
+  const byAddress = new Map<string, { connections: number; queued: number; received: number }>();
+  for (const connection of connections) {
+    const address = connection.address.replace(/^\[(.*)\]$/, '$1');
+    const stats = byAddress.get(address) ?? { connections: 0, queued: 0, received: 0 };
+    stats.connections += 1;
+    stats.queued += connection.queued;
+    stats.received += connection.received;
+    byAddress.set(address, stats);
+  }
   const sorted = [...byAddress].sort(([a, x], [b, y]) => y.connections - x.connections || (a < b ? -1 : a > b ? 1 : 0));
   const limit = Math.max(0, Math.floor(maxAddresses));
   const addresses: ClientAddressStats[] = sorted.slice(0, limit).map(([address, stats]) => ({ address, ...stats }));

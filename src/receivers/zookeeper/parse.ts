@@ -56,6 +56,10 @@ export interface SrvrReply {
   readonly outstanding?: number;
   readonly zxid?: bigint;
   readonly nodeCount?: number;
+  /** Leader only: `Proposal sizes last/min/max` in bytes (-1 until the first proposal). */
+  readonly proposalSizeLast?: number;
+  readonly proposalSizeMin?: number;
+  readonly proposalSizeMax?: number;
 }
 
 /** Parses `srvr` (also the first lines of `stat`): `Name: value` lines. */
@@ -70,6 +74,7 @@ export function parseSrvr(reply: string): SrvrReply {
   if (!mode) throw new ProbeError('bad_response', 'srvr: no "Mode:" line in the reply');
   const latency = fields.get('Latency min/avg/max')?.split('/').map(optionalNumber);
   const zxid = fields.get('Zxid');
+  const proposals = fields.get('Proposal sizes last/min/max')?.split('/').map(optionalNumber);
   return {
     version: fields.get('Zookeeper version')?.split(',')[0],
     mode,
@@ -82,6 +87,7 @@ export function parseSrvr(reply: string): SrvrReply {
     outstanding: optionalNumber(fields.get('Outstanding')),
     zxid: zxid && /^0x[0-9a-fA-F]+$/.test(zxid) ? BigInt(zxid) : undefined,
     nodeCount: optionalNumber(fields.get('Node count')),
+    ...(proposals ? { proposalSizeLast: proposals[0], proposalSizeMin: proposals[1], proposalSizeMax: proposals[2] } : {}),
   };
 }
 

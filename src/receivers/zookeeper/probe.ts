@@ -1,8 +1,9 @@
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
-import { ProbeError, sendFourLetterWord } from './four-letter-word.js';
-import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
-import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
+import { ProbeError } from './four-letter-word.js';
+import type { MntrReply, SrvrReply } from './parse.js';
+import type { ConfReply, ConsReply, EnviReply, IsroReply, WchsReply } from './parse-extra.js';
+import { FourLetterWordTransport, type Transport } from './transport.js';
 
 export interface Replies {
   mntr?: MntrReply;
@@ -36,24 +37,11 @@ export interface ProbeOptions {
   readonly consMaxAddresses?: number;
   /** Aborted when the receiver stops: every exchange in flight ends at once. */
   readonly signal: AbortSignal;
+  /** How commands reach the server (default: plain four-letter words to `endpoint`). */
+  readonly transport?: Transport;
 }
 
-type Parsers = { readonly [C in FourLetterWord]-?: (reply: string) => NonNullable<Replies[C]> };
-
-const parsersFor = (consMaxAddresses: number): Parsers => ({
-  mntr: parseMntr,
-  ruok: parseRuok,
-  srvr: parseSrvr,
-  stat: parseStat,
-  isro: parseIsro,
-  wchs: parseWchs,
-  envi: parseEnvi,
-  conf: parseConf,
-  cons: (reply) => parseCons(reply, consMaxAddresses),
-});
-const DEFAULT_PARSERS = parsersFor(DEFAULT_CONS_MAX_ADDRESSES);
-
-/** Sends every command concurrently, each on its own connection, all under one deadline. Never rejects. */
+/** Sends every command concurrently (four-letter words: each on its own connection), all under one deadline. Never rejects. */
 export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): Promise<ProbeOutcome> {
   const started = performance.now();
   const deadline = new AbortController();
@@ -61,13 +49,12 @@ export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): 
   const signal = AbortSignal.any([deadline.signal, options.signal]);
   const replies: Replies = {};
   const failures: CommandFailure[] = [];
-  const parsers = options.consMaxAddresses === undefined || options.consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES ? DEFAULT_PARSERS : parsersFor(options.consMaxAddresses);
+  const transport = options.transport ?? new FourLetterWordTransport(endpoint, options.consMaxAddresses === undefined ? {} : { consMaxAddresses: options.consMaxAddresses });
   try {
     await Promise.all(
       options.commands.map(async (command) => {
         try {
-          const text = await sendFourLetterWord(command, { ...endpoint, signal, maxBytes: options.maxBytes });
-          (replies as Record<string, unknown>)[command] = parsers[command](text);
+          (replies as Record<string, unknown>)[command] = await transport.request(command, { signal, maxBytes: options.maxBytes });
         } catch (error) {
           failures.push({ command, error: error instanceof ProbeError ? error : new ProbeError('bad_response', `${command}: ${String(error)}`) });
         }
@@ -75,6 +62,7 @@ export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): 
     );
   } finally {
     clearTimeout(timer);
+    if (!options.transport) transport.close();
   }
   // Report failures in the configured command order so the first-listed cause is the one shown.
   failures.sort((a, b) => options.commands.indexOf(a.command) - options.commands.indexOf(b.command));

@@ -7,7 +7,10 @@ import { SECONDS_BUCKETS } from '../../core/telemetry.js';
 import { discoverTargets } from '../discovery/targets.js';
 import { perTarget } from '../discovery/per-target.js';
 import type { Target } from '../discovery/target.js';
-import type { ZookeeperReceiverConfig } from './config.js';
+import { ClientTlsLoader } from '../../core/config/tls.js';
+import { AdminTransport } from './admin.js';
+import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
+import { FourLetterWordTransport, type Transport } from './transport.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
 
@@ -35,8 +38,14 @@ function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
 
 export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
   const telemetry = probeTelemetry(settings);
+  // One loader for all endpoints: the files are read once and re-read only when they change.
+  const tls = config.tls ? new ClientTlsLoader(config.tls) : undefined;
+  const transportFor = (endpoint: string): Transport => {
+    const options = { consMaxAddresses: config.cons_max_addresses, ...(tls ? { tls } : {}) };
+    return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
+  };
   const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });
-  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry));
+  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry, transportFor));
   return {
     batches: loops.batches,
     get sourcesPerRound() {
@@ -49,13 +58,14 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
  * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
  */
-function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, target: Target, telemetry: ProbeTelemetry): Observable<Batch> {
+function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, target: Target, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
   const address = parseHostPort(endpoint)!;
   const identity: Attributes = Object.freeze({ ...target.attributes, 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
   const source = `${settings.id}|${endpoint}`;
   return defer(() => {
     const mapper = new SampleMapper(identity);
+    const transport = transportFor(endpoint);
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
     let probing = false;
     let skippedTicks = 0;
@@ -74,8 +84,8 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
             commands: config.commands,
             timeoutMs: config.timeout,
             maxBytes: config.max_response_bytes,
-            consMaxAddresses: config.cons_max_addresses,
             signal,
+            transport,
           }),
         ).pipe(finalize(() => (probing = false)));
       }),
@@ -85,6 +95,7 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
         telemetry.observe(outcome);
         return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };
       }),
+      finalize(() => transport.close()),
     );
   });
 }

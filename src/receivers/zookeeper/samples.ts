@@ -62,8 +62,23 @@ export const METRICS = {
   outstanding: otel('outstanding_requests'),
   znodes: otel('znode_count'),
   followers: otel('synced_followers'),
+  // Gauges, not counters: a new leader starts a new epoch and the counter starts again from 0.
+  zxidEpoch: describeMetric('zookeeper.zxid.epoch', 'gauge', { valueType: 'int', description: 'Epoch (high 32 bits) of the last zxid the server processed, from srvr/stat: changes with every new leader.' }),
+  zxidCounter: describeMetric('zookeeper.zxid.counter', 'gauge', {
+    valueType: 'int',
+    description: 'Counter (low 32 bits) of the last zxid the server processed, from srvr/stat: grows with every write; stuck on a busy cluster means no write commits.',
+  }),
 } as const;
 
+const ZXID_COUNTER_BITS = 32n;
+const ZXID_COUNTER_MASK = (1n << ZXID_COUNTER_BITS) - 1n;
+
+/** A zxid is `epoch << 32 | counter`. */
+export function splitZxid(zxid: bigint): { epoch: number; counter: number } {
+  return { epoch: Number(zxid >> ZXID_COUNTER_BITS), counter: Number(zxid & ZXID_COUNTER_MASK) };
+}
+
+const EMPTY: ReadonlyMap<string, number> = new Map();
 const SUMMARY_KEY = /^(avg|min|max|cnt|sum|p50|p95|p99|p999)_(.+)$/;
 const STAT_SUFFIX: Readonly<Record<string, string>> = { cnt: 'count' };
 const SERVER_ID_PREFIX = /^(\d+)_(.+)$/;
@@ -139,6 +154,14 @@ export class SampleMapper {
     fill(METRICS.connections, 'num_alive_connections', srvr.connections);
     fill(METRICS.outstanding, 'outstanding_requests', srvr.outstanding);
     fill(METRICS.znodes, 'znode_count', srvr.nodeCount);
+    fill(mapKey('last_proposal_size', EMPTY).metric, 'last_proposal_size', srvr.proposalSizeLast);
+    fill(mapKey('min_proposal_size', EMPTY).metric, 'min_proposal_size', srvr.proposalSizeMin);
+    fill(mapKey('max_proposal_size', EMPTY).metric, 'max_proposal_size', srvr.proposalSizeMax);
+    if (srvr.zxid !== undefined) {
+      const { epoch, counter } = splitZxid(srvr.zxid);
+      add(METRICS.zxidEpoch, epoch);
+      add(METRICS.zxidCounter, counter);
+    }
   }
 
   private stateSamples(reported: string, add: AddSample): void {

@@ -87,6 +87,9 @@ describe('stat', () => {
       outstanding: 0,
       zxid: 0x100000000n,
       nodeCount: 5,
+      proposalSizeLast: -1,
+      proposalSizeMin: -1,
+      proposalSizeMax: -1,
     });
     const srvrLines = fixture('stat').split('\n').filter((line) => !line.startsWith(' ') && line !== 'Clients:').join('\n');
     assert.deepEqual(stat, parseSrvr(srvrLines));

@@ -285,6 +285,9 @@ describe('parseSrvr', () => {
         outstanding: 0,
         zxid: 0x100000003n,
         nodeCount: 5,
+        proposalSizeLast: 48,
+        proposalSizeMin: 48,
+        proposalSizeMax: 92,
       },
     ],
     [

@@ -8,7 +8,7 @@ import type { FourLetterWord } from '../../../src/receivers/zookeeper/config.js'
 import { ProbeError, type FailureReason } from '../../../src/receivers/zookeeper/four-letter-word.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
 import type { ProbeOutcome, Replies } from '../../../src/receivers/zookeeper/probe.js';
-import { mapKey, METRICS, MNTR_KEY_ATTRIBUTE, SampleMapper, SERVER_STATES } from '../../../src/receivers/zookeeper/samples.js';
+import { mapKey, METRICS, MNTR_KEY_ATTRIBUTE, SampleMapper, SERVER_STATES, splitZxid } from '../../../src/receivers/zookeeper/samples.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Fixtures and an independent reading of them
@@ -549,4 +549,42 @@ describe('the __mntr_key meta attribute', () => {
       assert.deepEqual(keys.sort(), [...naiveMntr(text).numbers.keys()].sort());
     });
   }
+});
+
+describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
+  test('zxid 0x2d000b8a1f -> zookeeper.zxid.epoch 0x2d, zookeeper.zxid.counter 0xb8a1f (gauges)', () => {
+    const samples = probe({ srvr: parseSrvr(srvrText('follower', { Zxid: '0x2d000b8a1f' })) });
+    assertSeries(samples, 'zookeeper.zxid.epoch', {}, { value: 0x2d, kind: 'gauge' });
+    assertSeries(samples, 'zookeeper.zxid.counter', {}, { value: 0xb8a1f, kind: 'gauge' });
+  });
+
+  test('the largest zxid splits exactly (no float rounding of the 64-bit value)', () => {
+    assert.deepEqual(splitZxid(0xffffffff_fffffffen), { epoch: 0xffffffff, counter: 0xfffffffe });
+  });
+
+  test('srvr alone gives mode, latency min/avg/max, node count and the leader\'s proposal sizes', () => {
+    const samples = probe({ srvr: parseSrvr(srvrText('leader')) });
+    assert.equal(currentState(samples), 'leader');
+    assertSeries(samples, 'zookeeper.latency.min', {}, { value: 0 });
+    assertSeries(samples, 'zookeeper.latency.avg', {}, { value: 0.2 });
+    assertSeries(samples, 'zookeeper.latency.max', {}, { value: 5 });
+    assertSeries(samples, 'zookeeper.znode.count', {}, { value: 5 });
+    assertSeries(samples, 'zookeeper.last_proposal_size', {}, { value: 48, kind: 'gauge' });
+    assertSeries(samples, 'zookeeper.min_proposal_size', {}, { value: 48, kind: 'gauge' });
+    assertSeries(samples, 'zookeeper.max_proposal_size', {}, { value: 92, kind: 'gauge' });
+  });
+
+  test('the same series as mntr\'s keys, never twice when both answer; srvr and stat together give one set', () => {
+    const mntr = parseMntr(readFixture('mntr-3.8.0-leader.txt'));
+    const srvr = parseSrvr(srvrText('leader'));
+    const samples = probe({ mntr, srvr, stat: srvr });
+    assert.deepEqual(duplicateSeries(samples), []);
+    assertSeries(samples, 'zookeeper.min_proposal_size', {}, { value: mntr.numbers.get('min_proposal_size')! });
+    assertSeries(samples, 'zookeeper.zxid.counter', {}, { value: 3 });
+  });
+
+  test('no proposal sizes from a follower\'s srvr', () => {
+    const text = srvrText('follower').replace(/^Proposal sizes.*\n/m, '');
+    assert.deepEqual(named(probe({ srvr: parseSrvr(text) }), 'zookeeper.min_proposal_size'), []);
+  });
 });

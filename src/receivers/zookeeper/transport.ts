@@ -1,0 +1,98 @@
+/**
+ * How one endpoint's commands reach the server: four-letter words over the client port (plain or TLS), or the
+ * AdminServer's JSON API over http(s). Either way a command comes back as the same parsed reply, so the
+ * metric catalog does not know which transport was used.
+ */
+import type { ClientTlsLoader } from '../../core/config/tls.js';
+import type { HostPort } from '../../core/config/schema.js';
+import type { FourLetterWord } from './config.js';
+import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';
+import { parseMntr, parseRuok, parseSrvr } from './parse.js';
+import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs } from './parse-extra.js';
+import type { Replies } from './probe.js';
+
+export type Reply<C extends FourLetterWord> = NonNullable<Replies[C]>;
+
+export interface RequestOptions {
+  /** Aborting ends the exchange at once (probe deadline or receiver stop). */
+  readonly signal: AbortSignal;
+  readonly maxBytes: number;
+}
+
+export interface Transport {
+  /** One command's parsed reply; rejects with a ProbeError. */
+  request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>>;
+  /** Frees kept connections; the transport is not used afterwards. */
+  close(): void;
+}
+
+type Parsers = { readonly [C in FourLetterWord]-?: (reply: string) => Reply<C> };
+
+const parsersFor = (consMaxAddresses: number): Parsers => ({
+  mntr: parseMntr,
+  ruok: parseRuok,
+  srvr: parseSrvr,
+  stat: parseStat,
+  isro: parseIsro,
+  wchs: parseWchs,
+  envi: parseEnvi,
+  conf: parseConf,
+  cons: (reply) => parseCons(reply, consMaxAddresses),
+});
+const DEFAULT_PARSERS = parsersFor(DEFAULT_CONS_MAX_ADDRESSES);
+
+/** The TLS session of the last handshake, and the generation of the certificate files it was made with. */
+interface CachedSession {
+  readonly generation: number;
+  readonly data: Buffer;
+}
+
+/**
+ * Four-letter words, one connection per command. With `tls` every connection is a TLS connection to the secure
+ * client port; the last session ticket is resumed by the next connection (a full handshake costs ~1.4 ms of CPU),
+ * until the certificate files change or a handshake fails.
+ */
+export class FourLetterWordTransport implements Transport {
+  private readonly parsers: Parsers;
+  private readonly tls: ClientTlsLoader | undefined;
+  private session: CachedSession | undefined;
+
+  constructor(
+    private readonly address: HostPort,
+    options: { consMaxAddresses?: number; tls?: ClientTlsLoader } = {},
+  ) {
+    this.parsers = options.consMaxAddresses === undefined || options.consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES ? DEFAULT_PARSERS : parsersFor(options.consMaxAddresses);
+    this.tls = options.tls;
+  }
+
+  async request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
+    const exchange = this.tls ? await this.tlsExchange(command) : undefined;
+    try {
+      const text = await sendFourLetterWord(command, { ...this.address, signal: options.signal, maxBytes: options.maxBytes, ...(exchange ? { tls: exchange } : {}) });
+      return (this.parsers[command] as (reply: string) => Reply<C>)(text);
+    } catch (error) {
+      if (exchange && error instanceof ProbeError && error.reason.startsWith('tls_')) this.session = undefined;
+      throw error;
+    }
+  }
+
+  private async tlsExchange(command: string): Promise<TlsExchange> {
+    let loaded;
+    try {
+      loaded = await this.tls!.connectionOptions(this.address.host);
+    } catch (error) {
+      throw new ProbeError('tls_bad_files', `${command}: ${(error as Error).message}`);
+    }
+    const { generation } = loaded;
+    const session = this.session?.generation === generation ? this.session.data : undefined;
+    return {
+      options: loaded.options,
+      ...(session ? { session } : {}),
+      onSession: (data) => (this.session = { generation, data }),
+    };
+  }
+
+  close(): void {
+    this.session = undefined;
+  }
+}
