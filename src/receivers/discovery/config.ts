@@ -31,8 +31,15 @@ export const dnsConfigSchema = configObject({
 export const discoveryConfigSchema = configObject({
   /** Expand the seeds (static endpoints, file_sd and dns targets) to the ensemble's members from `/zookeeper/config`. */
   ensemble: z.boolean().default(false),
+  /**
+   * With `ensemble`: the port to probe on every member instead of the client port its membership line lists. The
+   * membership never lists the secureClientPort, so set this for tls (and for TLS-only servers, which list none).
+   */
+  member_port: z.number().int().min(1).max(65535).optional(),
   file_sd: fileSdConfigSchema.optional(),
   dns: dnsConfigSchema.optional(),
+}).superRefine((config, ctx) => {
+  if (config.member_port !== undefined && !config.ensemble) ctx.addIssue({ code: 'custom', path: ['member_port'], message: 'applies to ensemble discovery only: set ensemble: true, or remove member_port' });
 });
 
 export type DiscoveryConfig = z.output<typeof discoveryConfigSchema>;

@@ -32,7 +32,12 @@ export interface EnsembleMembership {
 const SERVER_LINE = /^server\.(\d+)=(.*)$/;
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
 
-export function parseEnsembleConfig(text: string): EnsembleMembership {
+export interface ParseOptions {
+  /** Probe every member on this port instead of the client port its line lists (which may be absent). */
+  readonly memberPort?: number | undefined;
+}
+
+export function parseEnsembleConfig(text: string, options: ParseOptions = {}): EnsembleMembership {
   let version: string | undefined;
   const members: EnsembleMember[] = [];
   const problems: string[] = [];
@@ -48,7 +53,7 @@ export function parseEnsembleConfig(text: string): EnsembleMembership {
       problems.push(`unexpected line ${JSON.stringify(line)}`);
       continue;
     }
-    const member = parseMember(server[1]!, server[2]!);
+    const member = parseMember(server[1]!, server[2]!, options.memberPort);
     if (typeof member === 'string') problems.push(`server.${server[1]}: ${member}`);
     else members.push(member);
   }
@@ -57,7 +62,7 @@ export function parseEnsembleConfig(text: string): EnsembleMembership {
 }
 
 /** `host:quorumPort:electionPort[:role][|more addresses][;[clientHost:]clientPort]` → a member, or why not. */
-function parseMember(id: string, spec: string): EnsembleMember | string {
+function parseMember(id: string, spec: string, memberPort: number | undefined): EnsembleMember | string {
   const [quorumPart = '', clientPart] = spec.split(';', 2);
   // ZooKeeper 3.6+ may list several quorum addresses separated by `|`: the first one names the host.
   const first = splitHost(quorumPart.split('|')[0]!);
@@ -65,11 +70,14 @@ function parseMember(id: string, spec: string): EnsembleMember | string {
   const fields = first.rest.split(':');
   const role = fields[2] ?? 'participant';
   if (!isRole(role)) return `unknown role ${JSON.stringify(role)}`;
-  if (clientPart === undefined || clientPart.trim() === '') return 'no client address (nothing after ";"): cannot probe it';
+  const hasClientPart = clientPart !== undefined && clientPart.trim() !== '';
+  // A TLS-only server lists no client address; member_port says where to probe it.
+  if (!hasClientPart && memberPort !== undefined) return { id, role, endpoint: endpointOf(first.host, memberPort) };
+  if (!hasClientPart) return 'no client address (nothing after ";"): cannot probe it; set discovery.member_port';
   const client = parseClientAddress(clientPart.trim());
   if (!client) return `cannot read the client address ${JSON.stringify(clientPart)}`;
   const host = client.host === undefined || WILDCARD_HOSTS.has(client.host) ? first.host : client.host;
-  return { id, role, endpoint: endpointOf(host, client.port) };
+  return { id, role, endpoint: endpointOf(host, memberPort ?? client.port) };
 }
 
 function isRole(text: string): text is MemberRole {

@@ -22,6 +22,8 @@ export type SeedClientFactory = (connectString: string, options: Partial<zookeep
 export interface EnsembleDiscoveryOptions {
   readonly logger: Logger;
   readonly createClient?: SeedClientFactory | undefined;
+  /** Probe members on this port rather than the client port listed in `/zookeeper/config` (e.g. the secureClientPort). */
+  readonly memberPort?: number | undefined;
   /** How long to wait for a first membership before probing the seeds themselves (default 3 s). */
   readonly fallbackAfterMs?: number;
 }
@@ -75,7 +77,7 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
       session = new MembershipSession(createClient(servers, { sessionTimeout: SESSION_TIMEOUT_MS, spinDelay: SPIN_DELAY_MS, retries: 0 }), {
         membership: (text) => {
           backoffMs = REOPEN_BACKOFF_MS.first;
-          const parsed = parseEnsembleConfig(text);
+          const parsed = parseEnsembleConfig(text, { memberPort: options.memberPort });
           for (const problem of parsed.problems) notice(`problem:${problem}`, 'warn', 'ensemble discovery: ignored a line of /zookeeper/config', { problem });
           if (parsed.members.length === 0) {
             members = undefined;

@@ -29,5 +29,5 @@ export function discoverTargets(context: DiscoveryContext): Observable<readonly 
     distinctUntilChanged(sameTargetList),
   );
   if (!config?.ensemble) return union;
-  return ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient });
+  return ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port });
 }

@@ -35,7 +35,9 @@ describe('discovery config', () => {
     ['a file pattern Prometheus would refuse', { file_sd: { files: ['sd/*/zk.json'] } }, /discovery::file_sd::files::0: invalid file pattern "sd\/\*\/zk.json"/],
     ['no files', { file_sd: { files: [] } }, /discovery::file_sd::files: list at least one file pattern/],
     ['a bad refresh interval', { file_sd: { files: ['a.json'], refresh_interval: 'soon' } }, /discovery::file_sd::refresh_interval: invalid duration "soon"/],
-    ['an unknown key', { ensmble: true }, /discovery::ensmble: unknown key "ensmble" \(valid keys: dns, ensemble, file_sd\)/],
+    ['an unknown key', { ensmble: true }, /discovery::ensmble: unknown key "ensmble" \(valid keys: dns, ensemble, file_sd, member_port\)/],
+    ['member_port without ensemble discovery', { member_port: 2281 }, /discovery::member_port: applies to ensemble discovery only/],
+    ['a member_port out of range', { ensemble: true, member_port: 70000 }, /discovery::member_port: /],
   ];
   for (const [what, discovery, message] of bad) {
     it(`rejects ${what}`, () => {

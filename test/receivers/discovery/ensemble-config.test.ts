@@ -55,6 +55,15 @@ describe('parseEnsembleConfig', () => {
     assert.match(parsed.problems[3]!, /unexpected line "garbage"/);
   });
 
+  it('member_port replaces the listed client port, and makes members without a client address (TLS-only) probeable', () => {
+    const parsed = parseEnsembleConfig('server.1=10.0.0.1:2888:3888:participant;0.0.0.0:2181\nserver.2=10.0.0.2:2888:3888:observer\n', { memberPort: 2281 });
+    assert.deepEqual(parsed.members, [
+      { id: '1', role: 'participant', endpoint: '10.0.0.1:2281' },
+      { id: '2', role: 'observer', endpoint: '10.0.0.2:2281' },
+    ]);
+    assert.deepEqual(parsed.problems, []);
+  });
+
   it('an empty config (standalone) has no members', () => {
     assert.deepEqual(parseEnsembleConfig(''), { version: undefined, members: [], problems: [] });
   });
