@@ -23,8 +23,7 @@ const readableFile = z.string().min(1, 'must name a file').superRefine((file, ct
   }
 });
 
-// A wrong type must not echo the value back in the error message: it may be the password itself.
-const secret = z.string({ error: 'expected a string' }).min(1, 'must not be empty').transform((value) => new Secret(value));
+const secret = z.string().min(1, 'must not be empty').transform((value) => new Secret(value));
 
 const authConfigSchema = configObject({
   /** ZooKeeper's `digest` scheme: `addAuthInfo('digest', 'username:password')`. */
@@ -49,6 +48,8 @@ export const zookeeperSessionReceiverConfigSchema = configObject({
   collection_interval: duration({ min: 10 }).prefault('10s'),
   /** One deadline for a round of one server: (re)connecting and every operation. */
   timeout: duration({ min: 1 }).prefault('5s'),
+  /** Wait before the first round. */
+  initial_delay: duration().prefault('0s'),
   /** Parent of the probe znodes; created (persistent) when missing. The agent's own znodes below it are ephemeral. */
   path: znodePath.default('/zkotel'),
   /** Value of the `zk.cluster` attribute on every series. */

@@ -37,7 +37,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
           await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined);
         }
       };
-      return timer(0, config.collection_interval).pipe(
+      return timer(config.initial_delay, config.collection_interval).pipe(
         exhaustMap(() => from(round())),
         map((): Batch => ({ source, timeMs: Date.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
         finalize(() => {
