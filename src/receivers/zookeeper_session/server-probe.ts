@@ -13,6 +13,9 @@ import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, ZkSession } from './zk-session.js';
 /** How long closing a session may wait for the server to confirm. */
 const CLOSE_GRACE_MS = 2000;
 
+/** What a round in flight when the receiver stops ends with: nothing is dialled any more. */
+const STOPPING = { operation: 'connect', code: 'CONNECTION_LOSS', message: 'receiver stopping' } as const;
+
 export interface ProbeContext {
   readonly config: ZookeeperSessionReceiverConfig;
   readonly dial: Dial;
@@ -67,6 +70,7 @@ export class ServerProbe {
   async round(): Promise<Failure | undefined> {
     const deadline = Date.now() + this.context.config.timeout;
     const failure = (await this.ensureSession(deadline)) ?? (await this.operations(deadline));
+    if (this.closed) return failure;
     if (failure) this.metrics.error(failure.operation, failure.code);
     this.lastRoundOk = failure === undefined;
     this.logTransition(failure);
@@ -75,13 +79,17 @@ export class ServerProbe {
 
   private async ensureSession(deadline: number): Promise<Failure | undefined> {
     if (this.session?.state === 'connected') return undefined;
-    if (this.closed) return { operation: 'connect', code: 'CONNECTION_LOSS', message: 'receiver stopping' };
+    if (this.closed) return STOPPING;
     await this.session?.close(0);
     const { config, logger } = this.context;
     try {
       if (config.tls && !this.bridge) this.bridge = await LoopbackBridge.open(this.context.dial, this.address, config.timeout);
     } catch (error) {
       return { operation: 'connect', code: 'SYSTEM_ERROR', message: `cannot open the TLS bridge: ${(error as Error).message}` };
+    }
+    if (this.closed) {
+      this.bridge?.close();
+      return STOPPING;
     }
     let auth;
     try {
@@ -94,14 +102,14 @@ export class ServerProbe {
       {
         reconnected: () => this.metrics.reconnected(),
         expired: () => this.metrics.expired(),
-        authFailed: () => {},
         unexpected: (error) => logger.warn('session dropped: the ZooKeeper client could not read a reply', { error: (error as Error)?.message ?? String(error) }),
       },
     );
     this.session = session;
     const started = performance.now();
     const state = await session.connect(deadline);
-    if (state === 'connected' && !this.closed) {
+    if (this.closed) return STOPPING;
+    if (state === 'connected') {
       this.metrics.connected((performance.now() - started) / 1000);
       if (this.hadSession) this.metrics.reconnected();
       this.hadSession = true;

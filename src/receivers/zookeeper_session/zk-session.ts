@@ -29,8 +29,6 @@ export interface SessionHooks {
   reconnected(): void;
   /** The server said the session had expired. */
   expired(): void;
-  /** The server rejected the credentials. */
-  authFailed(): void;
   /** The library failed on a reply (logged by the caller); the connection was dropped. */
   unexpected(error: unknown): void;
 }
@@ -88,7 +86,6 @@ export class ZkSession {
       if (next === 'connected' && this.connectedOnce) hooks.reconnected();
       if (next === 'connected') this.connectedOnce = true;
       if (next === 'expired') hooks.expired();
-      if (next === 'auth_failed') hooks.authFailed();
       this.state = next;
       for (const notify of [...this.changes]) notify();
     });

@@ -81,9 +81,10 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     assert.deepEqual(left, []);
   });
 
-  it('counts timeouts of a frozen server without holding up the others', async () => {
+  it('counts timeouts of a frozen server without holding up the others, and the session it expired', async () => {
     const frozen = followers[0]!;
-    const receiver = runReceiver({ ...CONFIG, endpoints });
+    // 4 s: the shortest session the servers grant (2 × tickTime), so freezing for longer expires it.
+    const receiver = runReceiver({ ...CONFIG, endpoints, session_timeout: '4s' });
     try {
       await pollUntil(() => endpoints.every((endpoint) => count(receiver.latest(endpoint), 'zookeeper.client.replication.lag') > 0), {
         timeoutMs: 30_000,
@@ -102,6 +103,18 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), { timeoutMs: 20_000, what: 'five more rounds of the healthy servers' });
       assert.ok(rounds(receiver, frozen.endpoint) <= frozenBefore + 2, 'the frozen server is probed only once per deadline');
       for (const endpoint of others) assert.equal(errorCount(receiver.latest(endpoint), { operation: 'create' }), 0, endpoint);
+      // Frozen well past the session timeout: the leader expires the session; the client hears it once the server is back.
+      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 5 || undefined, { timeoutMs: 30_000, what: 'five timed-out rounds' });
+      ensemble.resumeNode(frozen.id);
+      const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
+        timeoutMs: 30_000,
+        what: 'the expired session to be counted',
+        context: () => JSON.stringify(receiver.latest(frozen.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+      });
+      assert.equal(expired, 1);
+      // A new session takes over: rounds succeed again.
+      const creates = count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
+      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, { timeoutMs: 30_000, what: 'rounds to succeed again' });
     } finally {
       ensemble.resumeNode(frozen.id);
       await receiver.stop();
