@@ -11,9 +11,11 @@ import { limitProcessorFactory } from './processors/limit/factory.js';
 import { relabelProcessorFactory } from './processors/relabel/factory.js';
 import { transformProcessorFactory } from './processors/transform/factory.js';
 import { zookeeperReceiverFactory } from './receivers/zookeeper/factory.js';
+import { zookeeperSessionReceiverFactory } from './receivers/zookeeper_session/factory.js';
 
 export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
   zookeeperReceiverFactory,
+  zookeeperSessionReceiverFactory,
   relabelProcessorFactory,
   filterProcessorFactory,
   attributesProcessorFactory,

@@ -49,7 +49,7 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown component type lists the valid ones',
       yaml: 'receivers:\n  zookeper: {}\n' + VALID_TAIL,
-      expected: ['FILE:2:3: receivers::zookeper: unknown receiver type "zookeper" (valid types: zookeeper)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: zookeper)'],
+      expected: ['FILE:2:3: receivers::zookeper: unknown receiver type "zookeper" (valid types: zookeeper, zookeeper_session)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: zookeper)'],
     },
     {
       name: 'unknown key in a component lists the valid keys',

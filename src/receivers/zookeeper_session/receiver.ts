@@ -1,0 +1,64 @@
+import { defer, exhaustMap, finalize, from, map, Observable, timer } from 'rxjs';
+import type { Attributes, Batch } from '../../core/batch.js';
+import type { CreateSettings, Receiver } from '../../core/component.js';
+import { parseHostPort } from '../../core/config/schema.js';
+import { discoverTargets } from '../discovery/targets.js';
+import { perTarget } from '../discovery/per-target.js';
+import type { Target } from '../discovery/target.js';
+import type { ZookeeperSessionReceiverConfig } from './config.js';
+import { dialer } from './dial.js';
+import { SessionMetrics } from './metrics.js';
+import { measureReplication } from './replication.js';
+import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
+
+/**
+ * One probe loop per server, each with its own session: a dead or hung server delays nobody else, and rounds
+ * of one server never overlap (`exhaustMap` drops ticks while a round runs). After its own operations, each
+ * server's round writes once for the replication lag that every other connected server's session reports.
+ */
+export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
+  const probes = new Map<string, ServerProbe>();
+  const closing = new Set<Promise<void>>();
+  const context: ProbeContext = { config, dial: dialer(config.tls), logger: settings.logger };
+  const token = agentToken();
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });
+
+  const serverBatches = (target: Target): Observable<Batch> => {
+    const { endpoint } = target;
+    const source = `${settings.id}|${endpoint}`;
+    const identity: Attributes = Object.freeze({ ...target.attributes, 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
+    return defer(() => {
+      const probe = new ServerProbe(endpoint, parseHostPort(endpoint)!, new SessionMetrics(identity), { ...context, logger: settings.logger.child({ endpoint }) }, token);
+      probes.set(endpoint, probe);
+      const round = async () => {
+        await probe.round();
+        if (config.replication_lag.enabled) {
+          const readers = [...probes.values()].filter((other) => other !== probe);
+          await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined);
+        }
+      };
+      return timer(config.initial_delay, config.collection_interval).pipe(
+        exhaustMap(() => from(round())),
+        map((): Batch => ({ source, timeMs: Date.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
+        finalize(() => {
+          if (probes.get(endpoint) === probe) probes.delete(endpoint);
+          const closed = probe.close().catch(() => {});
+          closing.add(closed);
+          void closed.then(() => closing.delete(closed));
+        }),
+      );
+    });
+  };
+
+  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, serverBatches);
+  return {
+    batches: loops.batches,
+    get sourcesPerRound() {
+      return Math.max(1, loops.targetCount());
+    },
+    // Unsubscribing started closing every session; wait until their ephemeral znodes are gone.
+    shutdown: async () => {
+      await Promise.all([...closing]);
+    },
+  };
+}

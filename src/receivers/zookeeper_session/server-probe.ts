@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import zookeeper from 'node-zookeeper-client';
+import type { HostPort } from '../../core/config/schema.js';
+import type { Logger } from '../../core/logger.js';
+import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
+import { LoopbackBridge, type Dial } from './dial.js';
+import { askServer } from './handshake.js';
+import type { ErrorOperation, Operation, SessionMetrics } from './metrics.js';
+import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, ZkSession } from './zk-session.js';
+
+/** How long closing a session may wait for the server to confirm. */
+const CLOSE_GRACE_MS = 2000;
+
+/** What a round in flight when the receiver stops ends with: nothing is dialled any more. */
+const STOPPING = { operation: 'connect', code: 'CONNECTION_LOSS', message: 'receiver stopping' } as const;
+
+export interface ProbeContext {
+  readonly config: ZookeeperSessionReceiverConfig;
+  readonly dial: Dial;
+  readonly logger: Logger;
+}
+
+/** A failed step of a round: what failed, ZooKeeper's (or our) code for it, and words for the log. */
+export interface Failure {
+  readonly operation: ErrorOperation;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * The probe of one server: its pinned session and one round of operations on it. A round never throws and
+ * never outlives `timeout`; a session that is not connected when a round starts is replaced by a new one.
+ */
+export class ServerProbe {
+  /** Prefix of this agent's znodes for this server: unique per agent process and server, readable in `ls`. */
+  readonly nodePrefix: string;
+  private session: ZkSession | undefined;
+  private bridge: LoopbackBridge | undefined;
+  private pathReady = false;
+  private hadSession = false;
+  private closed = false;
+  private loggedState: string | undefined;
+  private lastRoundOk = false;
+
+  constructor(
+    readonly endpoint: string,
+    private readonly address: HostPort,
+    readonly metrics: SessionMetrics,
+    private readonly context: ProbeContext,
+    agentToken: string,
+  ) {
+    this.nodePrefix = `zkotel-${agentToken}-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}`;
+  }
+
+  /**
+   * The session, while it is connected and its last round went well: replication rounds of other servers read
+   * through it. A server whose own operations fail (hung, no quorum) would only hold their rounds up.
+   */
+  get connectedSession(): ZkSession | undefined {
+    return this.session?.state === 'connected' && this.lastRoundOk ? this.session : undefined;
+  }
+
+  get lagPath(): string {
+    return `${this.context.config.path}/${this.nodePrefix}-lag`;
+  }
+
+  /** Connect if needed, then create, set, get, exists, children, delete. Resolves with the failure, if any. */
+  async round(): Promise<Failure | undefined> {
+    const deadline = Date.now() + this.context.config.timeout;
+    const failure = (await this.ensureSession(deadline)) ?? (await this.operations(deadline));
+    if (this.closed) return failure;
+    if (failure) this.metrics.error(failure.operation, failure.code);
+    this.lastRoundOk = failure === undefined;
+    this.logTransition(failure);
+    return failure;
+  }
+
+  private async ensureSession(deadline: number): Promise<Failure | undefined> {
+    if (this.session?.state === 'connected') return undefined;
+    if (this.closed) return STOPPING;
+    await this.session?.close(0);
+    const { config, logger } = this.context;
+    try {
+      if (config.tls && !this.bridge) this.bridge = await LoopbackBridge.open(this.context.dial, this.address, config.timeout);
+    } catch (error) {
+      return { operation: 'connect', code: 'SYSTEM_ERROR', message: `cannot open the TLS bridge: ${(error as Error).message}` };
+    }
+    if (this.closed) {
+      this.bridge?.close();
+      return STOPPING;
+    }
+    let auth;
+    try {
+      auth = config.auth ? authInfo(config.auth) : undefined;
+    } catch (error) {
+      return { operation: 'connect', code: 'AUTH_FAILED', message: `cannot read auth.password_file: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+    const session = new ZkSession(
+      { connectString: this.bridge?.endpoint ?? this.endpoint, sessionTimeoutMs: config.session_timeout, auth },
+      {
+        reconnected: () => this.metrics.reconnected(),
+        expired: () => this.metrics.expired(),
+        unexpected: (error) => logger.warn('session dropped: the ZooKeeper client could not read a reply', { error: (error as Error)?.message ?? String(error) }),
+      },
+    );
+    this.session = session;
+    const started = performance.now();
+    const state = await session.connect(deadline);
+    if (this.closed) return STOPPING;
+    if (state === 'connected') {
+      this.metrics.connected((performance.now() - started) / 1000);
+      if (this.hadSession) this.metrics.reconnected();
+      this.hadSession = true;
+      return undefined;
+    }
+    await session.close(0);
+    return { operation: 'connect', ...(await this.whyNoSession(state, deadline)) };
+  }
+
+  private async whyNoSession(state: string, deadline: number): Promise<{ code: string; message: string }> {
+    if (state === 'expired') return { code: 'SESSION_EXPIRED', message: 'the server expired the session' };
+    if (state === 'auth_failed') return { code: 'AUTH_FAILED', message: 'the server rejected the credentials' };
+    if (state === 'connecting') return { code: 'OPERATION_TIMEOUT', message: `no session within ${this.context.config.timeout} ms` };
+    const tlsFailure = this.bridge?.lastFailure;
+    if (tlsFailure) return { code: tlsFailure.code, message: tlsFailure.message };
+    // The connection was lost during the handshake: ask the server why, on a connection of our own.
+    const verdict = await askServer(this.context.dial, this.address, this.context.config.session_timeout, Math.max(1, deadline - Date.now()));
+    return verdict.kind === 'failed' ? verdict : { code: 'CONNECTION_LOSS', message: 'the connection was lost while opening the session' };
+  }
+
+  private async operations(deadline: number): Promise<Failure | undefined> {
+    const session = this.session!;
+    const { path, auth } = this.context.config;
+    const acl = auth ? CREATOR_ALL_ACL : OPEN_ACL;
+    let step = 'create' as Operation;
+    let created: string | undefined;
+    const timed = async <T>(operation: Operation, run: () => Promise<T>): Promise<T> => {
+      step = operation;
+      const started = performance.now();
+      const result = await run();
+      this.metrics.operation(operation, (performance.now() - started) / 1000);
+      return result;
+    };
+    try {
+      if (!this.pathReady) {
+        if (!(await session.exists(path, deadline))) await session.mkdirp(path, acl, deadline);
+        this.pathReady = true;
+      }
+      const value = randomBytes(8);
+      created = await timed('create', () => session.create(`${path}/${this.nodePrefix}-probe-`, value, acl, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, deadline));
+      const node = created;
+      await timed('set', () => session.setData(node, value.reverse(), deadline));
+      await timed('get', () => session.getData(node, deadline));
+      await timed('exists', () => session.exists(node, deadline));
+      await timed('children', () => session.getChildren(path, deadline));
+      await timed('delete', () => session.remove(node, deadline));
+      return undefined;
+    } catch (error) {
+      const { code, message } = error instanceof ZkError ? error : new ZkError('SYSTEM_ERROR', String(error));
+      if (code === 'NO_NODE') this.pathReady = false;
+      // Best effort; if it fails too, the node is ephemeral and goes with the session.
+      if (created && step !== 'delete') await session.remove(created, Date.now() + this.context.config.timeout).catch(() => {});
+      return { operation: step, code, message };
+    }
+  }
+
+  /** Logs each change of this server's state once: up, or which operation fails with which code. */
+  private logTransition(failure: Failure | undefined): void {
+    const state = failure ? `${failure.operation}:${failure.code}` : 'up';
+    if (state === this.loggedState) return;
+    this.loggedState = state;
+    const logger = this.context.logger;
+    if (failure) logger.warn('session probe failing', { operation: failure.operation, code: failure.code, error: failure.message });
+    else logger.info('session probe up');
+  }
+
+  /** Closes the session (its ephemeral znodes go with it) and the TLS bridge; no new session after this. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.session?.close(CLOSE_GRACE_MS);
+    this.bridge?.close();
+  }
+}
+
+/** Tells this agent process's znodes from another agent's: the host name (for people) and a random part. */
+export function agentToken(): string {
+  return `${hostname().replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Batch } from '../../../src/core/batch.js';
+import { SECONDS_BUCKETS } from '../../../src/core/telemetry.js';
+import { OPERATIONS } from '../../../src/receivers/zookeeper_session/metrics.js';
+import { startEnsemble, type Ensemble, type EnsembleNode } from '../../harness/ensemble.js';
+import { pollUntil } from '../../harness/process.js';
+import { errorCount, findSample, histogramOf, runReceiver, withClient, zk, type RunningReceiver } from './run.js';
+
+const CONFIG = { collection_interval: '200ms', timeout: '1500ms', replication_lag: { timeout: '1500ms' }, cluster: 'east' };
+
+const count = (batch: Batch | undefined, name: string, attributes: Record<string, string> = {}) => histogramOf(batch, name, attributes)?.count ?? 0;
+const rounds = (receiver: RunningReceiver, endpoint: string) => receiver.batches.get(endpoint)?.length ?? 0;
+
+describe('zookeeper_session receiver on a real 3-node ensemble', () => {
+  let ensemble: Ensemble;
+  let endpoints: string[];
+  let followers: EnsembleNode[];
+
+  before(async () => {
+    ensemble = await startEnsemble({ size: 3 });
+    await ensemble.waitReady();
+    endpoints = ensemble.nodes.map((node) => node.endpoint);
+    const leader = await ensemble.leader();
+    followers = ensemble.nodes.filter((node) => node !== leader);
+  });
+  after(() => ensemble?.stop());
+
+  it('fills latency histograms for every server, and replication lag from every other server', async () => {
+    // A long session timeout: znodes left behind could only vanish through a proper close, not an expiry.
+    const receiver = runReceiver({ ...CONFIG, endpoints, session_timeout: '40s' });
+    try {
+      await pollUntil(
+        () =>
+          endpoints.every((endpoint) => {
+            const batch = receiver.latest(endpoint);
+            return (
+              OPERATIONS.every((operation) => count(batch, 'zookeeper.client.operation.duration', { operation }) >= 3) &&
+              endpoints.every((source) => source === endpoint || count(batch, 'zookeeper.client.replication.lag', { source }) >= 2)
+            );
+          }),
+        { timeoutMs: 30_000, what: 'every histogram of every server filled', context: () => receiver.logText() },
+      );
+      // While it runs, the only znodes under /zkotel are this agent's ephemeral ones.
+      const during = await withClient(endpoints[0]!, async (client) => {
+        const children = await zk<string[]>((done) => client.getChildren('/zkotel', done));
+        const owners = await Promise.all(children.map((child) => zk<{ ephemeralOwner: Buffer } | null>((done) => client.exists(`/zkotel/${child}`, done))));
+        return { children, owners };
+      });
+      assert.ok(during.children.length > 0);
+      for (const [index, child] of during.children.entries()) {
+        assert.match(child, /^zkotel-.+-(probe-\d{10}|lag)$/);
+        const owner = during.owners[index];
+        if (owner) assert.notEqual(owner.ephemeralOwner.readBigInt64BE(), 0n, `${child} is ephemeral`);
+      }
+
+      for (const endpoint of endpoints) {
+        const batch = receiver.latest(endpoint)!;
+        assert.ok(batch.samples.every((s) => s.attributes['zk.endpoint'] === endpoint && s.attributes['zk.cluster'] === 'east'), endpoint);
+        assert.equal(findSample(batch, 'zookeeper.client.operation.errors'), undefined, `no error on ${endpoint}`);
+        assert.ok(count(batch, 'zookeeper.client.connect.duration') >= 1);
+        const create = histogramOf(batch, 'zookeeper.client.operation.duration', { operation: 'create' })!;
+        assert.deepEqual(create.boundaries, SECONDS_BUCKETS);
+        assert.equal(create.counts.reduce((a, b) => a + b, 0), create.count);
+        assert.ok(create.sum > 0 && create.sum < create.count * 1.5, `seconds, bounded by the timeout: sum ${create.sum}`);
+        assert.equal(findSample(batch, 'zookeeper.client.reconnects')?.value, 0);
+        assert.equal(findSample(batch, 'zookeeper.client.session.expirations')?.value, 0);
+        // Cumulative over the receiver's life: counts never go down from one batch to the next.
+        const all = receiver.batches.get(endpoint)!;
+        const counts = all.map((b) => count(b, 'zookeeper.client.operation.duration', { operation: 'get' }));
+        assert.deepEqual([...counts].sort((a, b) => a - b), counts);
+        assert.ok(all.every((b) => b.startTimeMs === batch.startTimeMs));
+      }
+    } finally {
+      await receiver.stop();
+    }
+    const left = await pollUntil(
+      () => withClient(endpoints[0]!, (client) => zk<string[]>((done) => client.getChildren('/zkotel', done))).then((children) => (children.length === 0 ? children : undefined)),
+      { timeoutMs: 5000, what: 'no znode left under /zkotel after shutdown' },
+    );
+    assert.deepEqual(left, []);
+  });
+
+  it('counts timeouts of a frozen server without holding up the others, and the session it expired', async () => {
+    const frozen = followers[0]!;
+    // 4 s: the shortest session the servers grant (2 × tickTime), so freezing for longer expires it.
+    const receiver = runReceiver({ ...CONFIG, endpoints, session_timeout: '4s' });
+    try {
+      await pollUntil(() => endpoints.every((endpoint) => count(receiver.latest(endpoint), 'zookeeper.client.replication.lag') > 0), {
+        timeoutMs: 30_000,
+        what: 'a first full round everywhere',
+      });
+      ensemble.pauseNode(frozen.id);
+      const timedOut = await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) > 0 || undefined, {
+        timeoutMs: 20_000,
+        what: 'the frozen server to time out',
+      });
+      assert.ok(timedOut);
+      // The others keep their pace: several rounds each while the frozen one waits out its deadlines.
+      const others = endpoints.filter((endpoint) => endpoint !== frozen.endpoint);
+      const before = others.map((endpoint) => rounds(receiver, endpoint));
+      const frozenBefore = rounds(receiver, frozen.endpoint);
+      await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), { timeoutMs: 20_000, what: 'five more rounds of the healthy servers' });
+      assert.ok(rounds(receiver, frozen.endpoint) <= frozenBefore + 2, 'the frozen server is probed only once per deadline');
+      for (const endpoint of others) assert.equal(errorCount(receiver.latest(endpoint), { operation: 'create' }), 0, endpoint);
+      // Frozen well past the session timeout: the leader expires the session; the client hears it once the server is back.
+      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 5 || undefined, { timeoutMs: 30_000, what: 'five timed-out rounds' });
+      ensemble.resumeNode(frozen.id);
+      const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
+        timeoutMs: 30_000,
+        what: 'the expired session to be counted',
+        context: () => JSON.stringify(receiver.latest(frozen.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+      });
+      assert.equal(expired, 1);
+      // A new session takes over: rounds succeed again.
+      const creates = count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
+      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, { timeoutMs: 30_000, what: 'rounds to succeed again' });
+    } finally {
+      ensemble.resumeNode(frozen.id);
+      await receiver.stop();
+    }
+    await ensemble.waitReady();
+  });
+
+  it('counts refused connections of a stopped server and reconnects when it is back', async () => {
+    const stopped = followers[1]!;
+    const receiver = runReceiver({ ...CONFIG, endpoints });
+    try {
+      await pollUntil(() => count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 30_000, what: 'a first round' });
+      await ensemble.stopNode(stopped.id);
+      await pollUntil(() => errorCount(receiver.latest(stopped.endpoint), { operation: 'connect', code: 'CONNECTION_REFUSED' }) >= 2 || undefined, {
+        timeoutMs: 20_000,
+        what: 'refused connections to be counted',
+        context: () => JSON.stringify(receiver.latest(stopped.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+      });
+      const others = endpoints.filter((endpoint) => endpoint !== stopped.endpoint);
+      for (const endpoint of others) assert.equal(findSample(receiver.latest(endpoint), 'zookeeper.client.operation.errors', { operation: 'connect' }), undefined);
+      const warnings = receiver.logs.filter((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe failing' && log.code === 'CONNECTION_REFUSED');
+      assert.equal(warnings.length, 1, 'the failure is logged once, not every round');
+
+      await ensemble.startNode(stopped.id);
+      await ensemble.waitReady();
+      const back = await pollUntil(() => {
+        const batch = receiver.latest(stopped.endpoint);
+        return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 && count(batch, 'zookeeper.client.connect.duration') >= 2 ? batch : undefined;
+      }, { timeoutMs: 30_000, what: 'the probe to reconnect to the restarted server' });
+      assert.ok(back);
+      assert.ok(receiver.logs.some((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe up' && receiver.logs.indexOf(log) > receiver.logs.indexOf(warnings[0]!)));
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('reports NO_QUORUM, not a mere connection loss, from a server left without quorum', async () => {
+    const [first, second] = followers;
+    const survivor = await ensemble.leader();
+    const receiver = runReceiver({ ...CONFIG, endpoint: survivor.endpoint });
+    try {
+      await pollUntil(() => count(receiver.latest(survivor.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 30_000, what: 'a first round' });
+      await Promise.all([ensemble.stopNode(first!.id), ensemble.stopNode(second!.id)]);
+      await pollUntil(() => errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'NO_QUORUM' }) > 0 || undefined, {
+        timeoutMs: 30_000,
+        what: 'NO_QUORUM to be counted',
+        context: () => JSON.stringify(receiver.latest(survivor.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+      });
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
