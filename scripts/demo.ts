@@ -14,6 +14,8 @@ import { startPrometheus, type PrometheusServer } from '../test/harness/promethe
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIENT_PORTS = [2181, 2182, 2183];
 const METRICS_ENDPOINT = '127.0.0.1:9464';
+/** What a client on each server waits for its operations, from the zookeeper_session receiver. */
+const CLIENT_LATENCY_P99 = 'histogram_quantile(0.99, sum by (le, zk_endpoint, operation) (rate(zookeeper_client_operation_duration_bucket[1m])))';
 
 async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
@@ -50,6 +52,7 @@ demo: running.
   ZooKeeper:          ${ensemble.connectString}
   zkotel /metrics:    http://${METRICS_ENDPOINT}/metrics
   Prometheus:         ${prometheus.url}/graph?g0.expr=zookeeper_up&g0.tab=1
+  Client latency p99: ${prometheus.url}/graph?g0.expr=${encodeURIComponent(CLIENT_LATENCY_P99)}&g0.tab=0
 Press Ctrl-C to stop everything.
 `);
     const up = await pollUntil(
@@ -60,6 +63,14 @@ Press Ctrl-C to stop everything.
       { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to see zookeeper_up == 1 for all three nodes' },
     );
     console.log(`demo: Prometheus sees all three ZooKeeper nodes up (${String(up)}).`);
+    await pollUntil(
+      async () => {
+        const samples = await prometheus.query('count(count by (zk_endpoint) (zookeeper_client_operation_duration_count))');
+        return Number(samples[0]?.value?.[1] ?? 0) === 3 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to see client operation latencies of all three nodes' },
+    );
+    console.log('demo: Prometheus sees client-visible latency of all three nodes.');
     if (smoke) await stopAll();
     else await agentExited;
   } catch (error) {

@@ -29,11 +29,11 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
   });
   after(() => ensemble?.stop());
 
-  async function firstScrape(file: string): Promise<{ agent: RunningAgent; series: Series[] }> {
-    const agent = await startAgentFromFile(pipeline(file), { ...process.env, ZK_ENDPOINTS: `[${endpoint}]` });
+  async function firstScrape(file: string, ready = (series: Series[]) => series.some((s) => s.name === 'zookeeper_up' || s.name === 'zk_up')): Promise<{ agent: RunningAgent; series: Series[] }> {
+    const agent = await startAgentFromFile(pipeline(file), { ...process.env, ZK_ENDPOINTS: `[${endpoint}]`, ZK_SEEDS: `[${endpoint}]` });
     const series = await pollUntil(async () => {
       const { series } = await agent.scrape();
-      return series.some((s) => s.name === 'zookeeper_up' || s.name === 'zk_up') ? series : undefined;
+      return ready(series) ? series : undefined;
     }, { timeoutMs: 15_000, what: `a first probe through ${file}` });
     return { agent, series };
   }
@@ -71,6 +71,22 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
         assert.ok(select(perServer, name).length > 0, name);
       }
       assert.ok(perServer.every((s) => s.labels.zk_cluster === 'main'));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('whole-ensemble: members found from the seed carry their server id and role, with client-visible latency', async () => {
+    const hasClientLatency = (series: Series[]) => series.some((s) => s.name === 'zookeeper_client_operation_duration_count');
+    const { agent, series } = await firstScrape('whole-ensemble.yaml', (series) => hasClientLatency(series) && select(series, 'zookeeper_up').some((s) => s.labels.zk_member_role !== undefined));
+    try {
+      assert.deepEqual(
+        select(series, 'zookeeper_up').map((s) => [s.labels.zk_endpoint, s.labels.zk_server_id, s.labels.zk_member_role, s.value]),
+        [[endpoint, String(ensemble.nodes[0]!.id), 'participant', 1]],
+      );
+      const operations = select(series, 'zookeeper_client_operation_duration_count').filter((s) => s.labels.zk_endpoint === endpoint);
+      assert.deepEqual(operations.map((s) => s.labels.operation).sort(), ['children', 'create', 'delete', 'exists', 'get', 'set']);
+      assert.ok(operations.every((s) => s.value >= 1 && s.labels.zk_member_role === 'participant'));
     } finally {
       await agent.stop();
     }
