@@ -12,24 +12,13 @@
  *   min_version: '1.2'               # '1.2' | '1.3'
  * ```
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import { readableFile } from './files.js';
 import { configObject } from './schema.js';
-
-const readableFile = z
-  .string()
-  .min(1, 'must name a file')
-  .superRefine((file, ctx) => {
-    try {
-      fs.accessSync(file, fs.constants.R_OK);
-      if (!fs.statSync(file).isFile()) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(file)} is not a regular file` });
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
-    }
-  });
 
 export const TLS_MIN_VERSIONS = ['1.2', '1.3'] as const;
 export type TlsMinVersion = (typeof TLS_MIN_VERSIONS)[number];
@@ -82,42 +71,66 @@ const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 interface FileStamp {
   readonly file: string;
   readonly mtimeMs: number;
+  /** Changes with the mode and owner too: fixing a file's permissions is a change worth another read. */
+  readonly ctimeMs: number;
   readonly size: number;
 }
 
 /**
  * Reads the configured PEM files and keeps them: each `load()` only stats the files (cheap) and re-reads them
  * when one changed, so rotated certificates are used from the next connection on without a restart.
- * A rotation caught half-written (a key that does not match its certificate yet) keeps the previous material
- * and is retried on the next load.
+ * A rotation caught half-written (a key that does not match its certificate yet) keeps the previous material,
+ * is logged once, and is not re-read until one of the files changes again. Concurrent callers share one load.
  */
 export class ClientTlsLoader {
   private loaded: LoadedTls | undefined;
   private stamps: readonly FileStamp[] = [];
   private generation = 0;
+  /** The stamps of the files that last failed to load, and why: the same files are not read again. */
+  private failed: { readonly stamps: readonly FileStamp[]; readonly error: Error } | undefined;
+  private inFlight: Promise<LoadedTls> | undefined;
 
-  constructor(readonly config: ClientTlsConfig) {}
+  constructor(
+    readonly config: ClientTlsConfig,
+    private readonly logger?: Logger,
+  ) {}
 
   private get files(): string[] {
     const { ca_file, cert_file, key_file } = this.config;
     return [ca_file, cert_file, key_file].filter((file): file is string => file !== undefined);
   }
 
-  async load(): Promise<LoadedTls> {
+  load(): Promise<LoadedTls> {
+    if (!this.inFlight) this.inFlight = this.refresh().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async refresh(): Promise<LoadedTls> {
     const stamps = await Promise.all(this.files.map(stamp));
     if (this.loaded && sameStamps(stamps, this.stamps)) return this.loaded;
+    if (this.failed && sameStamps(stamps, this.failed.stamps)) {
+      if (this.loaded) return this.loaded;
+      throw this.failed.error;
+    }
     try {
       const [ca, cert, key] = await Promise.all([this.config.ca_file, this.config.cert_file, this.config.key_file].map((file) => (file === undefined ? undefined : fsp.readFile(file))));
       // OpenSSL skips what is not PEM in a CA bundle without a word: insist on at least one certificate.
       if (ca && !ca.includes(PEM_CERTIFICATE)) throw new Error(`${this.config.ca_file}: no PEM certificate in the file`);
       if (cert && !cert.includes(PEM_CERTIFICATE)) throw new Error(`${this.config.cert_file}: no PEM certificate in the file`);
-      this.loaded = { options: buildOptions(this.config, ca, cert, key), generation: ++this.generation };
+      const options = buildOptions(this.config, ca, cert, key);
+      if (this.failed && this.loaded) this.logger?.info('tls: certificate files loaded again', { files: this.files });
+      this.loaded = { options, generation: ++this.generation };
       this.stamps = stamps;
+      this.failed = undefined;
+      return this.loaded;
     } catch (error) {
-      if (!this.loaded) throw new Error(`tls: cannot load ${this.files.join(', ')}: ${describeLoadError(error)}`);
-      // Keep serving with the last good material; the changed stamps make the next load try again.
+      const failure = new Error(`tls: cannot load ${this.files.join(', ')}: ${describeLoadError(error)}`);
+      this.failed = { stamps, error: failure };
+      if (!this.loaded) throw failure;
+      // Keep serving with the last good material; a change of the files makes the next load try again.
+      this.logger?.warn('tls: certificate files changed but cannot be loaded; keeping the previous ones until they change again', { error: failure.message });
+      return this.loaded;
     }
-    return this.loaded;
   }
 
   /** `load()` plus the name to send as SNI and to check the certificate against, for one host. */
@@ -144,15 +157,15 @@ function buildOptions(config: ClientTlsConfig, ca: Buffer | undefined, cert: Buf
 async function stamp(file: string): Promise<FileStamp> {
   try {
     const stats = await fsp.stat(file);
-    return { file, mtimeMs: stats.mtimeMs, size: stats.size };
+    return { file, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, size: stats.size };
   } catch {
     // A file missing for a moment (rotation by rename) keeps the old material until it is back.
-    return { file, mtimeMs: -1, size: -1 };
+    return { file, mtimeMs: -1, ctimeMs: -1, size: -1 };
   }
 }
 
 function sameStamps(a: readonly FileStamp[], b: readonly FileStamp[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.mtimeMs === b[i]!.mtimeMs && x.size === b[i]!.size && x.file === b[i]!.file);
+  return a.length === b.length && a.every((x, i) => x.mtimeMs === b[i]!.mtimeMs && x.ctimeMs === b[i]!.ctimeMs && x.size === b[i]!.size && x.file === b[i]!.file);
 }
 
 function describeLoadError(error: unknown): string {

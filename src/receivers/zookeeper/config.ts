@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { byteSize, configObject, duration, hostPort, parseHostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
-import { discoveryConfigSchema, hasTargetSources } from '../discovery/config.js';
+import { discoveryConfigSchema } from '../discovery/config.js';
+import { staticEndpoints } from '../discovery/static-endpoints.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
 export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'] as const;
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
-
-/** As the Collector's zookeeper receiver: a local server when nothing (no endpoint, no file_sd or dns) is configured. */
-const DEFAULT_ENDPOINT = '127.0.0.1:2181';
 
 /** How commands reach the server: four-letter words on the client port, or the AdminServer's JSON API. */
 export const PROTOCOLS = ['four_letter_words', 'admin'] as const;
@@ -65,11 +63,7 @@ export const zookeeperReceiverConfigSchema = configObject({
 })
   .prefault({})
   .transform((config, ctx) => {
-    const listed = [...(config.endpoint ? [config.endpoint] : []), ...config.endpoints];
-    // file_sd and dns name targets of their own; ensemble discovery only expands seeds, so it keeps the default.
-    const endpoints = listed.length > 0 || hasTargetSources(config.discovery) ? listed : [DEFAULT_ENDPOINT];
-    const duplicates = endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index);
-    if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
+    const endpoints = staticEndpoints(config, ctx);
     const { endpoint: _single, admin_port, admin_scheme, admin_path, admin_endpoints, ...rest } = config;
     const adminKeys = Object.entries({ admin_port, admin_scheme, admin_path, admin_endpoints }).filter(([, value]) => value !== undefined);
     if (config.protocol !== 'admin') {

@@ -39,7 +39,7 @@ function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
 export function createZookeeperReceiver(settings: CreateSettings, config: ZookeeperReceiverConfig): Receiver {
   const telemetry = probeTelemetry(settings);
   // One loader for all endpoints: the files are read once and re-read only when they change.
-  const tls = config.tls ? new ClientTlsLoader(config.tls) : undefined;
+  const tls = config.tls ? new ClientTlsLoader(config.tls, settings.logger) : undefined;
   const transportFor = (endpoint: string): Transport => {
     const options = { consMaxAddresses: config.cons_max_addresses, ...(tls ? { tls } : {}) };
     return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);

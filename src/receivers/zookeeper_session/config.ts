@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { readableFile } from '../../core/config/files.js';
 import { configObject, duration, hostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
 import { discoveryConfigSchema } from '../discovery/config.js';
-import { Secret } from './secret.js';
-
-/** As the zookeeper receiver: a local server when nothing is configured. */
-const DEFAULT_ENDPOINT = '127.0.0.1:2181';
+import { staticEndpoints } from '../discovery/static-endpoints.js';
 
 /** An absolute znode path: `/a/b`, no trailing `/`, no empty, `.` or `..` segment. */
 const znodePath = z.string().refine(
@@ -14,29 +12,30 @@ const znodePath = z.string().refine(
   { error: (issue) => `invalid znode path ${JSON.stringify(issue.input)}: expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)` },
 );
 
-/** Checks at config time that the file can be read; its content is read when a session opens, never printed. */
-const readableFile = z.string().min(1, 'must name a file').superRefine((file, ctx) => {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` });
-  }
-});
+/** An environment variable's name, as a shell would accept it. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (issue) => `invalid environment variable name ${JSON.stringify(issue.input)}` });
 
-const secret = z.string().min(1, 'must not be empty').transform((value) => new Secret(value));
+const PASSWORD_SOURCES = 'password_file (a file holding it) or password_env (the name of an environment variable holding it)';
 
 const authConfigSchema = configObject({
-  /** ZooKeeper's `digest` scheme: `addAuthInfo('digest', 'username:password')`. */
+  /** ZooKeeper's `digest` scheme: `addAuthInfo('digest', 'username:password')`, what `addauth digest` does in zkCli. */
   scheme: z.enum(['digest']).default('digest'),
   username: z.string().min(1).refine((name) => !name.includes(':'), 'a digest user name cannot contain ":"'),
-  /** The password inline, typically `${env:ZK_PASSWORD}`. Never logged. */
-  password: secret.optional(),
   /** A file holding the password (one trailing newline is ignored); re-read whenever a session opens. */
   password_file: readableFile.optional(),
-}).superRefine((auth, ctx) => {
-  if ((auth.password === undefined) === (auth.password_file === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['password'], message: 'set exactly one of password and password_file' });
+  /** The name of an environment variable holding the password; read whenever a session opens. */
+  password_env: envName.optional(),
+  /** Not accepted: only here to say where a password goes instead. Its value is never looked at or printed. */
+  password: z.unknown().optional(),
+}).transform(({ password, ...auth }, ctx) => {
+  if (password !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: `a password is never written in the config: use ${PASSWORD_SOURCES}` });
+  } else if ((auth.password_file === undefined) === (auth.password_env === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['password_file'], message: `set exactly one of ${PASSWORD_SOURCES}` });
+  } else if (auth.password_env !== undefined && !process.env[auth.password_env]) {
+    ctx.addIssue({ code: 'custom', path: ['password_env'], message: `environment variable ${auth.password_env} is not set or empty` });
   }
+  return auth;
 });
 
 export type SessionAuthConfig = z.output<typeof authConfigSchema>;
@@ -69,18 +68,32 @@ export const zookeeperSessionReceiverConfigSchema = configObject({
 })
   .prefault({})
   .transform((config, ctx) => {
-    const listed = [...(config.endpoint ? [config.endpoint] : []), ...config.endpoints];
-    const endpoints = listed.length > 0 ? listed : [DEFAULT_ENDPOINT];
-    const duplicates = endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index);
-    if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
+    const endpoints = staticEndpoints(config, ctx);
     const { endpoint: _single, ...rest } = config;
     return { ...rest, endpoints };
   });
 
 export type ZookeeperSessionReceiverConfig = z.output<typeof zookeeperSessionReceiverConfigSchema>;
 
-/** The `scheme` and `auth` bytes for `addAuthInfo`, read now (so a rotated password file applies to the next session). */
+/**
+ * The `scheme` and `auth` bytes for `addAuthInfo`, read now (so a rotated password file applies to the next
+ * session). Throws when the file or variable cannot be read; the error names the source, never the password.
+ */
 export function authInfo(auth: SessionAuthConfig): { scheme: string; auth: Buffer } {
-  const password = auth.password?.reveal() ?? fs.readFileSync(auth.password_file!, 'utf8').replace(/\r?\n$/, '');
+  const password = auth.password_env !== undefined ? fromEnv(auth.password_env) : fromFile(auth.password_file!);
   return { scheme: auth.scheme, auth: Buffer.from(`${auth.username}:${password}`) };
+}
+
+function fromEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`auth.password_env: environment variable ${name} is not set or empty`);
+  return value;
+}
+
+function fromFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new Error(`cannot read auth.password_file: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }

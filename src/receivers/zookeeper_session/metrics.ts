@@ -67,6 +67,11 @@ export class SessionMetrics {
     entry.histogram.record(seconds);
   }
 
+  /** `source` has left (its probe loop ended): its lag series go from the next snapshot on. */
+  forgetSource(source: string): void {
+    this.lags.delete(source);
+  }
+
   error(operation: ErrorOperation, code: string): void {
     const key = `${operation}\u0000${code}`;
     let entry = this.errors.get(key);

@@ -42,6 +42,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
         map((): Batch => ({ source, timeMs: Date.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
         finalize(() => {
           if (probes.get(endpoint) === probe) probes.delete(endpoint);
+          for (const other of probes.values()) other.metrics.forgetSource(endpoint);
           const closed = probe.close().catch(() => {});
           closing.add(closed);
           void closed.then(() => closing.delete(closed));

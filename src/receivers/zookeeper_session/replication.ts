@@ -105,7 +105,10 @@ export async function measureReplication(writer: ServerProbe, readers: readonly 
   await Promise.all(
     armed.map((watch) =>
       watch.seen(value, deadline).then(
-        (seenAt) => watch.reader.metrics.lag(writer.endpoint, Math.max(0, seenAt - acknowledged) / 1000),
+        (seenAt) => {
+          // A writer that left meanwhile has had its series forgotten: do not bring one back.
+          if (!writer.isClosed) watch.reader.metrics.lag(writer.endpoint, Math.max(0, seenAt - acknowledged) / 1000);
+        },
         (error: unknown) => countError(watch.reader, error),
       ),
     ),

@@ -62,6 +62,11 @@ export class ServerProbe {
     return this.session?.state === 'connected' && this.lastRoundOk ? this.session : undefined;
   }
 
+  /** Closed (its loop ended): nothing more is measured for or through it. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get lagPath(): string {
     return `${this.context.config.path}/${this.nodePrefix}-lag`;
   }
@@ -95,7 +100,7 @@ export class ServerProbe {
     try {
       auth = config.auth ? authInfo(config.auth) : undefined;
     } catch (error) {
-      return { operation: 'connect', code: 'AUTH_FAILED', message: `cannot read auth.password_file: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+      return { operation: 'connect', code: 'AUTH_FAILED', message: (error as Error).message };
     }
     const session = new ZkSession(
       { connectString: this.bridge?.endpoint ?? this.endpoint, sessionTimeoutMs: config.session_timeout, auth },
@@ -154,16 +159,29 @@ export class ServerProbe {
       await timed('set', () => session.setData(node, value.reverse(), deadline));
       await timed('get', () => session.getData(node, deadline));
       await timed('exists', () => session.exists(node, deadline));
-      await timed('children', () => session.getChildren(path, deadline));
+      const children = await timed('children', () => session.getChildren(path, deadline));
       await timed('delete', () => session.remove(node, deadline));
+      await this.removeLeftovers(session, children, node, deadline);
       return undefined;
     } catch (error) {
       const { code, message } = error instanceof ZkError ? error : new ZkError('SYSTEM_ERROR', String(error));
       if (code === 'NO_NODE') this.pathReady = false;
-      // Best effort; if it fails too, the node is ephemeral and goes with the session.
-      if (created && step !== 'delete') await session.remove(created, Date.now() + this.context.config.timeout).catch(() => {});
+      // Best effort within the round's deadline; a node left behind is removed by a later round (or goes with the session).
+      if (created && step !== 'delete') await session.remove(created, deadline).catch(() => {});
       return { operation: step, code, message };
     }
+  }
+
+  /**
+   * Removes this agent's earlier probe znodes for this server still listed under `path`: a create that timed out
+   * on our side may still have been committed, and its node would otherwise stay until the session ends. Best
+   * effort, within the round's deadline; not counted as operations or errors.
+   */
+  private async removeLeftovers(session: ZkSession, children: readonly string[], current: string, deadline: number): Promise<void> {
+    const probePrefix = `${this.nodePrefix}-probe-`;
+    const parent = this.context.config.path;
+    const leftovers = children.filter((child) => child.startsWith(probePrefix) && `${parent}/${child}` !== current);
+    await Promise.all(leftovers.map((child) => session.remove(`${parent}/${child}`, deadline).catch(() => {})));
   }
 
   /** Logs each change of this server's state once: up, or which operation fails with which code. */

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { after, before, describe, it } from 'node:test';
+import fsp from 'node:fs/promises';
+import { after, before, describe, it, mock } from 'node:test';
+import { createLogger } from '../../../src/core/logger.js';
 import { ClientTlsLoader, clientTlsConfigSchema, describeTlsError, type TlsFailure } from '../../../src/core/config/tls.js';
 import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 
@@ -144,6 +146,51 @@ describe('ClientTlsLoader against a real TLS server', () => {
     fs.utimesSync(ca, new Date(), new Date(Date.now() + 10_000));
     assert.equal((await loader.load()).generation, second.generation, 'a broken file keeps the previous material');
     assert.equal(await connect(), 'ok');
+  });
+
+  it('shares one load between concurrent callers, logs a broken rotation once and does not re-read it', async () => {
+    const dir = fs.mkdtempSync(path.join(certs.dir, 'concurrent-'));
+    const ca = path.join(dir, 'ca.pem');
+    fs.copyFileSync(certs.ca, ca);
+    const logs: Record<string, unknown>[] = [];
+    const loader = new ClientTlsLoader(clientTlsConfigSchema.parse({ ca_file: ca }), createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>)));
+    const reads = mock.method(fsp, 'readFile');
+    try {
+      const concurrent = await Promise.all([loader.load(), loader.load(), loader.connectionOptions('127.0.0.1'), loader.load()]);
+      assert.equal(reads.mock.callCount(), 1, 'one read for four concurrent first loads');
+      assert.ok(concurrent.every((loaded) => loaded.generation === 1 && loaded.options.secureContext === concurrent[0]!.options.secureContext));
+
+      fs.writeFileSync(ca, 'not a certificate');
+      fs.utimesSync(ca, new Date(), new Date(Date.now() + 5000));
+      for (let i = 0; i < 5; i++) assert.equal((await loader.load()).generation, 1, 'the previous material is kept');
+      assert.equal(reads.mock.callCount(), 2, 'the broken file is read once, not at every load');
+      const warnings = logs.filter((log) => log.level === 'warn');
+      assert.equal(warnings.length, 1, JSON.stringify(logs));
+      assert.match(String(warnings[0]!.error), /tls: cannot load .*ca\.pem: .*no PEM certificate/);
+
+      fs.copyFileSync(certs.ca, ca);
+      fs.utimesSync(ca, new Date(), new Date(Date.now() + 10_000));
+      assert.equal((await loader.load()).generation, 2, 'a fixed file is loaded at the next change');
+      assert.deepEqual(logs.map((log) => log.level), ['warn', 'info']);
+    } finally {
+      reads.mock.restore();
+    }
+  });
+
+  it('remembers a failed first load: the same broken files fail again without a re-read', async () => {
+    const bad = path.join(certs.dir, 'bad-first.pem');
+    fs.writeFileSync(bad, 'garbage');
+    const loader = new ClientTlsLoader(clientTlsConfigSchema.parse({ ca_file: bad }));
+    const reads = mock.method(fsp, 'readFile');
+    try {
+      await assert.rejects(loader.load(), /tls: cannot load .*bad-first\.pem/);
+      await assert.rejects(loader.load(), /tls: cannot load .*bad-first\.pem/);
+      assert.equal(reads.mock.callCount(), 1);
+      fs.copyFileSync(certs.ca, bad);
+      assert.equal((await loader.load()).generation, 1, 'loaded once the file changed');
+    } finally {
+      reads.mock.restore();
+    }
   });
 
   it('fails the first load clearly when a file is not PEM', async () => {

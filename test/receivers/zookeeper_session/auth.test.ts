@@ -15,6 +15,8 @@ const WRONG_PASSWORD = 'wrong-password-1234';
 /** ZooKeeper's digest id: user:base64(sha1(user:password)). */
 const DIGEST_ID = `${USER}:${createHash('sha1').update(`${USER}:${PASSWORD}`).digest('base64')}`;
 const CONFIG = { collection_interval: '200ms', timeout: '2s' };
+const PASSWORD_ENV = 'ZKOTEL_TEST_PROBE_PASSWORD';
+const WRONG_PASSWORD_ENV = 'ZKOTEL_TEST_WRONG_PASSWORD';
 
 describe('zookeeper_session receiver with digest auth on an ACL-protected path', () => {
   let ensemble: Ensemble;
@@ -29,10 +31,14 @@ describe('zookeeper_session receiver with digest auth on an ACL-protected path',
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkotel-auth-'));
     passwordFile = path.join(dir, 'password');
     fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    process.env[PASSWORD_ENV] = PASSWORD;
+    process.env[WRONG_PASSWORD_ENV] = WRONG_PASSWORD;
     const acl = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', DIGEST_ID))];
     await withClient(endpoint, (client) => zk<string>((done) => client.create('/secure', Buffer.alloc(0), acl, zookeeper.CreateMode.PERSISTENT, done)), `${USER}:${PASSWORD}`);
   });
   after(async () => {
+    delete process.env[PASSWORD_ENV];
+    delete process.env[WRONG_PASSWORD_ENV];
     await ensemble?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -51,8 +57,8 @@ describe('zookeeper_session receiver with digest auth on an ACL-protected path',
     }
   });
 
-  it('counts NO_AUTH with a wrong password, logs it once without the password, and keeps going', async () => {
-    const receiver = runReceiver({ ...CONFIG, endpoint, path: '/secure', auth: { username: USER, password: WRONG_PASSWORD } });
+  it('counts NO_AUTH with a wrong password (from the environment), logs it once without the password, and keeps going', async () => {
+    const receiver = runReceiver({ ...CONFIG, endpoint, path: '/secure', auth: { username: USER, password_env: WRONG_PASSWORD_ENV } });
     try {
       await pollUntil(() => errorCount(receiver.latest(endpoint), { operation: 'create', code: 'NO_AUTH' }) >= 3 || undefined, {
         timeoutMs: 20_000,
@@ -70,8 +76,8 @@ describe('zookeeper_session receiver with digest auth on an ACL-protected path',
     }
   });
 
-  it('creates a missing path readable only by the configured user (CREATOR_ALL)', async () => {
-    const receiver = runReceiver({ ...CONFIG, endpoint, path: '/private/probes', auth: { username: USER, password: PASSWORD } });
+  it('creates a missing path readable only by the configured user (CREATOR_ALL), password from the environment', async () => {
+    const receiver = runReceiver({ ...CONFIG, endpoint, path: '/private/probes', auth: { username: USER, password_env: PASSWORD_ENV } });
     try {
       await pollUntil(() => (histogramOf(receiver.latest(endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' })?.count ?? 0) >= 1, {
         timeoutMs: 20_000,

@@ -8,8 +8,10 @@ import { builtinRegistry } from '../../../src/components.js';
 import { formatProblem } from '../../../src/core/config/errors.js';
 import { loadConfig } from '../../../src/core/config/resolve.js';
 import { schemaProblems } from '../../../src/core/config/schema.js';
-import { authInfo, zookeeperSessionReceiverConfigSchema as schema, type ZookeeperSessionReceiverConfig } from '../../../src/receivers/zookeeper_session/config.js';
+import { authInfo, zookeeperSessionReceiverConfigSchema as schema } from '../../../src/receivers/zookeeper_session/config.js';
 import { zookeeperSessionReceiverFactory } from '../../../src/receivers/zookeeper_session/factory.js';
+
+const PASSWORD_SOURCES = 'password_file (a file holding it) or password_env (the name of an environment variable holding it)';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-session-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +38,10 @@ describe('zookeeper_session config', () => {
   it('takes endpoint or endpoints, like the zookeeper receiver', () => {
     assert.deepEqual(schema.parse({ endpoint: 'zk1:2181', endpoints: ['zk2:2181'] }).endpoints, ['zk1:2181', 'zk2:2181']);
     assert.deepEqual(problems({ endpoints: ['zk1:2181', 'zk1:2181'] }), ['endpoints: endpoint listed twice: zk1:2181']);
+    // No local default when file_sd or dns name the targets; ensemble discovery only expands seeds, so it keeps it.
+    assert.deepEqual(schema.parse({ discovery: { file_sd: { files: [path.join(dir, '*.json')] } } }).endpoints, []);
+    assert.deepEqual(schema.parse({ discovery: { dns: { names: ['zk.example.com'] } } }).endpoints, []);
+    assert.deepEqual(schema.parse({ discovery: { ensemble: true } }).endpoints, ['127.0.0.1:2181']);
     assert.deepEqual(problems({ endpoint: 'zk1' }), ['endpoint: invalid endpoint "zk1": expected host:port (port 1-65535), e.g. 127.0.0.1:2181']);
   });
 
@@ -46,10 +52,12 @@ describe('zookeeper_session config', () => {
       [{ path: '/a/../b' }, ['path: invalid znode path "/a/../b": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)']],
       [{ session_timeout: '100ms' }, ['session_timeout: duration "100ms" is too short: must be at least 1000ms']],
       [{ replication_lag: { every: '1s' } }, ['replication_lag::every: unknown key "every" (valid keys: enabled, timeout)']],
-      [{ auth: { username: 'probe' } }, ['auth::password: set exactly one of password and password_file']],
-      [{ auth: { username: 'probe', password: 'x', password_file: '/etc/hostname' } }, ['auth::password: set exactly one of password and password_file']],
-      [{ auth: { scheme: 'sasl', username: 'probe', password: 'x' } }, ['auth::scheme: Invalid input: expected "digest"']],
-      [{ auth: { username: 'a:b', password: 'x' } }, ['auth::username: a digest user name cannot contain ":"']],
+      [{ auth: { username: 'probe' } }, [`auth::password_file: set exactly one of ${PASSWORD_SOURCES}`]],
+      [{ auth: { username: 'probe', password_env: 'HOME', password_file: '/etc/hostname' } }, [`auth::password_file: set exactly one of ${PASSWORD_SOURCES}`]],
+      [{ auth: { scheme: 'sasl', username: 'probe', password_env: 'HOME' } }, ['auth::scheme: Invalid input: expected "digest"']],
+      [{ auth: { username: 'a:b', password_env: 'HOME' } }, ['auth::username: a digest user name cannot contain ":"']],
+      [{ auth: { username: 'probe', password_env: 'ZK PASSWORD' } }, ['auth::password_env: invalid environment variable name "ZK PASSWORD"']],
+      [{ auth: { username: 'probe', password_env: 'ZKOTEL_TEST_UNSET_VARIABLE' } }, ['auth::password_env: environment variable ZKOTEL_TEST_UNSET_VARIABLE is not set or empty']],
       [{ auth: { username: 'probe', password_file: path.join(dir, 'missing') } }, [`auth::password_file: cannot read "${path.join(dir, 'missing')}": ENOENT`]],
       [{ tls: { cert_file: '/etc/hostname' } }, ['tls::key_file: cert_file and key_file go together: set both (mutual TLS) or neither (server authentication only)']],
       [{ colection_interval: '1s' }, ['colection_interval: unknown key "colection_interval" (valid keys: auth, cluster, collection_interval, discovery, endpoint, endpoints, initial_delay, path, replication_lag, session_timeout, timeout, tls)']],
@@ -57,16 +65,12 @@ describe('zookeeper_session config', () => {
     for (const [config, expected] of cases) assert.deepEqual(problems(config), expected, JSON.stringify(config));
   });
 
-  it('never shows the password: not in errors, JSON, inspect or strings', () => {
-    const wrongType = problems({ auth: { username: 'probe', password: 424242 } });
-    assert.equal(wrongType.length, 1);
-    assert.ok(wrongType[0]!.startsWith('auth::password: ') && !wrongType[0]!.includes('424242'), wrongType[0]);
-    const config = schema.parse({ auth: { username: 'probe', password: 's3cret-value' } });
-    for (const printed of [JSON.stringify(config), inspect(config, { depth: 10 }), `${config.auth?.password}`]) {
-      assert.ok(!printed.includes('s3cret-value'), printed);
-      assert.match(printed, /<redacted>/);
+  it('refuses a password written in the config, saying where it goes, without echoing it', () => {
+    for (const password of ['s3cret-value', 424242]) {
+      const found = problems({ auth: { username: 'probe', password } });
+      assert.deepEqual(found, [`auth::password: a password is never written in the config: use ${PASSWORD_SOURCES}`]);
+      assert.ok(!found[0]!.includes(String(password)));
     }
-    assert.equal(authInfo(config.auth!).auth.toString(), 'probe:s3cret-value');
   });
 
   it('reads the password from a file at each session, without its trailing newline', () => {
@@ -78,7 +82,23 @@ describe('zookeeper_session config', () => {
     assert.equal(authInfo(config.auth!).auth.toString(), 'probe:rotated');
   });
 
-  it('takes the password from the environment through ${env:...} in a config file', () => {
+  it('reads the password from the environment variable named by password_env at each session', () => {
+    const variable = 'ZKOTEL_TEST_SESSION_PASSWORD';
+    process.env[variable] = 'from-env';
+    try {
+      const config = schema.parse({ auth: { username: 'probe', password_env: variable } });
+      assert.ok(!JSON.stringify(config).includes('from-env') && !inspect(config, { depth: 10 }).includes('from-env'), 'the config holds the name only');
+      assert.equal(authInfo(config.auth!).auth.toString(), 'probe:from-env');
+      process.env[variable] = 'rotated';
+      assert.equal(authInfo(config.auth!).auth.toString(), 'probe:rotated');
+      delete process.env[variable];
+      assert.throws(() => authInfo(config.auth!), /^Error: auth\.password_env: environment variable ZKOTEL_TEST_SESSION_PASSWORD is not set or empty$/);
+    } finally {
+      delete process.env[variable];
+    }
+  });
+
+  it('refuses an inline password even when it came from ${env:...} in a config file', () => {
     const file = path.join(dir, 'config.yaml');
     writeFileSync(
       file,
@@ -86,9 +106,9 @@ describe('zookeeper_session config', () => {
         'exporters:\n  debug: {}\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper_session], exporters: [debug] }\n',
     );
     const resolution = loadConfig([file], builtinRegistry(), { ZK_PROBE_PASSWORD: 'from-env' });
-    assert.deepEqual(resolution.problems.map(formatProblem), []);
-    const config = resolution.config!.receivers.get('zookeeper_session')!.config as ZookeeperSessionReceiverConfig;
-    assert.equal(authInfo(config.auth!).auth.toString(), 'probe:from-env');
-    assert.ok(!JSON.stringify(config).includes('from-env'));
+    const messages = resolution.problems.map(formatProblem);
+    assert.equal(messages.length, 1, messages.join('\n'));
+    assert.match(messages[0]!, /password: a password is never written in the config: use password_file .* or password_env/);
+    assert.ok(!messages[0]!.includes('from-env'));
   });
 });

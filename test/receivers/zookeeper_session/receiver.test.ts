@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import zookeeper from 'node-zookeeper-client';
 import type { Batch } from '../../../src/core/batch.js';
 import { SECONDS_BUCKETS } from '../../../src/core/telemetry.js';
 import { OPERATIONS } from '../../../src/receivers/zookeeper_session/metrics.js';
@@ -79,6 +83,76 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       { timeoutMs: 5000, what: 'no znode left under /zkotel after shutdown' },
     );
     assert.deepEqual(left, []);
+  });
+
+  it('removes leftover probe znodes of its own server prefix each round, and leaves other agents\' alone', async () => {
+    const [endpoint, other] = [endpoints[0]!, endpoints[1]!];
+    const receiver = runReceiver({ ...CONFIG, endpoints: [endpoint, other], path: '/leftovers' });
+    const foreign = `/leftovers/zkotel-otheragent-00000000-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-probe-0000000001`;
+    try {
+      // The lag znode names this agent's prefix for the server: `<prefix>-lag`.
+      const lagNode = await pollUntil(
+        () => withClient(other, (client) => zk<string[]>((done) => client.getChildren('/leftovers', done)).catch(() => [])).then((children) => children.find((child) => child.endsWith(`-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-lag`))),
+        { timeoutMs: 30_000, what: `the lag znode of ${endpoint}`, context: () => receiver.logText() },
+      );
+      const prefix = lagNode.slice(0, -'-lag'.length);
+      // What a create that timed out on the client but was committed leaves behind (persistent here, so only a delete removes it).
+      const leftover = `/leftovers/${prefix}-probe-0000000000`;
+      await withClient(other, async (client) => {
+        await zk<string>((done) => client.create(leftover, Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT, done));
+        await zk<string>((done) => client.create(foreign, Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT, done));
+      });
+      await pollUntil(() => withClient(other, (client) => zk<unknown>((done) => client.exists(leftover, done))).then((stat) => (stat ? undefined : true)), {
+        timeoutMs: 20_000,
+        what: 'the leftover probe znode removed by a round',
+        context: () => receiver.logText(),
+      });
+      const rounds = receiver.batches.get(endpoint)!.length;
+      await pollUntil(() => receiver.batches.get(endpoint)!.length >= rounds + 2 || undefined, { timeoutMs: 20_000, what: 'two more rounds' });
+      assert.ok(await withClient(other, (client) => zk<unknown>((done) => client.exists(foreign, done))), 'another agent\'s probe znode stays');
+      assert.equal(errorCount(receiver.latest(endpoint), {}), 0, 'cleanup counts no error');
+    } finally {
+      await receiver.stop();
+      await withClient(other, (client) => zk<void>((done) => client.remove(foreign, -1, done))).catch(() => {});
+    }
+  });
+
+  it('forgets the replication lag series of a server that left the targets', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkotel-session-sd-'));
+    const file = path.join(dir, 'targets.json');
+    const writeTargets = (targets: string[]) => {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify([{ targets }]));
+      fs.renameSync(`${file}.tmp`, file);
+    };
+    writeTargets(endpoints);
+    const receiver = runReceiver({ ...CONFIG, discovery: { file_sd: { files: [file], refresh_interval: '200ms' } } });
+    const [gone, ...staying] = endpoints as [string, ...string[]];
+    const lagFrom = (endpoint: string, source: string) => findSample(receiver.latest(endpoint), 'zookeeper.client.replication.lag', { source });
+    try {
+      await pollUntil(() => staying.every((endpoint) => lagFrom(endpoint, gone) !== undefined) || undefined, {
+        timeoutMs: 30_000,
+        what: `lag from ${gone} on every other server`,
+        context: () => receiver.logText(),
+      });
+      writeTargets(staying);
+      const counts = new Map(staying.map((endpoint) => [endpoint, receiver.batches.get(endpoint)!.length]));
+      await pollUntil(() => staying.every((endpoint) => lagFrom(endpoint, gone) === undefined && receiver.batches.get(endpoint)!.length > counts.get(endpoint)!) || undefined, {
+        timeoutMs: 30_000,
+        what: `the lag series from ${gone} gone from the remaining servers`,
+        context: () => receiver.logText(),
+      });
+      // The remaining servers still measure each other.
+      const [a, b] = staying as [string, string];
+      const before = histogramOf(receiver.latest(b), 'zookeeper.client.replication.lag', { source: a })?.count ?? 0;
+      await pollUntil(() => (histogramOf(receiver.latest(b), 'zookeeper.client.replication.lag', { source: a })?.count ?? 0) > before || undefined, {
+        timeoutMs: 20_000,
+        what: `lag from ${a} on ${b} keeps growing`,
+      });
+      assert.equal(lagFrom(b, gone), undefined);
+    } finally {
+      await receiver.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('counts timeouts of a frozen server without holding up the others, and the session it expired', async () => {
