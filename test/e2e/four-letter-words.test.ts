@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import zookeeper from 'node-zookeeper-client';
 import { startEnsemble, type Ensemble } from '../harness/ensemble.js';
 import { select, type Series } from '../harness/exposition.js';
 import { pollUntil } from '../harness/process.js';
@@ -75,5 +76,75 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
 
   it('serves output that promtool accepts, but for the accepted zookeeper_zxid_counter name', () => {
     assert.deepEqual(promtoolLint(text), []);
+  });
+
+  describe('cons per connection (cons_max_connections: 2), over four-letter words and the AdminServer', () => {
+    const TRANSPORTS = ['fourlw', 'admin'] as const;
+    let detailed: RunningAgent;
+    let clients: zookeeper.Client[] = [];
+    let sessions: string[];
+
+    before(async () => {
+      // Three real sessions, made busy to different degrees: the first two are the busiest, the third is untracked.
+      clients = [0, 1, 2].map(() => zookeeper.createClient(endpoint, { sessionTimeout: 30_000, retries: 0 }));
+      await Promise.all(clients.map((client) => new Promise<void>((resolve) => (client.once('connected', () => resolve()), client.connect()))));
+      sessions = clients.map((client) => `0x${BigInt(`0x${client.getSessionId().toString('hex')}`).toString(16)}`);
+      for (const [index, calls] of [40, 20].entries()) {
+        for (let call = 0; call < calls; call++) await new Promise((resolve) => clients[index]!.exists('/', resolve));
+      }
+      const node = ensemble.nodes[0]!;
+      const receiver = (name: string, extra: string) =>
+        `  ${name}: { endpoint: ${endpoint}, cluster: ${name.includes('admin') ? 'admin' : 'fourlw'}, collection_interval: 300ms, timeout: 2s, commands: [cons], cons_max_connections: 2${extra} }\n`;
+      detailed = await startAgent(
+        'receivers:\n' +
+          receiver('zookeeper', '') +
+          receiver('zookeeper/admin', `, protocol: admin, admin_endpoints: { "${endpoint}": "http://127.0.0.1:${node.adminPort}/commands" }`) +
+          'exporters:\n  prometheus: { endpoint: ${METRICS_ENDPOINT} }\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper, zookeeper/admin], exporters: [prometheus] }\n',
+      );
+    });
+    after(async () => {
+      await detailed?.stop();
+      for (const client of clients) client.close();
+    });
+
+    /** Per transport: the session ids with per-connection series, and the untracked gauge. */
+    const perConnection = (scraped: Series[]) =>
+      TRANSPORTS.map((cluster) => ({
+        cluster,
+        sessions: select(scraped, 'zookeeper_connection_packets_received', { zk_cluster: cluster }).map((s) => s.labels.session_id).sort(),
+        untracked: select(scraped, 'zookeeper_connection_untracked', { zk_cluster: cluster }).map((s) => s.value),
+      }));
+
+    it('gives the two busiest real sessions series of their own and counts the third as untracked; promtool-clean', async () => {
+      const expected = TRANSPORTS.map((cluster) => ({ cluster, sessions: [sessions[0], sessions[1]].sort(), untracked: [1] }));
+      const scraped = await pollUntil(
+        async () => {
+          const result = await detailed.scrape();
+          return JSON.stringify(perConnection(result.series)) === JSON.stringify(expected) ? result : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the two busiest sessions per connection, one untracked, on both transports', intervalMs: 200 },
+      );
+      for (const cluster of TRANSPORTS) {
+        const [busiest] = select(scraped.series, 'zookeeper_connection_packets_received', { zk_cluster: cluster, session_id: sessions[0]! });
+        assert.equal(busiest?.labels.client_address, '127.0.0.1');
+        assert.match(busiest?.labels.client_port ?? '', /^\d+$/);
+        assert.ok(busiest!.value >= 41, `${cluster}: the connect request and 40 exists calls, got ${busiest!.value}`);
+        for (const name of ['zookeeper_connection_packets_sent', 'zookeeper_connection_requests_outstanding', 'zookeeper_connection_latency_max']) {
+          assert.equal(select(scraped.series, name, { zk_cluster: cluster, session_id: sessions[0]! }).length, 1, `${cluster}: ${name}`);
+        }
+        // The per-address totals still count every connection, the untracked one included.
+        assert.ok(select(scraped.series, 'zookeeper_client_connections', { zk_cluster: cluster, client_address: '127.0.0.1' })[0]!.value >= 3);
+      }
+      assert.deepEqual(promtoolLint(scraped.text), []);
+    });
+
+    it('follows real sessions: a closed one disappears and the untracked one takes its place', async () => {
+      clients[0]!.close();
+      const expected = TRANSPORTS.map((cluster) => ({ cluster, sessions: [sessions[1], sessions[2]].sort(), untracked: [0] }));
+      await pollUntil(
+        async () => (JSON.stringify(perConnection((await detailed.scrape()).series)) === JSON.stringify(expected) ? true : undefined),
+        { timeoutMs: 20_000, what: 'the closed session gone, the third one per connection, none untracked', intervalMs: 200 },
+      );
+    });
   });
 });

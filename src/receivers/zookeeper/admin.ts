@@ -16,17 +16,19 @@ export class AdminTransport implements Transport {
   private readonly secure: boolean;
   private readonly tls: ClientTlsLoader | undefined;
   private readonly consMaxAddresses: number;
+  private readonly consMaxConnections: number;
 
   /** `base`: the URL that `/<command>` is appended to, e.g. `https://127.0.0.1:8080/commands`. */
   constructor(
     private readonly base: URL,
-    options: { consMaxAddresses?: number; tls?: ClientTlsLoader } = {},
+    options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
     this.secure = base.protocol === 'https:';
     // https without a tls section still verifies the server, against Node's bundled CAs.
     this.tls = this.secure ? (options.tls ?? new ClientTlsLoader(clientTlsConfigSchema.parse({}))) : undefined;
     this.agent = this.secure ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.consMaxAddresses = options.consMaxAddresses ?? DEFAULT_CONS_MAX_ADDRESSES;
+    this.consMaxConnections = options.consMaxConnections ?? 0;
   }
 
   async request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
@@ -42,7 +44,7 @@ export class AdminTransport implements Transport {
       wchs: () => adminWchs(json),
       envi: () => adminEnvi(json),
       conf: () => adminConf(json),
-      cons: () => adminCons(json, this.consMaxAddresses),
+      cons: () => adminCons(json, this.consMaxAddresses, this.consMaxConnections, response.body),
     };
     return replies[command]();
   }

@@ -47,6 +47,8 @@ export const zookeeperReceiverConfigSchema = configObject({
   max_response_bytes: byteSize().prefault(1024 * 1024),
   /** `cons`: client addresses with their own series; the rest are summed as client_address="other". */
   cons_max_addresses: z.number().int().min(1).default(DEFAULT_CONS_MAX_ADDRESSES),
+  /** `cons`: connections with a session that get series of their own, busiest first; 0 (default) for none. */
+  cons_max_connections: z.number().int().min(0).default(0),
   /** Targets beyond the static `endpoints`: the ensemble's own membership, file_sd files, DNS names. */
   discovery: discoveryConfigSchema.optional(),
   protocol: z.enum(PROTOCOLS).default('four_letter_words'),

@@ -11,7 +11,7 @@
 import type { FourLetterWord } from './config.js';
 import { ProbeError } from './four-letter-word.js';
 import type { MntrReply, SrvrReply } from './parse.js';
-import { aggregateConnections, CONF_ATTRIBUTES, CONF_NUMBERS, ENVI_ATTRIBUTES, type ClientConnection, type ConfNumber, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
+import { aggregateConnections, CONF_ATTRIBUTES, latencies, CONF_NUMBERS, ENVI_ATTRIBUTES, type ClientConnection, type ConfNumber, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
 
 /** The AdminServer command that answers what each four-letter word asks (`srvr` and `stat` are both server_stats). */
 export const ADMIN_COMMANDS: Readonly<Record<FourLetterWord, string>> = {
@@ -166,17 +166,50 @@ export function adminConf(json: Json): ConfReply {
   return { attributes, numbers };
 }
 
-/** `/commands/connections`: plain and secure connections, aggregated per client IP as cons is. */
-export function adminCons(json: Json, maxAddresses: number): ConsReply {
-  const lists = [json.connections, json.secure_connections];
+/** A session id as hex (`0x...`): ids above 2^53 lose digits as JSON numbers, so they are read from the raw body. */
+const SESSION_ID_FIELD = /("session_id"\s*:\s*)(\d+)/g;
+
+/**
+ * `/commands/connections`: plain and secure connections, aggregated per client IP as cons is; with
+ * `maxConnections` > 0 the busiest connections with a session also one by one (`body`: the raw reply, for exact
+ * session ids).
+ */
+export function adminCons(json: Json, maxAddresses: number, maxConnections = 0, body?: string): ConsReply {
+  const exact = maxConnections > 0 && body !== undefined ? withExactSessionIds(body) ?? json : json;
+  const lists = [exact.connections, exact.secure_connections];
   if (!Array.isArray(lists[0])) throw new ProbeError('bad_response', 'cons: AdminServer connections reply has no connections list');
   const connections: ClientConnection[] = [];
   for (const entry of lists.flatMap((list) => (Array.isArray(list) ? list : []))) {
-    const remote = object(entry)?.remote_socket_address;
-    if (typeof remote !== 'string') continue;
+    const fields = object(entry);
+    const remote = fields?.remote_socket_address;
+    if (!fields || typeof remote !== 'string') continue;
     // `127.0.0.1:33068`, `[::1]:33068` or `/127.0.0.1:33068`: the address is everything before the last colon.
-    const address = remote.replace(/^[^/]*\//, '').replace(/:\d+$/, '');
-    connections.push({ address, queued: number(object(entry)!.outstanding_requests) ?? 0, received: number(object(entry)!.packets_received) ?? 0 });
+    const [, address, port] = /^(?:[^/]*\/)?(.*?)(?::(\d+))?$/.exec(remote)!;
+    const session = sessionId(fields.session_id);
+    connections.push({
+      address: address!,
+      queued: number(fields.outstanding_requests) ?? 0,
+      received: number(fields.packets_received) ?? 0,
+      ...(port !== undefined ? { port: Number(port) } : {}),
+      ...(session !== undefined ? { sessionId: session } : {}),
+      sent: number(fields.packets_sent) ?? 0,
+      ...latencies(fields.min_latency, fields.avg_latency, fields.max_latency),
+    });
   }
-  return aggregateConnections(connections, maxAddresses);
+  return aggregateConnections(connections, maxAddresses, maxConnections);
+}
+
+function withExactSessionIds(body: string): Json | undefined {
+  try {
+    return object(JSON.parse(body.replace(SESSION_ID_FIELD, '$1"$2"')));
+  } catch {
+    return undefined; // "session_id": <digits> inside a string value: the numbers of the plain parse will do.
+  }
+}
+
+/** A decimal session id (string from the raw body, or a small JSON number) as ZooKeeper's hex; 0 is no session. */
+function sessionId(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || /^0+$/.test(text)) return undefined;
+  return `0x${BigInt(text).toString(16)}`;
 }

@@ -168,19 +168,42 @@ export interface ClientAddressStats {
   readonly received: number;
 }
 
+/** One connection with a session, as `cons_max_connections` exports it. */
+export interface ConnectionDetail {
+  /** The client's IP, IPv6 without brackets. */
+  readonly address: string;
+  readonly port: number;
+  /** Hex with `0x`, as ZooKeeper prints session ids (`0x100008837190000`). */
+  readonly sessionId: string;
+  /** Requests received but not answered yet (cons `queued`, AdminServer `outstanding_requests`). */
+  readonly queued: number;
+  readonly received: number;
+  readonly sent: number;
+  /** Request latency on this connection, ms; absent when the server did not give it. */
+  readonly latencyMin?: number;
+  readonly latencyAvg?: number;
+  readonly latencyMax?: number;
+}
+
 export interface ConsReply {
   /** One entry per client address, most connections first; at most the bound plus one `other`. */
   readonly addresses: readonly ClientAddressStats[];
+  /** With `maxConnections` > 0 only: the busiest connections with a session (most packets received first). */
+  readonly connections?: readonly ConnectionDetail[];
+  /** With `maxConnections` > 0 only: connections with a session left out of `connections` by the bound. */
+  readonly untracked?: number;
 }
 
 /** ` /127.0.0.1:54321[1](queued=0,recved=5,...)`, or with a host name before the slash, or an IPv6 address. */
 const CONS_LINE = /^\s*[^\s/]*\/(\S+):(\d+)\[\d+\]\((.*)\)\s*$/;
+const HEX_SESSION_ID = /^0x[0-9a-f]+$/i;
 
 /**
- * `cons`: one line per connection, aggregated per client IP (per-connection detail is left out: a series per
- * connection would churn with every reconnect). Addresses past `maxAddresses` are summed under `other`.
+ * `cons`: one line per connection (ServerCnxn.dumpConnectionInfo; `sid=` and the latencies only once the
+ * connection has a session), aggregated per client IP. Addresses past `maxAddresses` are summed under `other`;
+ * the `maxConnections` busiest connections with a session also get series of their own.
  */
-export function parseCons(reply: string, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES): ConsReply {
+export function parseCons(reply: string, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES, maxConnections = 0): ConsReply {
   checkCommonReplies('cons', reply);
   const connections: ClientConnection[] = [];
   for (const line of lines(reply)) {
@@ -191,11 +214,20 @@ export function parseCons(reply: string, maxAddresses = DEFAULT_CONS_MAX_ADDRESS
       const equals = field.indexOf('=');
       if (equals > 0) fields.set(field.slice(0, equals), field.slice(equals + 1));
     }
-    connections.push({ address: match[1]!, queued: counter(fields.get('queued')), received: counter(fields.get('recved')) });
+    const sid = fields.get('sid');
+    connections.push({
+      address: match[1]!,
+      port: Number(match[2]),
+      ...(sid !== undefined && HEX_SESSION_ID.test(sid) ? { sessionId: sid.toLowerCase() } : {}),
+      queued: counter(fields.get('queued')),
+      received: counter(fields.get('recved')),
+      sent: counter(fields.get('sent')),
+      ...latencies(fields.get('minlat'), fields.get('avglat'), fields.get('maxlat')),
+    });
   }
   // The server always lists the connection that asked: no connection line at all is not a cons reply.
   if (connections.length === 0) throw badResponse('cons', 'no "/<address>:<port>[<n>](...)" connection line', reply);
-  return aggregateConnections(connections, maxAddresses);
+  return aggregateConnections(connections, maxAddresses, maxConnections);
 }
 
 /** One open client connection, as cons or the AdminServer's /commands/connections lists it. */
@@ -204,20 +236,49 @@ export interface ClientConnection {
   readonly address: string;
   readonly queued: number;
   readonly received: number;
+  /** The rest is only needed for per-connection detail; a connection without `sessionId` never gets any. */
+  readonly port?: number;
+  readonly sessionId?: string;
+  readonly sent?: number;
+  readonly latencyMin?: number;
+  readonly latencyAvg?: number;
+  readonly latencyMax?: number;
 }
 
-/** Sums connections per client IP; addresses past `maxAddresses` (fewest connections first) become `other`. */
-export function aggregateConnections(connections: Iterable<ClientConnection>, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES): ConsReply {
+/** The latencies that are finite numbers (cons prints integers; the AdminServer gives JSON numbers). */
+export function latencies(min: unknown, avg: unknown, max: unknown): Pick<ClientConnection, 'latencyMin' | 'latencyAvg' | 'latencyMax'> {
+  const value = (given: unknown): number | undefined => {
+    const parsed = typeof given === 'string' && /^-?\d+(\.\d+)?$/.test(given) ? Number(given) : given;
+    return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : undefined;
+  };
+  const [latencyMin, latencyAvg, latencyMax] = [value(min), value(avg), value(max)];
+  return {
+    ...(latencyMin !== undefined ? { latencyMin } : {}),
+    ...(latencyAvg !== undefined ? { latencyAvg } : {}),
+    ...(latencyMax !== undefined ? { latencyMax } : {}),
+  };
+}
+
+const unbracketed = (address: string): string => address.replace(/^\[(.*)\]$/, '$1');
+const compare = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Sums connections per client IP; addresses past `maxAddresses` (fewest connections first) become `other`.
+ * With `maxConnections` > 0, the connections with a session, busiest first (packets received, then address,
+ * port), are kept one by one up to the bound; the number left out is `untracked`.
+ */
+export function aggregateConnections(connections: Iterable<ClientConnection>, maxAddresses = DEFAULT_CONS_MAX_ADDRESSES, maxConnections = 0): ConsReply {
+  const all = [...connections];
   const byAddress = new Map<string, { connections: number; queued: number; received: number }>();
-  for (const connection of connections) {
-    const address = connection.address.replace(/^\[(.*)\]$/, '$1');
+  for (const connection of all) {
+    const address = unbracketed(connection.address);
     const stats = byAddress.get(address) ?? { connections: 0, queued: 0, received: 0 };
     stats.connections += 1;
     stats.queued += connection.queued;
     stats.received += connection.received;
     byAddress.set(address, stats);
   }
-  const sorted = [...byAddress].sort(([a, x], [b, y]) => y.connections - x.connections || (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = [...byAddress].sort(([a, x], [b, y]) => y.connections - x.connections || compare(a, b));
   const limit = Math.max(0, Math.floor(maxAddresses));
   const addresses: ClientAddressStats[] = sorted.slice(0, limit).map(([address, stats]) => ({ address, ...stats }));
   const rest = sorted.slice(limit);
@@ -230,7 +291,13 @@ export function aggregateConnections(connections: Iterable<ClientConnection>, ma
     }
     addresses.push(other);
   }
-  return { addresses };
+  if (maxConnections <= 0) return { addresses };
+  const withSession = all
+    .filter((connection) => connection.sessionId !== undefined && connection.port !== undefined)
+    .map((connection): ConnectionDetail => ({ ...connection, address: unbracketed(connection.address), port: connection.port!, sessionId: connection.sessionId!, sent: connection.sent ?? 0 }))
+    .sort((a, b) => b.received - a.received || compare(a.address, b.address) || a.port - b.port);
+  const kept = withSession.slice(0, Math.floor(maxConnections));
+  return { addresses, connections: kept, untracked: withSession.length - kept.length };
 }
 
 function counter(text: string | undefined): number {

@@ -41,7 +41,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // One loader for all endpoints: the files are read once and re-read only when they change.
   const tls = config.tls ? new ClientTlsLoader(config.tls, settings.logger) : undefined;
   const transportFor = (endpoint: string): Transport => {
-    const options = { consMaxAddresses: config.cons_max_addresses, ...(tls ? { tls } : {}) };
+    const options = { consMaxAddresses: config.cons_max_addresses, consMaxConnections: config.cons_max_connections, ...(tls ? { tls } : {}) };
     return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
   };
   const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });

@@ -4,7 +4,7 @@
  */
 import type { MetricDescriptor } from '../../core/batch.js';
 import type { MntrReply } from './parse.js';
-import { CONF_NUMBERS, type ConfNumber } from './parse-extra.js';
+import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-extra.js';
 import type { Replies } from './probe.js';
 import { describeOnce, mapKey, MNTR_KEY_ATTRIBUTE, type AddSample } from './samples.js';
 
@@ -28,7 +28,20 @@ interface ExtraMetrics {
   readonly clientConnections: MetricDescriptor;
   readonly clientQueued: MetricDescriptor;
   readonly clientReceived: MetricDescriptor;
+  readonly connection: ConnectionMetrics;
 }
+
+interface ConnectionMetrics {
+  readonly queued: MetricDescriptor;
+  readonly received: MetricDescriptor;
+  readonly sent: MetricDescriptor;
+  readonly latencyMin: MetricDescriptor;
+  readonly latencyAvg: MetricDescriptor;
+  readonly latencyMax: MetricDescriptor;
+  readonly untracked: MetricDescriptor;
+}
+
+const PER_CONNECTION = 'one connection with a session, from cons (cons_max_connections)';
 
 /** Built on first use: samples.ts imports this module, so its exports are not ready while this one loads. */
 function metrics(): ExtraMetrics {
@@ -52,6 +65,19 @@ function metrics(): ExtraMetrics {
       unit: '{packets}',
       description: 'Packets received on the open connections of a client address, from cons (a gauge: a closed connection\'s count is gone).',
     }),
+    connection: {
+      queued: describeOnce('zookeeper.connection.requests.outstanding', 'gauge', { valueType: 'int', unit: '{requests}', description: `Requests not answered yet on ${PER_CONNECTION}.` }),
+      received: describeOnce('zookeeper.connection.packets.received', 'gauge', { valueType: 'int', unit: '{packets}', description: `Packets received on ${PER_CONNECTION}.` }),
+      sent: describeOnce('zookeeper.connection.packets.sent', 'gauge', { valueType: 'int', unit: '{packets}', description: `Packets sent on ${PER_CONNECTION}.` }),
+      latencyMin: describeOnce('zookeeper.connection.latency.min', 'gauge', { valueType: 'double', unit: 'ms', description: `Minimum request latency on ${PER_CONNECTION}.` }),
+      latencyAvg: describeOnce('zookeeper.connection.latency.avg', 'gauge', { valueType: 'double', unit: 'ms', description: `Average request latency on ${PER_CONNECTION}.` }),
+      latencyMax: describeOnce('zookeeper.connection.latency.max', 'gauge', { valueType: 'double', unit: 'ms', description: `Maximum request latency on ${PER_CONNECTION}.` }),
+      untracked: describeOnce('zookeeper.connection.untracked', 'gauge', {
+        valueType: 'int',
+        unit: '{connections}',
+        description: 'Connections with a session that have no per-connection series because of cons_max_connections (they still count per client address).',
+      }),
+    },
   });
 }
 let extraMetrics: ExtraMetrics | undefined;
@@ -79,5 +105,20 @@ export function extraSamples(replies: Replies, mntr: MntrReply | undefined, add:
       add(m.clientQueued, queued, extra);
       add(m.clientReceived, received, extra);
     }
+    connectionSamples(cons, m.connection, add);
   }
+}
+
+function connectionSamples({ connections, untracked }: ConsReply, m: ConnectionMetrics, add: AddSample): void {
+  if (connections === undefined) return;
+  for (const connection of connections) {
+    const extra = { client_address: connection.address, client_port: String(connection.port), session_id: connection.sessionId };
+    add(m.queued, connection.queued, extra);
+    add(m.received, connection.received, extra);
+    add(m.sent, connection.sent, extra);
+    if (connection.latencyMin !== undefined) add(m.latencyMin, connection.latencyMin, extra);
+    if (connection.latencyAvg !== undefined) add(m.latencyAvg, connection.latencyAvg, extra);
+    if (connection.latencyMax !== undefined) add(m.latencyMax, connection.latencyMax, extra);
+  }
+  add(m.untracked, untracked ?? 0);
 }

@@ -28,7 +28,7 @@ export interface Transport {
 
 type Parsers = { readonly [C in FourLetterWord]-?: (reply: string) => Reply<C> };
 
-const parsersFor = (consMaxAddresses: number): Parsers => ({
+const parsersFor = (consMaxAddresses: number, consMaxConnections = 0): Parsers => ({
   mntr: parseMntr,
   ruok: parseRuok,
   srvr: parseSrvr,
@@ -37,7 +37,7 @@ const parsersFor = (consMaxAddresses: number): Parsers => ({
   wchs: parseWchs,
   envi: parseEnvi,
   conf: parseConf,
-  cons: (reply) => parseCons(reply, consMaxAddresses),
+  cons: (reply) => parseCons(reply, consMaxAddresses, consMaxConnections),
 });
 const DEFAULT_PARSERS = parsersFor(DEFAULT_CONS_MAX_ADDRESSES);
 
@@ -59,9 +59,10 @@ export class FourLetterWordTransport implements Transport {
 
   constructor(
     private readonly address: HostPort,
-    options: { consMaxAddresses?: number; tls?: ClientTlsLoader } = {},
+    options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
-    this.parsers = options.consMaxAddresses === undefined || options.consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES ? DEFAULT_PARSERS : parsersFor(options.consMaxAddresses);
+    const { consMaxAddresses = DEFAULT_CONS_MAX_ADDRESSES, consMaxConnections = 0 } = options;
+    this.parsers = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
     this.tls = options.tls;
   }
 

@@ -119,6 +119,29 @@ describe('AdminServer replies (real 3.8.0 fixtures)', () => {
       { address: '127.0.0.1', connections: 1, queued: 0, received: 1 },
     ]);
   });
+
+  test('connections one by one when asked: the real reply, session id exact although above 2^53', () => {
+    const body = admin('connections.json');
+    const json = readAdminJson('cons', { status: 200, body });
+    assert.equal(adminCons(json, 10).connections, undefined, 'off by default');
+    assert.deepEqual(adminCons(json, 10, 5, body), {
+      addresses: [{ address: '127.0.0.1', connections: 1, queued: 0, received: 3 }],
+      connections: [{ address: '127.0.0.1', port: 33068, sessionId: '0x10000cb5d8e0000', queued: 0, received: 3, sent: 3, latencyMin: 0, latencyAvg: 5, latencyMax: 7 }],
+      untracked: 0,
+    });
+    const many = JSON.stringify({
+      connections: [1, 2, 3].map((i) => ({ remote_socket_address: `[::1]:4000${i}`, packets_received: i * 10, packets_sent: i, session_id: i })),
+      secure_connections: [{ remote_socket_address: '/127.0.0.1:50000', packets_received: 99, session_id: 0 }],
+      command: 'connections',
+      error: null,
+    });
+    const capped = adminCons(readAdminJson('cons', { status: 200, body: many }), 10, 2, many);
+    assert.deepEqual(capped.connections?.map((c) => `${c.address}:${c.port} ${c.sessionId} ${c.received}/${c.sent}`), ['::1:40003 0x3 30/3', '::1:40002 0x2 20/2']);
+    // 72058467485876225 is not a double: JSON.parse would round it to ...224 (0x...0000).
+    const odd = body.replace('72058467485876224', '72058467485876225');
+    assert.equal(adminCons(readAdminJson('cons', { status: 200, body: odd }), 10, 5, odd).connections?.[0]?.sessionId, '0x10000cb5d8e0001');
+    assert.equal(capped.untracked, 1, 'the sessionless secure connection is neither kept nor untracked');
+  });
 });
 
 describe('AdminServer failures', () => {

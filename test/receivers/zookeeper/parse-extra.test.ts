@@ -229,11 +229,42 @@ describe('cons', () => {
     assert.equal(addresses.reduce((sum, a) => sum + a.connections, 0), 252, 'no connection lost');
     assert.deepEqual(parseCons(lines.join('\n'), 0).addresses, [{ address: OTHER_ADDRESS, connections: 252, queued: 250, received: 520 }]);
   });
+
+  test('per connection only when asked: the real reply gives the session and its latencies, not the probe', () => {
+    assert.equal(parseCons(fixture('cons')).connections, undefined, 'off by default');
+    const { connections, untracked } = parseCons(fixture('cons'), DEFAULT_CONS_MAX_ADDRESSES, 10);
+    assert.deepEqual(connections, [
+      { address: '127.0.0.1', port: 38092, sessionId: '0x100008837190000', queued: 0, received: 3, sent: 3, latencyMin: 0, latencyAvg: 3, latencyMax: 6 },
+    ]);
+    assert.equal(untracked, 0, 'the sessionless connection (the probe itself) is no per-connection series and not untracked');
+  });
+
+  test('per connection, capped: the busiest kept, ties by address and port, the rest counted as untracked', () => {
+    const line = (address: string, port: number, received: number, sid: string) => ` /${address}:${port}[1](queued=1,recved=${received},sent=${received - 1},sid=${sid},lop=PING,minlat=1,avglat=2,maxlat=3)`;
+    const reply = [
+      line('10.0.0.2', 2000, 50, '0x2'),
+      line('10.0.0.1', 1000, 7, '0x1'),
+      line('[::1]', 3000, 50, '0xAB'),
+      line('10.0.0.1', 1001, 7, '0x3'),
+      ' /10.0.0.9:9[0](queued=0,recved=900,sent=0)',
+    ].join('\n');
+    const { addresses, connections, untracked } = parseCons(reply, 100, 3);
+    assert.deepEqual(
+      connections?.map((c) => `${c.address}:${c.port} ${c.sessionId} ${c.received}`),
+      ['10.0.0.2:2000 0x2 50', '::1:3000 0xab 50', '10.0.0.1:1000 0x1 7'],
+    );
+    assert.equal(untracked, 1);
+    assert.equal(addresses.reduce((sum, a) => sum + a.connections, 0), 5, 'the per-address totals still count every connection');
+    assert.deepEqual(parseCons(reply, 100, 1000).untracked, 0);
+  });
 });
 
 describe('config', () => {
   test('the new commands are accepted; the defaults stay mntr, ruok, srvr', () => {
     assert.deepEqual(zookeeperReceiverConfigSchema.parse({}).commands, ['mntr', 'ruok', 'srvr']);
+    assert.equal(zookeeperReceiverConfigSchema.parse({}).cons_max_connections, 0, 'per-connection series are opt-in');
+    assert.equal(zookeeperReceiverConfigSchema.parse({ cons_max_connections: 20 }).cons_max_connections, 20);
+    assert.equal(zookeeperReceiverConfigSchema.safeParse({ cons_max_connections: -1 }).success, false);
     const all = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'];
     assert.deepEqual(zookeeperReceiverConfigSchema.parse({ commands: all }).commands, all);
     assert.equal(zookeeperReceiverConfigSchema.safeParse({ commands: ['dump'] }).success, false);
@@ -316,5 +347,28 @@ describe('samples of the extra commands', () => {
       cons: parseCons(fixture('cons')),
     });
     assert.equal(new Set(seriesIds(samples)).size, samples.length);
+  });
+});
+
+describe('cons samples per connection', () => {
+  test('one series set per kept connection plus the untracked gauge; nothing of the kind by default', () => {
+    const reply = ' /10.0.0.1:1000[1](queued=2,recved=9,sent=8,sid=0x1a,minlat=0,avglat=1.5,maxlat=4)\n /10.0.0.1:1001[1](queued=0,recved=1,sent=1,sid=0x1b)\n';
+    const off = probe({ cons: parseCons(reply) });
+    assert.deepEqual(off.filter((s) => s.metric.name.startsWith('zookeeper.connection.')), []);
+    const on = probe({ cons: parseCons(reply, 100, 1) });
+    const connection = { 'zk.endpoint': 'zk-1.example:2181', client_address: '10.0.0.1', client_port: '1000', session_id: '0x1a' };
+    const perConnection = on.filter((s) => s.metric.name.startsWith('zookeeper.connection.') && s.metric.name !== 'zookeeper.connection.untracked');
+    for (const sample of perConnection) assert.deepEqual(sample.attributes, connection, sample.metric.name);
+    const values = Object.fromEntries(perConnection.map((s) => [s.metric.name, s.value]));
+    assert.deepEqual(values, {
+      'zookeeper.connection.requests.outstanding': 2,
+      'zookeeper.connection.packets.received': 9,
+      'zookeeper.connection.packets.sent': 8,
+      'zookeeper.connection.latency.min': 0,
+      'zookeeper.connection.latency.avg': 1.5,
+      'zookeeper.connection.latency.max': 4,
+    });
+    assert.deepEqual(named(on, 'zookeeper.connection.untracked').map((s) => [s.value, s.attributes]), [[1, IDENTITY]]);
+    assert.deepEqual(seriesIds(on).filter((id, index) => seriesIds(on).indexOf(id) !== index), [], 'no duplicate series');
   });
 });
