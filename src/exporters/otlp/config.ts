@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { z } from 'zod';
 import { configObject, duration } from '../../core/config/schema.js';
+import { readableFile } from '../../core/config/files.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -21,14 +21,6 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** Headers are text, whatever YAML made of the value. */
 const scalarText = scalar.transform(String);
-
-const readableFile = z.string().min(1, 'must name a file').superRefine((file, ctx) => {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `cannot read ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
-  }
-});
 
 const tlsSchema = configObject({
   /** PEM file with the CA certificates that may sign the server's certificate (default: Node's bundled roots). */
