@@ -54,7 +54,7 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown key in a component lists the valid keys',
       yaml: 'receivers:\n  zookeeper:\n    interval: 10s\n' + VALID_TAIL,
-      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, cluster, collection_interval, commands, cons_max_addresses, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, timeout, tls)'],
+      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, timeout, tls)'],
     },
     {
       name: 'bad duration',
@@ -149,6 +149,7 @@ describe('config loading', () => {
       commands: ['mntr', 'ruok', 'srvr'],
       max_response_bytes: 1024 * 1024,
       cons_max_addresses: 100,
+      cons_max_connections: 0,
       protocol: 'four_letter_words',
       admin: { port: 8080, scheme: 'http', path: '/commands', urls: {} },
     });
