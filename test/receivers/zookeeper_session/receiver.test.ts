@@ -43,7 +43,7 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
               endpoints.every((source) => source === endpoint || count(batch, 'zookeeper.client.replication.lag', { source }) >= 2)
             );
           }),
-        { timeoutMs: 30_000, what: 'every histogram of every server filled', context: () => receiver.logText() },
+        { timeoutMs: 45_000, what: 'every histogram of every server filled', context: () => receiver.logText() },
       );
       // While it runs, the only znodes under /zkotel are this agent's ephemeral ones.
       const during = await withClient(endpoints[0]!, async (client) => {
@@ -93,7 +93,7 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       // The lag znode names this agent's prefix for the server: `<prefix>-lag`.
       const lagNode = await pollUntil(
         () => withClient(other, (client) => zk<string[]>((done) => client.getChildren('/leftovers', done)).catch(() => [])).then((children) => children.find((child) => child.endsWith(`-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-lag`))),
-        { timeoutMs: 30_000, what: `the lag znode of ${endpoint}`, context: () => receiver.logText() },
+        { timeoutMs: 45_000, what: `the lag znode of ${endpoint}`, context: () => receiver.logText() },
       );
       const prefix = lagNode.slice(0, -'-lag'.length);
       // What a create that timed out on the client but was committed leaves behind (persistent here, so only a delete removes it).
@@ -103,12 +103,12 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
         await zk<string>((done) => client.create(foreign, Buffer.alloc(0), zookeeper.CreateMode.PERSISTENT, done));
       });
       await pollUntil(() => withClient(other, (client) => zk<unknown>((done) => client.exists(leftover, done))).then((stat) => (stat ? undefined : true)), {
-        timeoutMs: 20_000,
+        timeoutMs: 45_000,
         what: 'the leftover probe znode removed by a round',
         context: () => receiver.logText(),
       });
       const rounds = receiver.batches.get(endpoint)!.length;
-      await pollUntil(() => receiver.batches.get(endpoint)!.length >= rounds + 2 || undefined, { timeoutMs: 20_000, what: 'two more rounds' });
+      await pollUntil(() => receiver.batches.get(endpoint)!.length >= rounds + 2 || undefined, { timeoutMs: 45_000, what: 'two more rounds' });
       assert.ok(await withClient(other, (client) => zk<unknown>((done) => client.exists(foreign, done))), 'another agent\'s probe znode stays');
       assert.equal(errorCount(receiver.latest(endpoint), {}), 0, 'cleanup counts no error');
     } finally {
@@ -130,14 +130,14 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const lagFrom = (endpoint: string, source: string) => findSample(receiver.latest(endpoint), 'zookeeper.client.replication.lag', { source });
     try {
       await pollUntil(() => staying.every((endpoint) => lagFrom(endpoint, gone) !== undefined) || undefined, {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         what: `lag from ${gone} on every other server`,
         context: () => receiver.logText(),
       });
       writeTargets(staying);
       const counts = new Map(staying.map((endpoint) => [endpoint, receiver.batches.get(endpoint)!.length]));
       await pollUntil(() => staying.every((endpoint) => lagFrom(endpoint, gone) === undefined && receiver.batches.get(endpoint)!.length > counts.get(endpoint)!) || undefined, {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         what: `the lag series from ${gone} gone from the remaining servers`,
         context: () => receiver.logText(),
       });
@@ -145,7 +145,7 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const [a, b] = staying as [string, string];
       const before = histogramOf(receiver.latest(b), 'zookeeper.client.replication.lag', { source: a })?.count ?? 0;
       await pollUntil(() => (histogramOf(receiver.latest(b), 'zookeeper.client.replication.lag', { source: a })?.count ?? 0) > before || undefined, {
-        timeoutMs: 20_000,
+        timeoutMs: 45_000,
         what: `lag from ${a} on ${b} keeps growing`,
       });
       assert.equal(lagFrom(b, gone), undefined);
@@ -161,12 +161,12 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const receiver = runReceiver({ ...CONFIG, endpoints, session_timeout: '4s' });
     try {
       await pollUntil(() => endpoints.every((endpoint) => count(receiver.latest(endpoint), 'zookeeper.client.replication.lag') > 0), {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         what: 'a first full round everywhere',
       });
       ensemble.pauseNode(frozen.id);
       const timedOut = await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) > 0 || undefined, {
-        timeoutMs: 20_000,
+        timeoutMs: 45_000,
         what: 'the frozen server to time out',
       });
       assert.ok(timedOut);
@@ -174,21 +174,21 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const others = endpoints.filter((endpoint) => endpoint !== frozen.endpoint);
       const before = others.map((endpoint) => rounds(receiver, endpoint));
       const frozenBefore = rounds(receiver, frozen.endpoint);
-      await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), { timeoutMs: 20_000, what: 'five more rounds of the healthy servers' });
+      await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), { timeoutMs: 45_000, what: 'five more rounds of the healthy servers' });
       assert.ok(rounds(receiver, frozen.endpoint) <= frozenBefore + 2, 'the frozen server is probed only once per deadline');
       for (const endpoint of others) assert.equal(errorCount(receiver.latest(endpoint), { operation: 'create' }), 0, endpoint);
       // Frozen well past the session timeout: the leader expires the session; the client hears it once the server is back.
-      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 5 || undefined, { timeoutMs: 30_000, what: 'five timed-out rounds' });
+      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 5 || undefined, { timeoutMs: 45_000, what: 'five timed-out rounds' });
       ensemble.resumeNode(frozen.id);
       const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         what: 'the expired session to be counted',
         context: () => JSON.stringify(receiver.latest(frozen.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
       });
       assert.equal(expired, 1);
       // A new session takes over: rounds succeed again.
       const creates = count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
-      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, { timeoutMs: 30_000, what: 'rounds to succeed again' });
+      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, { timeoutMs: 45_000, what: 'rounds to succeed again' });
     } finally {
       ensemble.resumeNode(frozen.id);
       await receiver.stop();
@@ -200,10 +200,10 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const stopped = followers[1]!;
     const receiver = runReceiver({ ...CONFIG, endpoints });
     try {
-      await pollUntil(() => count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 30_000, what: 'a first round' });
+      await pollUntil(() => count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 45_000, what: 'a first round' });
       await ensemble.stopNode(stopped.id);
       await pollUntil(() => errorCount(receiver.latest(stopped.endpoint), { operation: 'connect', code: 'CONNECTION_REFUSED' }) >= 2 || undefined, {
-        timeoutMs: 20_000,
+        timeoutMs: 45_000,
         what: 'refused connections to be counted',
         context: () => JSON.stringify(receiver.latest(stopped.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
       });
@@ -217,7 +217,7 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const back = await pollUntil(() => {
         const batch = receiver.latest(stopped.endpoint);
         return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 && count(batch, 'zookeeper.client.connect.duration') >= 2 ? batch : undefined;
-      }, { timeoutMs: 30_000, what: 'the probe to reconnect to the restarted server' });
+      }, { timeoutMs: 45_000, what: 'the probe to reconnect to the restarted server' });
       assert.ok(back);
       assert.ok(receiver.logs.some((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe up' && receiver.logs.indexOf(log) > receiver.logs.indexOf(warnings[0]!)));
     } finally {
@@ -230,10 +230,10 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const survivor = await ensemble.leader();
     const receiver = runReceiver({ ...CONFIG, endpoint: survivor.endpoint });
     try {
-      await pollUntil(() => count(receiver.latest(survivor.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 30_000, what: 'a first round' });
+      await pollUntil(() => count(receiver.latest(survivor.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 45_000, what: 'a first round' });
       await Promise.all([ensemble.stopNode(first!.id), ensemble.stopNode(second!.id)]);
       await pollUntil(() => errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'NO_QUORUM' }) > 0 || undefined, {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         what: 'NO_QUORUM to be counted',
         context: () => JSON.stringify(receiver.latest(survivor.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
       });
