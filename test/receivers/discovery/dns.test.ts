@@ -47,6 +47,24 @@ describe('dns (a real DNS server: dnsmasq on loopback)', () => {
     }
   });
 
+  it('SRV: drops a record whose target is no host (".": "no such service here"), logging it once', async () => {
+    await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }] });
+    const { recorder, log } = watch({ names: [SRV_NAME], type: 'SRV' });
+    try {
+      await recorder.untilEndpoints(['127.0.0.1:2181']);
+      const ignored = await log.until(/dns: ignored an answer that is no host:port/);
+      assert.equal(ignored['endpoint'], ':2182');
+      // A later round that still gets the "." record: not logged again.
+      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }, { target: '127.0.0.2', port: 2181 }] });
+      await recorder.untilEndpoints(['127.0.0.1:2181', '127.0.0.2:2181']);
+      assert.equal(log.matching(/ignored an answer/).length, 1, 'logged once while the answer stays');
+      assert.equal(recorder.error, undefined);
+    } finally {
+      recorder.stop();
+      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+    }
+  });
+
   it('keeps the last good targets while the server does not answer, logging it once', async () => {
     await server.setHosts({ [A_NAME]: ['127.0.0.1', '127.0.0.2'] });
     const { recorder, log } = watch({ names: [A_NAME, `missing.${TEST_DOMAIN}`], type: 'A', port: 2181 });
