@@ -16,8 +16,7 @@ export interface PerTargetLoops {
  * one whose attributes change gets a fresh loop under the same source.
  *
  * A loop that errors is a bug or bad input of that target alone: it is logged, that target's source is forgotten,
- * and the other targets go on. The target gets a fresh loop when a later target list changes it or lists it again
- * after dropping it.
+ * and the other targets go on. If still listed, the target gets a fresh loop with the next target list.
  */
 export function perTarget(
   targetLists: Observable<readonly Target[]>,
