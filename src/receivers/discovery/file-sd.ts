@@ -70,7 +70,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     const refreshOnce = async () => {
-      watchMissing(); // before reading, so a change made while reading is not missed
+      watchDirectories(); // before reading, so a change made while reading is not missed
       const files = await matchingFiles();
       for (const file of lastGood.keys()) if (!files.includes(file)) lastGood.delete(file);
       for (const file of files) {
@@ -121,7 +121,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
      * or removed). While the directory is missing its parent is watched for it to appear; when both are missing the
      * periodic refresh still covers it.
      */
-    const watchMissing = () => {
+    const watchDirectories = () => {
       for (const directory of directories) {
         const inode = inodeOf(directory);
         const watched = watchers.get(directory);
