@@ -1,5 +1,6 @@
+import net from 'node:net';
 import { z } from 'zod';
-import { configObject, duration, hostPort } from '../../core/config/schema.js';
+import { configObject, duration, parseHostPort } from '../../core/config/schema.js';
 import { FILE_SD_PATTERN, FILE_SD_PATTERN_HINT } from './file-sd-parse.js';
 
 export const DNS_RECORD_TYPES = ['SRV', 'A', 'AAAA'] as const;
@@ -19,13 +20,21 @@ export const dnsConfigSchema = configObject({
   type: z.enum(DNS_RECORD_TYPES).default('SRV'),
   /** The client port of every address found; required for A and AAAA (SRV records carry their own). */
   port: z.number().int().min(1).max(65535).optional(),
-  refresh_interval: duration({ min: 10 }).prefault('30s'),
-  /** `host:port` of the DNS server to ask instead of the system's resolvers. */
-  server: hostPort().optional(),
+  /** Unset: the receiver's collection_interval, so a member that joins is probed from the next round on. */
+  refresh_interval: duration({ min: 10 }).optional(),
+  /** `address:port` of the DNS server to ask instead of the system's resolvers (an IP address: no name to resolve). */
+  server: dnsServer().optional(),
 }).superRefine((config, ctx) => {
   if (config.type !== 'SRV' && config.port === undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: `required for type ${config.type}: the client port to probe on every address` });
   if (config.type === 'SRV' && config.port !== undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: 'SRV records carry their own port: remove port, or use type A/AAAA' });
 });
+
+/** Node's resolver takes IP addresses only; a host name would fail at every lookup, so it is refused here. */
+function dnsServer() {
+  return z.string().refine((text) => net.isIP(parseHostPort(text)?.host ?? '') !== 0, {
+    error: (issue) => `invalid DNS server ${JSON.stringify(issue.input)}: expected an IP address and port, e.g. 10.0.0.2:53 or [fd00::2]:53 (a host name cannot be used: it would need a DNS server itself)`,
+  });
+}
 
 /** `discovery:` of a ZooKeeper receiver: where to find targets beyond its static `endpoints`. */
 export const discoveryConfigSchema = configObject({

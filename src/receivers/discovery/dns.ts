@@ -5,6 +5,7 @@
  */
 import dns from 'node:dns';
 import { Observable } from 'rxjs';
+import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { DnsConfig } from './config.js';
 import { endpointOf, sameTargetList, uniqueTargets, type Target } from './target.js';
@@ -14,20 +15,27 @@ const NO_RECORDS: ReadonlySet<string> = new Set([dns.NOTFOUND, dns.NODATA]);
 const LOOKUP_TIMEOUT_MS = 5000;
 const LOOKUP_TRIES = 2;
 
-export function dnsTargets(config: DnsConfig, logger: Logger): Observable<readonly Target[]> {
+/** When neither the config nor the receiver gives a refresh interval. */
+const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
+
+/** `defaultRefreshIntervalMs` (the receiver's collection interval) applies when the config sets no refresh_interval. */
+export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS): Observable<readonly Target[]> {
+  const refreshIntervalMs = config.refresh_interval ?? defaultRefreshIntervalMs;
   return new Observable<readonly Target[]>((subscriber) => {
-    const resolver = new dns.promises.Resolver({ timeout: Math.min(LOOKUP_TIMEOUT_MS, config.refresh_interval), tries: LOOKUP_TRIES });
+    const resolver = new dns.promises.Resolver({ timeout: Math.min(LOOKUP_TIMEOUT_MS, refreshIntervalMs), tries: LOOKUP_TRIES });
     if (config.server) resolver.setServers([config.server]);
     /** The last good answer of each name: a failed lookup keeps it. */
     const lastGood = new Map<string, readonly string[]>();
     const failing = new Map<string, string>();
+    /** Unusable answers (e.g. SRV target "."), per name: each logged once while the name keeps giving it. */
+    const rejected = new Map<string, ReadonlySet<string>>();
     let emitted: readonly Target[] | undefined;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
 
     const resolveName = async (name: string) => {
       try {
-        const endpoints = await lookup(resolver, config, name);
+        const endpoints = usable(name, await lookup(resolver, config, name));
         if (failing.delete(name)) logger.info('dns: lookup works again', { name, targets: endpoints.length });
         lastGood.set(name, endpoints);
       } catch (error) {
@@ -44,6 +52,15 @@ export function dnsTargets(config: DnsConfig, logger: Logger): Observable<readon
       }
     };
 
+    const usable = (name: string, endpoints: readonly string[]): string[] => {
+      const bad = new Set(endpoints.filter((endpoint) => parseHostPort(endpoint) === undefined));
+      const before = rejected.get(name);
+      for (const endpoint of bad) if (!before?.has(endpoint)) logger.warn('dns: ignored an answer that is no host:port', { name, type: config.type, endpoint });
+      if (bad.size > 0) rejected.set(name, bad);
+      else rejected.delete(name);
+      return endpoints.filter((endpoint) => !bad.has(endpoint));
+    };
+
     const round = async () => {
       await Promise.all(config.names.map(resolveName));
       if (stopped) return;
@@ -52,7 +69,7 @@ export function dnsTargets(config: DnsConfig, logger: Logger): Observable<readon
         emitted = list;
         subscriber.next(list);
       }
-      timer = setTimeout(() => void round(), config.refresh_interval);
+      timer = setTimeout(() => void round(), refreshIntervalMs);
     };
 
     void round();

@@ -7,6 +7,7 @@
  *
  * Each member's client address is `[host:]port` after the `;`; a wildcard or missing host means "the server's host".
  */
+import { parseHostPort } from '../../core/config/schema.js';
 import { endpointOf } from './target.js';
 
 export const MEMBER_ROLES = ['participant', 'observer'] as const;
@@ -53,7 +54,7 @@ export function parseEnsembleConfig(text: string, options: ParseOptions = {}): E
       problems.push(`unexpected line ${JSON.stringify(line)}`);
       continue;
     }
-    const member = parseMember(server[1]!, server[2]!, options.memberPort);
+    const member = probeable(parseMember(server[1]!, server[2]!, options.memberPort));
     if (typeof member === 'string') problems.push(`server.${server[1]}: ${member}`);
     else members.push(member);
   }
@@ -78,6 +79,12 @@ function parseMember(id: string, spec: string, memberPort: number | undefined): 
   if (!client) return `cannot read the client address ${JSON.stringify(clientPart)}`;
   const host = client.host === undefined || WILDCARD_HOSTS.has(client.host) ? first.host : client.host;
   return { id, role, endpoint: endpointOf(host, memberPort ?? client.port) };
+}
+
+/** A member the probes can dial: its endpoint must read back as host:port (no spaces, brackets only around IPv6). */
+function probeable(member: EnsembleMember | string): EnsembleMember | string {
+  if (typeof member === 'string' || parseHostPort(member.endpoint) !== undefined) return member;
+  return `the client address ${JSON.stringify(member.endpoint)} is no host:port`;
 }
 
 function isRole(text: string): text is MemberRole {

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Attributes } from '../../core/batch.js';
 import { formatProblem } from '../../core/config/errors.js';
-import { hostPort, schemaProblems } from '../../core/config/schema.js';
+import { parseHostPort, schemaProblems, type SchemaProblem } from '../../core/config/schema.js';
 import { readYamlFile } from '../../core/config/yaml-file.js';
-import { uniqueTargets, type Target } from './target.js';
+import { reservedAttributeClash, uniqueTargets, type Target } from './target.js';
 
 /** Prometheus's own rule: wildcards (`*`, `?`) only in the last path element, and a .json/.yml/.yaml extension. */
 export const FILE_SD_PATTERN = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
@@ -19,7 +19,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const targetGroupsSchema = z.array(
   z.strictObject({
-    targets: z.array(hostPort()),
+    targets: z.array(z.string()),
     labels: z
       .record(z.string(), z.string())
       .superRefine((labels, ctx) => {
@@ -43,7 +43,13 @@ export function filePattern(pattern: string): FilePattern {
   return { directory: path.dirname(pattern), matches: (name) => glob.test(name) };
 }
 
-export type FileSdResult = { readonly targets: readonly Target[]; readonly error?: undefined } | { readonly targets?: undefined; readonly error: string };
+/**
+ * A file's usable targets with what was dropped from it (`problems`: a bad target, a reserved label), or, when the
+ * file cannot be read as target groups at all, only an `error`. Problems and errors are `FILE:LINE:COL: path: message`.
+ */
+export type FileSdResult =
+  | { readonly targets: readonly Target[]; readonly problems: readonly string[]; readonly error?: undefined }
+  | { readonly targets?: undefined; readonly problems?: undefined; readonly error: string };
 
 /** The targets of one file, or every problem in it as `FILE:LINE:COL: path: message` lines. */
 export function readFileSdFile(file: string): FileSdResult {
@@ -54,9 +60,28 @@ export function readFileSdFile(file: string): FileSdResult {
   if (!Array.isArray(yaml.value)) return { error: formatProblem(yaml.problemsAt([{ path: [], message: 'expected a list of target groups [{targets: [host:port, …], labels: {…}}]' }])[0]!) };
   const parsed = targetGroupsSchema.safeParse(yaml.value, { reportInput: true });
   if (!parsed.success) return { error: yaml.problemsAt(schemaProblems(parsed.error)).map(formatProblem).join('\n') };
-  return { targets: uniqueTargets(parsed.data.flatMap((group) => group.targets.map((endpoint) => Object.freeze({ endpoint, attributes: attributesOf(group.labels) })))) };
+  const dropped: SchemaProblem[] = [];
+  const targets = parsed.data.flatMap((group, index) => {
+    const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }));
+    return group.targets.flatMap((endpoint, at) => {
+      if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes })];
+      dropped.push({ path: [index, 'targets', at], message: `invalid endpoint ${JSON.stringify(endpoint)}: expected host:port (port 1-65535); target dropped` });
+      return [];
+    });
+  });
+  return { targets: uniqueTargets(targets), problems: yaml.problemsAt(dropped).map(formatProblem) };
 }
 
-function attributesOf(labels: Readonly<Record<string, string>>): Attributes {
-  return Object.freeze(Object.fromEntries(Object.entries(labels).filter(([name]) => !name.startsWith('__'))));
+/**
+ * The labels that become attributes: not the `__` meta labels, and not a label that would be exported as the same
+ * Prometheus label as an attribute the receiver sets (identity wins; Prometheus refuses reserved labels likewise).
+ */
+function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void): Attributes {
+  const kept = Object.entries(labels).filter(([name]) => {
+    if (name.startsWith('__')) return false;
+    const clash = reservedAttributeClash(name);
+    if (clash !== undefined) drop(name, `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`);
+    return clash === undefined;
+  });
+  return Object.freeze(Object.fromEntries(kept));
 }

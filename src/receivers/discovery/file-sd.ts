@@ -15,6 +15,16 @@ import { sameTargetList, uniqueTargets, type Target } from './target.js';
 /** Events often come in bursts (truncate, write, rename): one re-read after the burst. */
 const CHANGE_SETTLE_MS = 50;
 
+/** The directory's device and inode, or undefined when it is missing (or no directory). */
+function inodeOf(directory: string): string | undefined {
+  try {
+    const stats = fs.statSync(directory);
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<readonly Target[]> {
   const patterns = config.files.map(filePattern);
   const directories = [...new Set(patterns.map((pattern) => pattern.directory))];
@@ -23,7 +33,8 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     const lastGood = new Map<string, readonly Target[]>();
     /** The problem last logged per file or directory, so each is logged once until it changes. */
     const logged = new Map<string, string>();
-    const watchers = new Map<string, fs.FSWatcher>();
+    /** Per directory: the watch of the directory (inode known) or of its parent while it is missing. */
+    const watchers = new Map<string, { watcher: fs.FSWatcher; inode: string | undefined }>();
     let emitted: readonly Target[] | undefined;
     let stopped = false;
     let running: Promise<void> | undefined;
@@ -59,7 +70,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     const refreshOnce = async () => {
-      watchMissing(); // before reading, so a change made while reading is not missed
+      watchDirectories(); // before reading, so a change made while reading is not missed
       const files = await matchingFiles();
       for (const file of lastGood.keys()) if (!files.includes(file)) lastGood.delete(file);
       for (const file of files) {
@@ -68,7 +79,8 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
           const kept = lastGood.get(file)?.length ?? 0;
           report(file, result.error, () => logger.error('file_sd: bad file; keeping its last good targets', { file, kept_targets: kept, error: result.error }));
         } else {
-          report(file, undefined, () => {});
+          const problems = result.problems.length > 0 ? result.problems.join('\n') : undefined;
+          report(file, problems, () => logger.warn('file_sd: dropped parts of a file; using the rest', { file, error: problems }));
           lastGood.set(file, result.targets);
         }
       }
@@ -102,22 +114,47 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
       settleTimer = setTimeout(refresh, CHANGE_SETTLE_MS);
     };
 
-    /** Watches each directory not watched yet; a missing one is tried again at the next refresh. */
-    const watchMissing = () => {
+    /**
+     * Watches each directory not watched yet. A watch follows the directory's inode, not its path: once the
+     * directory is removed (and maybe recreated) the watch sees nothing more, so it is dropped and made again when
+     * the directory's inode changes (checked at each refresh and when the watch reports the directory itself renamed
+     * or removed). While the directory is missing its parent is watched for it to appear; when both are missing the
+     * periodic refresh still covers it.
+     */
+    const watchDirectories = () => {
       for (const directory of directories) {
-        if (stopped || watchers.has(directory)) continue;
+        const inode = inodeOf(directory);
+        const watched = watchers.get(directory);
+        if (watched && watched.inode === inode) continue;
+        if (watched) unwatch(directory);
+        if (stopped) continue;
+        const self = path.basename(directory);
         try {
-          const watcher = fs.watch(directory, { persistent: false }, changed);
+          const watcher =
+            inode === undefined
+              ? fs.watch(path.dirname(directory), { persistent: false }, (_event, name) => {
+                  if (name === self) changed();
+                })
+              : fs.watch(directory, { persistent: false }, (event, name) => {
+                  // Most likely the directory itself removed or moved (its inode number may come back at once on
+                  // some file systems); if it was a file of the same name, watching again costs nothing.
+                  if (event === 'rename' && name === self) unwatch(directory);
+                  changed();
+                });
           watcher.on('error', () => {
-            watcher.close();
-            watchers.delete(directory);
+            unwatch(directory);
             changed();
           });
-          watchers.set(directory, watcher);
+          watchers.set(directory, { watcher, inode });
         } catch {
-          // Listed as missing by matchingFiles; the periodic refresh still covers it.
+          // Missing (the directory and its parent), or gone since stat: listed as missing by matchingFiles.
         }
       }
+    };
+
+    const unwatch = (directory: string) => {
+      watchers.get(directory)?.watcher.close();
+      watchers.delete(directory);
     };
 
     refresh();
@@ -126,7 +163,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
       stopped = true;
       clearInterval(interval);
       clearTimeout(settleTimer);
-      for (const watcher of watchers.values()) watcher.close();
+      for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     };
   });

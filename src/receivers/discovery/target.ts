@@ -1,4 +1,5 @@
 import type { Attributes } from '../../core/batch.js';
+import { prometheusLabelName } from '../../core/prometheus-names.js';
 
 /** One ZooKeeper server to probe, as static config or a discovery mechanism names it. */
 export interface Target {
@@ -33,4 +34,30 @@ export function sameTargetList(a: readonly Target[], b: readonly Target[]): bool
 /** `host:port`, with an IPv6 host in brackets as `hostPort()` expects it. */
 export function endpointOf(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Attributes the receivers set themselves: the identity of a series (`zk.endpoint`, `zk.cluster`, the ensemble's
+ * `zk.server.id` and `zk.member.role`), the resource attributes, and the attributes of their metrics. A target
+ * attribute under one of these names (after Prometheus name sanitisation) would duplicate a label in the exposition.
+ */
+export const RESERVED_ATTRIBUTES: readonly string[] = Object.freeze([
+  // identity and resource
+  'zk.endpoint', 'zk.cluster', 'zk.server.id', 'zk.member.role', 'zk.version', 'server.state',
+  // zookeeper receiver: catalog, summary sets, probe failures, cons, envi, conf
+  'direction', 'state', 'server_id', 'namespace', 'command', 'reason', 'client_address',
+  'zookeeper_version', 'java_version', 'java_vendor', 'os_name', 'os_arch',
+  'client_port', 'data_dir', 'data_log_dir', 'tick_time', 'max_client_cnxns', 'min_session_timeout', 'max_session_timeout',
+  'init_limit', 'sync_limit', 'election_alg', 'election_port', 'quorum_port', 'peer_type', 'membership_version',
+  // zookeeper_session receiver
+  'operation', 'code', 'source',
+  // added by the Prometheus exposition itself
+  'le', 'quantile', 'otel_scope_name', 'otel_scope_version',
+]);
+
+const reservedByLabelName = new Map(RESERVED_ATTRIBUTES.map((name) => [prometheusLabelName(name), name]));
+
+/** The reserved attribute that `name` would be exported as the same Prometheus label as, if any. */
+export function reservedAttributeClash(name: string): string | undefined {
+  return reservedByLabelName.get(prometheusLabelName(name));
 }

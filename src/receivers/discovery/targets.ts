@@ -10,6 +10,8 @@ export interface DiscoveryContext {
   readonly staticEndpoints: readonly string[];
   readonly config: DiscoveryConfig | undefined;
   readonly logger: Logger;
+  /** The receiver's collection interval: how often dns re-resolves unless its refresh_interval says otherwise. */
+  readonly refreshIntervalMs?: number | undefined;
   /** Opens the client that reads `/zookeeper/config` from the seeds (ensemble discovery); e.g. to add TLS or auth. */
   readonly seedClient?: SeedClientFactory | undefined;
 }
@@ -23,7 +25,7 @@ export function discoverTargets(context: DiscoveryContext): Observable<readonly 
   const { config, logger } = context;
   const sources: Observable<readonly Target[]>[] = [of(staticTargets(context.staticEndpoints))];
   if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' })));
-  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' })));
+  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs));
   const union = combineLatest(sources).pipe(
     map((lists) => uniqueTargets(lists.flat())),
     distinctUntilChanged(sameTargetList),

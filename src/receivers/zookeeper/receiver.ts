@@ -44,8 +44,8 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
     const options = { consMaxAddresses: config.cons_max_addresses, consMaxConnections: config.cons_max_connections, ...(tls ? { tls } : {}) };
     return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
   };
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });
-  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry, transportFor));
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval });
+  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry, transportFor), settings.logger);
   return {
     batches: loops.batches,
     get sourcesPerRound() {

@@ -21,7 +21,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const closing = new Set<Promise<void>>();
   const context: ProbeContext = { config, dial: dialer(config.tls), logger: settings.logger };
   const token = agentToken();
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger });
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval });
 
   const serverBatches = (target: Target): Observable<Batch> => {
     const { endpoint } = target;
@@ -51,7 +51,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
     });
   };
 
-  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, serverBatches);
+  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, serverBatches, settings.logger);
   return {
     batches: loops.batches,
     get sourcesPerRound() {

@@ -14,7 +14,7 @@ describe('discovery config', () => {
     assert.deepEqual(config?.discovery, {
       ensemble: false,
       file_sd: { files: ['sd/*.json'], refresh_interval: 300_000 },
-      dns: { names: ['_zk._tcp.zk.example'], type: 'SRV', refresh_interval: 30_000 },
+      dns: { names: ['_zk._tcp.zk.example'], type: 'SRV' }, // refresh_interval: the receiver's collection_interval
     });
   });
 
@@ -26,11 +26,18 @@ describe('discovery config', () => {
     assert.deepEqual(parse({ endpoints: ['zk:2181'], discovery: { dns: { names: ['zk'], type: 'A', port: 2181 } } }).config?.endpoints, ['zk:2181']);
   });
 
+  it('accepts a DNS server given as IPv4 or IPv6 address and port', () => {
+    assert.equal(parse({ discovery: { dns: { names: ['zk'], server: '10.0.0.2:53' } } }).config?.discovery?.dns?.server, '10.0.0.2:53');
+    assert.equal(parse({ discovery: { dns: { names: ['zk'], server: '[fd00::2]:5353' } } }).config?.discovery?.dns?.server, '[fd00::2]:5353');
+  });
+
   const bad: [string, unknown, RegExp][] = [
     ['a port for A records is required', { dns: { names: ['zk'], type: 'A' } }, /discovery::dns::port: required for type A/],
     ['SRV records carry their own port', { dns: { names: ['zk'], port: 2181 } }, /discovery::dns::port: SRV records carry their own port/],
     ['an unknown record type', { dns: { names: ['zk'], type: 'MX' } }, /discovery::dns::type: /],
-    ['a bad DNS server', { dns: { names: ['zk'], server: 'nope' } }, /discovery::dns::server: invalid endpoint "nope"/],
+    ['a bad DNS server', { dns: { names: ['zk'], server: 'nope' } }, /discovery::dns::server: invalid DNS server "nope": expected an IP address and port/],
+    ['a DNS server given by host name', { dns: { names: ['zk'], server: 'dns.example:53' } }, /discovery::dns::server: invalid DNS server "dns.example:53": .*a host name cannot be used/],
+    ['a DNS server without port', { dns: { names: ['zk'], server: '10.0.0.2' } }, /discovery::dns::server: invalid DNS server "10.0.0.2"/],
     ['no names', { dns: { names: [] } }, /discovery::dns::names: list at least one name/],
     ['a file pattern Prometheus would refuse', { file_sd: { files: ['sd/*/zk.json'] } }, /discovery::file_sd::files::0: invalid file pattern "sd\/\*\/zk.json"/],
     ['no files', { file_sd: { files: [] } }, /discovery::file_sd::files: list at least one file pattern/],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DnsConfig } from '../../../src/receivers/discovery/config.js';
 import { dnsTargets } from '../../../src/receivers/discovery/dns.js';
+import { discoverTargets } from '../../../src/receivers/discovery/targets.js';
 import { startDnsServer, TEST_DOMAIN, type DnsServer } from '../../harness/dnsmasq.js';
 import { ListRecorder, LogRecorder } from './recorder.js';
 
@@ -44,6 +45,39 @@ describe('dns (a real DNS server: dnsmasq on loopback)', () => {
     } finally {
       recorder.stop();
       await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+    }
+  });
+
+  it('SRV: drops a record whose target is no host (".": "no such service here"), logging it once', async () => {
+    await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }] });
+    const { recorder, log } = watch({ names: [SRV_NAME], type: 'SRV' });
+    try {
+      await recorder.untilEndpoints(['127.0.0.1:2181']);
+      const ignored = await log.until(/dns: ignored an answer that is no host:port/);
+      assert.equal(ignored['endpoint'], ':2182');
+      // A later round that still gets the "." record: not logged again.
+      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }, { target: '127.0.0.2', port: 2181 }] });
+      await recorder.untilEndpoints(['127.0.0.1:2181', '127.0.0.2:2181']);
+      assert.equal(log.matching(/ignored an answer/).length, 1, 'logged once while the answer stays');
+      assert.equal(recorder.error, undefined);
+    } finally {
+      recorder.stop();
+      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+    }
+  });
+
+  it("re-resolves every receiver collection interval when refresh_interval is not set (a 30s default would miss this test's 15s wait)", async () => {
+    await server.setHosts({ [A_NAME]: ['127.0.0.1'] });
+    const log = new LogRecorder();
+    const dns = { names: [A_NAME], type: 'A' as const, port: 2181, server: server.address };
+    const recorder = new ListRecorder(discoverTargets({ staticEndpoints: [], config: { ensemble: false, dns }, logger: log.logger, refreshIntervalMs: 100 }));
+    try {
+      await recorder.untilEndpoints(['127.0.0.1:2181']);
+      await server.setHosts({ [A_NAME]: ['127.0.0.1', '127.0.0.4'] });
+      await recorder.untilEndpoints(['127.0.0.1:2181', '127.0.0.4:2181'], 15_000);
+    } finally {
+      recorder.stop();
+      await server.setHosts({ [A_NAME]: ['127.0.0.1', '127.0.0.2'] });
     }
   });
 

@@ -55,6 +55,12 @@ describe('parseEnsembleConfig', () => {
     assert.match(parsed.problems[3]!, /unexpected line "garbage"/);
   });
 
+  it('skips a member whose client address would not read back as host:port', () => {
+    const parsed = parseEnsembleConfig(['server.1=h 1:2888:3888:participant;0.0.0.0:2181', 'server.2=h2:2888:3888;h2:2181'].join('\n'));
+    assert.deepEqual(parsed.members.map((m) => m.endpoint), ['h2:2181']);
+    assert.deepEqual(parsed.problems, ['server.1: the client address "h 1:2181" is no host:port']);
+  });
+
   it('member_port replaces the listed client port, and makes members without a client address (TLS-only) probeable', () => {
     const parsed = parseEnsembleConfig('server.1=10.0.0.1:2888:3888:participant;0.0.0.0:2181\nserver.2=10.0.0.2:2888:3888:observer\n', { memberPort: 2281 });
     assert.deepEqual(parsed.members, [

@@ -29,18 +29,18 @@ describe('readFileSdFile', () => {
         { endpoint: 'zk2:2181', attributes: { env: 'prod' } },
         { endpoint: 'zk3:2181', attributes: {} },
       ],
+      problems: [],
     });
   });
 
   it('reads YAML target groups', () => {
     const file = fileWith('b.yaml', '- targets: ["[::1]:2181"]\n  labels:\n    dc: west\n');
-    assert.deepEqual(readFileSdFile(file), { targets: [{ endpoint: '[::1]:2181', attributes: { dc: 'west' } }] });
+    assert.deepEqual(readFileSdFile(file), { targets: [{ endpoint: '[::1]:2181', attributes: { dc: 'west' } }], problems: [] });
   });
 
   const bad: [string, string, string, RegExp][] = [
     ['a YAML syntax error, located', 'c.yaml', '- targets: [zk1:2181\n', /c\.yaml:2:1: /],
     ['a JSON syntax error, located', 'c.json', '[{"targets": ["zk1:2181"],}\n', /c\.json:\d+:\d+: Flow sequence/],
-    ['a bad target, located at the item', 'd.yaml', '- targets:\n    - zk1:2181\n    - no-port\n', /d\.yaml:3:7: 0::targets::1: invalid endpoint "no-port"/],
     ['a bad label name', 'e.yaml', '- targets: [zk1:2181]\n  labels: {"bad-name": x}\n', /invalid label name "bad-name"/],
     ['a label value that is not a string', 'f.yaml', '- targets: [zk1:2181]\n  labels: {rack: 3}\n', /0::labels::rack: expected string, got number 3/],
     ['an unknown key', 'g.yaml', '- targets: [zk1:2181]\n  lables: {}\n', /unknown key "lables"/],
@@ -55,6 +55,45 @@ describe('readFileSdFile', () => {
       assert.ok(result.error?.includes(path.join(dir, name)), result.error);
     });
   }
+
+  it('drops a bad target with a located problem, keeping the file\'s other targets', () => {
+    const file = fileWith('d.yaml', '- targets:\n    - zk1:2181\n    - no-port\n    - ":2181"\n');
+    const result = readFileSdFile(file);
+    assert.deepEqual(result.targets, [{ endpoint: 'zk1:2181', attributes: {} }]);
+    assert.equal(result.problems?.length, 2);
+    assert.match(result.problems?.[0] ?? '', /d\.yaml:3:7: 0::targets::1: invalid endpoint "no-port": expected host:port .*target dropped/);
+    assert.match(result.problems?.[1] ?? '', /d\.yaml:4:7: 0::targets::2: invalid endpoint ":2181"/);
+  });
+
+  // Labels that would be exported as the same Prometheus label as an attribute the receivers set.
+  const reserved: [string, string][] = [
+    ['zk_endpoint', 'zk.endpoint'],
+    ['zk__cluster', 'zk.cluster'],
+    ['zk_server_id', 'zk.server.id'],
+    ['zk_member_role', 'zk.member.role'],
+    ['operation', 'operation'],
+    ['source', 'source'],
+    ['state', 'state'],
+    ['client_address', 'client_address'],
+    ['le', 'le'],
+  ];
+  for (const [label, attribute] of reserved) {
+    it(`drops the reserved label ${label} (clashes with ${attribute}) with a located problem, keeping the group's other labels`, () => {
+      const file = fileWith(`reserved-${label}.yaml`, `- targets: [zk1:2181]\n  labels:\n    env: prod\n    ${label}: x\n- targets: [zk2:2181]\n`);
+      const result = readFileSdFile(file);
+      assert.deepEqual(result.targets, [
+        { endpoint: 'zk1:2181', attributes: { env: 'prod' } },
+        { endpoint: 'zk2:2181', attributes: {} },
+      ]);
+      assert.equal(result.problems?.length, 1);
+      assert.match(result.problems?.[0] ?? '', new RegExp(`reserved-${label}\\.yaml:4:5: 0::labels::${label}: label "${label}" is reserved: .* attribute ${attribute.replaceAll('.', '\\.')} `));
+    });
+  }
+
+  it('keeps labels that only look like reserved ones', () => {
+    const file = fileWith('near.yaml', '- targets: [zk1:2181]\n  labels: {zk_endpoints: a, _source: b, Operation: c, zk: d}\n');
+    assert.deepEqual(readFileSdFile(file), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
+  });
 
   it('reports a missing file', () => {
     assert.match(readFileSdFile(path.join(dir, 'missing.json')).error ?? '', /no such file/);

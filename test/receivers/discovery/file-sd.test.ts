@@ -59,7 +59,7 @@ describe('file_sd (real files, watched)', () => {
     }
   });
 
-  it('finds a directory created later through the periodic refresh', async () => {
+  it('finds a directory created later (its parent is watched, and the periodic refresh looks too)', async () => {
     const dir = path.join(root, 'later');
     const log = new LogRecorder();
     const recorder = new ListRecorder(fileSdTargets({ files: [path.join(dir, '*.yml')], refresh_interval: 100 }, log.logger));
@@ -73,6 +73,70 @@ describe('file_sd (real files, watched)', () => {
       write(path.join(dir, 'zk.yml'), '- targets: [later:2181]\n');
       await recorder.untilEndpoints(['later:2181']);
       assert.equal(log.matching(/cannot list directory/).length, 1, 'logged once');
+    } finally {
+      recorder.stop();
+    }
+  });
+
+  for (const [how, recreate] of [
+    ['removed, then recreated', async (dir: string, recorder: ListRecorder) => {
+      rmSync(dir, { recursive: true });
+      await recorder.untilEndpoints([]);
+      mkdirSync(dir);
+      write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
+    }],
+    ['removed and recreated at once', async (dir: string) => {
+      rmSync(dir, { recursive: true });
+      mkdirSync(dir);
+      write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
+    }],
+    ['replaced by another directory moved in its place', async (dir: string) => {
+      const next = `${dir}.next`;
+      mkdirSync(next);
+      write(path.join(next, 'zk.yml'), '- targets: [b:2181]\n');
+      rmSync(dir, { recursive: true });
+      renameSync(next, dir);
+    }],
+  ] as const) {
+    it(`keeps watching a directory ${how}`, async () => {
+      const dir = path.join(root, `recreated-${how.replaceAll(' ', '-')}`);
+      mkdirSync(dir);
+      write(path.join(dir, 'zk.yml'), '- targets: [a:2181]\n');
+      const log = new LogRecorder();
+      // A refresh interval far beyond the test: only the watches can see the changes.
+      const recorder = new ListRecorder(fileSdTargets({ files: [path.join(dir, '*.yml')], refresh_interval: 3_600_000 }, log.logger));
+      try {
+        await recorder.untilEndpoints(['a:2181']);
+        await recreate(dir, recorder);
+        await recorder.untilEndpoints(['b:2181']);
+        write(path.join(dir, 'zk.yml'), '- targets: [c:2181]\n');
+        await recorder.untilEndpoints(['c:2181']);
+        write(path.join(dir, 'more.yml'), '- targets: [d:2181]\n');
+        await recorder.untilEndpoints(['c:2181', 'd:2181']);
+        assert.equal(recorder.error, undefined);
+      } finally {
+        recorder.stop();
+      }
+    });
+  }
+
+  it('drops a bad target and a reserved label of a file with one problem logged, using the rest', async () => {
+    const dir = path.join(root, 'partly-bad');
+    mkdirSync(dir);
+    const file = path.join(dir, 'zk.yaml');
+    write(file, '- targets: [a:2181, "no-port"]\n  labels: {env: prod, zk_endpoint: x}\n');
+    const log = new LogRecorder();
+    const recorder = new ListRecorder(fileSdTargets({ files: [path.join(dir, '*.yaml')], refresh_interval: 3_600_000 }, log.logger));
+    try {
+      const [target] = await recorder.untilEndpoints(['a:2181']);
+      assert.deepEqual(target?.attributes, { env: 'prod' });
+      const problem = await log.until(/file_sd: dropped parts of a file; using the rest/);
+      assert.equal(problem['file'], file);
+      assert.match(String(problem['error']), /zk\.yaml:1:\d+: 0::targets::1: invalid endpoint "no-port"/);
+      assert.match(String(problem['error']), /zk\.yaml:2:\d+: 0::labels::zk_endpoint: label "zk_endpoint" is reserved/);
+      write(file, '- targets: [a:2181, "no-port", b:2181]\n  labels: {env: prod, zk_endpoint: x}\n');
+      await recorder.untilEndpoints(['a:2181', 'b:2181']);
+      assert.equal(log.matching(/dropped parts of a file/).length, 1, 'the same problems are logged once');
     } finally {
       recorder.stop();
     }

@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Observable, Subject } from 'rxjs';
+import { Observable, startWith, Subject, throwError, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
 import { perTarget } from '../../../src/receivers/discovery/per-target.js';
 import type { Target } from '../../../src/receivers/discovery/target.js';
 import { batchOf, GAUGE } from '../../harness/batches.js';
+import { LogRecorder } from './recorder.js';
 
 const target = (endpoint: string, attributes: Record<string, string> = {}): Target => ({ endpoint, attributes });
 
-/** Loops that emit one batch when started and record when they are stopped. */
-function harness() {
+/** Loops that emit one batch when started and record when they are stopped; `failing` endpoints then error. */
+function harness(failing: ReadonlyMap<string, Error> = new Map()) {
   const lists = new Subject<readonly Target[]>();
   const started: Target[] = [];
   const stopped: Target[] = [];
+  const log = new LogRecorder();
   const loops = perTarget(
     lists,
     (t) => `src|${t.endpoint}`,
@@ -20,14 +22,19 @@ function harness() {
       new Observable<Batch>((subscriber) => {
         started.push(t);
         subscriber.next(batchOf(`src|${t.endpoint}`, [[GAUGE, 1, { ...t.attributes }]]));
+        const error = failing.get(t.endpoint);
+        if (error) subscriber.error(error);
         return () => stopped.push(t);
       }),
+    log.logger,
   );
   const batches: Batch[] = [];
-  const subscription = loops.batches.subscribe((batch) => batches.push(batch));
-  return { lists, started, stopped, batches, subscription, loops };
+  let error: unknown;
+  const subscription = loops.batches.subscribe({ next: (batch) => batches.push(batch), error: (e: unknown) => (error = e) });
+  return { lists, started, stopped, batches, subscription, loops, log, error: () => error };
 }
 
+const startWithList = (list: readonly Target[]): OperatorFunction<readonly Target[], readonly Target[]> => startWith(list);
 const endpoints = (targets: Target[]) => targets.map((t) => t.endpoint);
 
 describe('perTarget', () => {
@@ -69,5 +76,37 @@ describe('perTarget', () => {
     assert.deepEqual(endpoints(h.stopped), ['a:1', 'b:1']);
     assert.equal(h.lists.observed, false);
     assert.equal(h.loops.targetCount(), 0);
+  });
+
+  it('stops only the target whose loop errors: logged, its source forgotten, the others go on', () => {
+    const h = harness(new Map([['bad:1', new Error('no such endpoint')]]));
+    h.lists.next([target('a:1'), target('bad:1'), target('b:1')]);
+    assert.equal(h.error(), undefined, 'the receiver does not fail');
+    assert.deepEqual(h.batches.map((b) => [b.source, b.samples.length]), [['src|a:1', 1], ['src|bad:1', 1], ['src|bad:1', 0], ['src|b:1', 1]]);
+    assert.equal(h.loops.targetCount(), 2);
+    const [logged, ...more] = h.log.matching(/probe loop of a target failed/);
+    assert.equal(more.length, 0);
+    assert.equal(logged?.['endpoint'], 'bad:1');
+    assert.match(JSON.stringify(logged?.['error']), /no such endpoint/);
+
+    h.batches.length = 0;
+    h.lists.next([target('a:1')]);
+    assert.deepEqual(h.batches.map((b) => [b.source, b.samples.length]), [['src|b:1', 0]], 'the failed target is not forgotten twice');
+    assert.deepEqual(endpoints(h.stopped), ['bad:1', 'b:1']);
+    h.subscription.unsubscribe();
+    assert.deepEqual(endpoints(h.stopped), ['bad:1', 'b:1', 'a:1']);
+  });
+
+  it('a loop that throws while being subscribed to is stopped the same way', () => {
+    const log = new LogRecorder();
+    const loops = perTarget(new Subject<readonly Target[]>().pipe(startWithList([target('x:1'), target('y:1')])), (t) => `src|${t.endpoint}`, (t) => (t.endpoint === 'x:1' ? throwError(() => new Error('boom')) : new Observable<Batch>()), log.logger);
+    const batches: Batch[] = [];
+    let error: unknown;
+    const subscription = loops.batches.subscribe({ next: (batch) => batches.push(batch), error: (e: unknown) => (error = e) });
+    assert.equal(error, undefined);
+    assert.deepEqual(batches.map((b) => [b.source, b.samples.length]), [['src|x:1', 0]]);
+    assert.equal(loops.targetCount(), 1);
+    assert.equal(log.matching(/probe loop of a target failed/).length, 1);
+    subscription.unsubscribe();
   });
 });
