@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { configObject, duration, hostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
 import { discoveryConfigSchema } from '../discovery/config.js';
+import { tlsEnsembleProblem } from '../discovery/ensemble.js';
 import { Secret } from './secret.js';
 
 /** As the zookeeper receiver: a local server when nothing is configured. */
@@ -74,6 +75,8 @@ export const zookeeperSessionReceiverConfigSchema = configObject({
     const duplicates = endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index);
     if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
     const { endpoint: _single, ...rest } = config;
+    const tlsProblem = tlsEnsembleProblem(config.tls, config.discovery);
+    if (tlsProblem) ctx.addIssue({ code: 'custom', path: ['discovery', 'member_port'], message: tlsProblem });
     return { ...rest, endpoints };
   });
 
