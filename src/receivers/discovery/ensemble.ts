@@ -118,7 +118,7 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
           if (members) notice('disconnected', 'warn', 'ensemble discovery: lost the connection to the seeds; keeping the last known membership');
         },
         lost,
-        unexpected: (error) => logger.warn('ensemble discovery: the ZooKeeper client could not read a reply; connection dropped', { error: (error as Error)?.message ?? String(error) }),
+        unexpected: (error) => notice('unexpected', 'warn', 'ensemble discovery: the ZooKeeper client could not read a reply; connection dropped', { error: (error as Error)?.message ?? String(error) }),
       });
     };
 
