@@ -2,9 +2,10 @@
  * Ensemble discovery: the members of the ensemble the seeds belong to, read from `/zookeeper/config` through one
  * ZooKeeper session and followed through a watch, so `reconfig` additions and removals show without a restart.
  */
-import zookeeper from 'node-zookeeper-client';
 import { Observable } from 'rxjs';
 import type { Logger } from '../../core/logger.js';
+import { clientFactory, ZkError, type ClientFactory, type ZkClient } from '../zkclient/client.js';
+import type { DiscoveryConfig } from './config.js';
 import { parseEnsembleConfig, type EnsembleMember } from './ensemble-config.js';
 import { sameTargetList, uniqueTargets, type Target } from './target.js';
 
@@ -14,10 +15,22 @@ export const SERVER_ID_ATTRIBUTE = 'zk.server.id';
 export const MEMBER_ROLE_ATTRIBUTE = 'zk.member.role';
 
 /**
- * Opens the ZooKeeper client that reads the membership from the seeds. The default is node-zookeeper-client's
- * `createClient`; a receiver that needs TLS or authentication for the seed connection passes its own.
+ * Opens the ZooKeeper client that reads the membership from the seeds: the receiver's own {@link clientFactory},
+ * so the seeds are reached with its TLS and credentials (default: plain TCP, no credentials).
  */
-export type SeedClientFactory = (connectString: string, options: Partial<zookeeper.Option>) => zookeeper.Client;
+export type SeedClientFactory = (...args: Parameters<ClientFactory>) => SeedClient;
+
+/** The part of {@link ZkClient} the membership session uses (tests script it). */
+export type SeedClient = Pick<ZkClient, 'connect' | 'getData' | 'close'>;
+
+/**
+ * Members list only their plain client port in `/zookeeper/config`: a receiver that speaks TLS to the seeds needs
+ * `member_port` (the members' secureClientPort) to reach the members too. The message for config validation.
+ */
+export function tlsEnsembleProblem(tls: unknown, discovery: DiscoveryConfig | undefined): string | undefined {
+  if (tls === undefined || !discovery?.ensemble || discovery.member_port !== undefined) return undefined;
+  return 'tls with discovery.ensemble needs discovery.member_port (the members\' secureClientPort): /zookeeper/config lists only their plain client port';
+}
 
 export interface EnsembleDiscoveryOptions {
   readonly logger: Logger;
@@ -40,7 +53,7 @@ const REOPEN_BACKOFF_MS = { first: 1000, max: 30_000 };
  * while the seeds are unreachable. A list is emitted only when it changes.
  */
 export function ensembleTargets(seedLists: Observable<readonly Target[]>, options: EnsembleDiscoveryOptions): Observable<readonly Target[]> {
-  const createClient = options.createClient ?? zookeeper.createClient;
+  const createClient = options.createClient ?? clientFactory(undefined);
   const logger = options.logger;
   return new Observable<readonly Target[]>((subscriber) => {
     let seeds: readonly Target[] = [];
@@ -71,10 +84,17 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
       session?.close();
       session = undefined;
       // Known members help find the ensemble again when the seeds themselves are gone.
-      const servers = endpointsOf(uniqueTargets([...seeds, ...(members ?? []).map(memberTarget)]));
+      const servers = uniqueTargets([...seeds, ...(members ?? []).map(memberTarget)]).map((target) => target.endpoint);
       connectedTo = endpointsOf(seeds);
-      if (servers === '') return;
-      session = new MembershipSession(createClient(servers, { sessionTimeout: SESSION_TIMEOUT_MS, spinDelay: SPIN_DELAY_MS, retries: 0 }), {
+      if (servers.length === 0) return;
+      const lost = (why: string) => {
+        notice(`lost:${why}`, 'warn', `ensemble discovery: ${why}; reconnecting`, { retry_in_ms: backoffMs });
+        session?.close();
+        session = undefined;
+        reopenTimer = setTimeout(open, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
+      };
+      session = new MembershipSession((hooks) => createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks), {
         membership: (text) => {
           backoffMs = REOPEN_BACKOFF_MS.first;
           const parsed = parseEnsembleConfig(text, { memberPort: options.memberPort });
@@ -97,13 +117,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
         disconnected: () => {
           if (members) notice('disconnected', 'warn', 'ensemble discovery: lost the connection to the seeds; keeping the last known membership');
         },
-        lost: (why) => {
-          notice(`lost:${why}`, 'warn', `ensemble discovery: ${why}; reconnecting`, { retry_in_ms: backoffMs });
-          session?.close();
-          session = undefined;
-          reopenTimer = setTimeout(open, backoffMs);
-          backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
-        },
+        lost,
+        unexpected: (error) => notice('unexpected', 'warn', 'ensemble discovery: the ZooKeeper client could not read a reply; connection dropped', { error: (error as Error)?.message ?? String(error) }),
       });
     };
 
@@ -162,58 +177,66 @@ interface MembershipEvents {
   membership(configText: string): void;
   noMembership(why: string): void;
   disconnected(): void;
-  /** The session is over (expired, authentication failed): open a new one. */
+  /** The session is over (expired, authentication failed, unusable): open a new one. */
   lost(why: string): void;
+  /** The client could not read a reply (it dropped the connection and reconnects). */
+  unexpected(error: unknown): void;
 }
+
+/** How long closing waits for the seeds to confirm before the connection is dropped. */
+const CLOSE_GRACE_MS = 1000;
 
 /** One client session that reads `/zookeeper/config` on every (re)connection and whenever its watch fires. */
 class MembershipSession {
   private closed = false;
+  private readonly client: SeedClient | undefined;
   /** One function for every read, so the client registers the watch once. */
   private readonly watcher = () => this.read();
 
   constructor(
-    private readonly client: zookeeper.Client,
+    open: (hooks: Parameters<ClientFactory>[1]) => SeedClient,
     private readonly events: MembershipEvents,
   ) {
-    client.on('state', (state) => {
-      if (this.closed) return;
-      if (state === zookeeper.State.SYNC_CONNECTED) this.read();
-      else if (state === zookeeper.State.DISCONNECTED) events.disconnected();
-      else if (state === zookeeper.State.EXPIRED) events.lost('the seed session expired');
-      else if (state === zookeeper.State.AUTH_FAILED) events.lost('authentication to the seeds failed');
-    });
-    client.connect();
+    try {
+      this.client = open({
+        stateChanged: (state) => {
+          if (this.closed) return;
+          if (state === 'connected') this.read();
+          else if (state === 'disconnected') events.disconnected();
+          else if (state === 'expired') events.lost('the seed session expired');
+          else if (state === 'auth_failed') events.lost('authentication to the seeds failed');
+        },
+        unexpected: (error) => events.unexpected(error),
+      });
+    } catch (error) {
+      // E.g. an unreadable password file: retried with backoff like any other unusable session.
+      queueMicrotask(() => events.lost(`cannot open a session to the seeds: ${(error as Error)?.message ?? String(error)}`));
+      return;
+    }
+    // The deadline only ends the wait; the client keeps trying the servers until it is closed.
+    void this.client.connect(Date.now() + SESSION_TIMEOUT_MS);
   }
 
   private read(): void {
-    if (this.closed) return;
-    this.client.getData(MEMBERSHIP_PATH, this.watcher, (error, data) => {
-      if (this.closed) return;
-      if (!error) this.events.membership(data?.toString('utf8') ?? '');
-      else if (error instanceof zookeeper.Exception && error.getCode() === zookeeper.Exception.NO_NODE) this.events.noMembership(`the seeds have no ${MEMBERSHIP_PATH} (ZooKeeper before 3.5)`);
-      // A lost connection is read again on reconnection; anything else is worth a retry by a new session.
-      else if (!(error instanceof zookeeper.Exception && error.getCode() === zookeeper.Exception.CONNECTION_LOSS)) this.events.lost(`reading ${MEMBERSHIP_PATH} failed: ${String(error)}`);
-    });
+    if (this.closed || !this.client) return;
+    this.client.getData(MEMBERSHIP_PATH, Date.now() + SESSION_TIMEOUT_MS, this.watcher).then(
+      (data) => {
+        if (!this.closed) this.events.membership(data?.toString('utf8') ?? '');
+      },
+      (error: unknown) => {
+        if (this.closed) return;
+        const code = error instanceof ZkError ? error.code : undefined;
+        if (code === 'NO_NODE') this.events.noMembership(`the seeds have no ${MEMBERSHIP_PATH} (ZooKeeper before 3.5)`);
+        // A lost connection is read again on reconnection; anything else is worth a retry by a new session.
+        else if (code !== 'CONNECTION_LOSS') this.events.lost(`reading ${MEMBERSHIP_PATH} failed: ${(error as Error)?.message ?? String(error)}`);
+      },
+    );
   }
 
+  /** Closes the session on the seeds; no reconnection after this (the shared client's hard close). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.removeAllListeners('state');
-    closeClient(this.client);
+    void this.client?.close(CLOSE_GRACE_MS);
   }
-}
-
-/**
- * node-zookeeper-client's close() sends CLOSE_SESSION, but a reconnection already scheduled (the spin delay between
- * attempts to dead servers) would start connecting again afterwards, forever: stop that, and drop the socket if
- * the server does not close it.
- */
-function closeClient(client: zookeeper.Client): void {
-  client.close();
-  const manager = (client as unknown as { connectionManager?: { connect: () => void; socket?: { destroy(): void } } }).connectionManager;
-  if (!manager) return;
-  manager.connect = () => {};
-  setTimeout(() => manager.socket?.destroy(), 1000).unref();
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { byteSize, configObject, duration, hostPort, parseHostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
 import { discoveryConfigSchema } from '../discovery/config.js';
+import { tlsEnsembleProblem } from '../discovery/ensemble.js';
 import { staticEndpoints } from '../discovery/static-endpoints.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
@@ -76,6 +77,8 @@ export const zookeeperReceiverConfigSchema = configObject({
     if (config.protocol === 'admin' && config.tls && scheme === 'http' && !Object.values(admin.urls).some((url) => url.startsWith('https:'))) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but every AdminServer URL is http://: set admin_scheme: https (or drop tls)' });
     }
+    const tlsProblem = config.protocol === 'four_letter_words' ? tlsEnsembleProblem(config.tls, config.discovery) : undefined;
+    if (tlsProblem) ctx.addIssue({ code: 'custom', path: ['discovery', 'member_port'], message: tlsProblem });
     return { ...rest, endpoints, admin };
   });
 

@@ -8,6 +8,8 @@ import { discoverTargets } from '../discovery/targets.js';
 import { perTarget } from '../discovery/per-target.js';
 import type { Target } from '../discovery/target.js';
 import { ClientTlsLoader } from '../../core/config/tls.js';
+import { clientFactory } from '../zkclient/client.js';
+import { transport as zkTransport } from '../zkclient/dial.js';
 import { AdminTransport } from './admin.js';
 import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
 import { FourLetterWordTransport, type Transport } from './transport.js';
@@ -44,7 +46,10 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
     const options = { consMaxAddresses: config.cons_max_addresses, consMaxConnections: config.cons_max_connections, ...(tls ? { tls } : {}) };
     return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
   };
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval });
+  // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
+  // with the AdminServer, `tls` is for https and the client ports stay plain.
+  const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
   const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry, transportFor), settings.logger);
   return {
     batches: loops.batches,

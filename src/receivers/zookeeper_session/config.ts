@@ -5,6 +5,7 @@ import { configObject, duration, hostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
 import { discoveryConfigSchema } from '../discovery/config.js';
 import { staticEndpoints } from '../discovery/static-endpoints.js';
+import { tlsEnsembleProblem } from '../discovery/ensemble.js';
 
 /** An absolute znode path: `/a/b`, no trailing `/`, no empty, `.` or `..` segment. */
 const znodePath = z.string().refine(
@@ -70,6 +71,8 @@ export const zookeeperSessionReceiverConfigSchema = configObject({
   .transform((config, ctx) => {
     const endpoints = staticEndpoints(config, ctx);
     const { endpoint: _single, ...rest } = config;
+    const tlsProblem = tlsEnsembleProblem(config.tls, config.discovery);
+    if (tlsProblem) ctx.addIssue({ code: 'custom', path: ['discovery', 'member_port'], message: tlsProblem });
     return { ...rest, endpoints };
   });
 

@@ -5,8 +5,9 @@ import { parseHostPort } from '../../core/config/schema.js';
 import { discoverTargets } from '../discovery/targets.js';
 import { perTarget } from '../discovery/per-target.js';
 import type { Target } from '../discovery/target.js';
-import type { ZookeeperSessionReceiverConfig } from './config.js';
-import { dialer } from './dial.js';
+import { clientFactory } from '../zkclient/client.js';
+import { dialer, transport } from '../zkclient/dial.js';
+import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
 import { SessionMetrics } from './metrics.js';
 import { measureReplication } from './replication.js';
 import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
@@ -19,9 +20,12 @@ import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
 export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
   const probes = new Map<string, ServerProbe>();
   const closing = new Set<Promise<void>>();
-  const context: ProbeContext = { config, dial: dialer(config.tls), logger: settings.logger };
+  const via = transport(config.tls);
+  const context: ProbeContext = { config, transport: via, dial: dialer(via), logger: settings.logger };
   const token = agentToken();
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval });
+  // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
+  const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
 
   const serverBatches = (target: Target): Observable<Batch> => {
     const { endpoint } = target;

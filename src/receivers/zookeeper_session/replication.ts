@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import type { ServerProbe } from './server-probe.js';
-import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkSession } from './zk-session.js';
+import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkClient } from '../zkclient/client.js';
 
 const POLL_MS = 100;
 
@@ -25,7 +25,7 @@ class ReaderWatch {
 
   constructor(
     readonly reader: ServerProbe,
-    private readonly session: ZkSession,
+    private readonly session: ZkClient,
     private readonly path: string,
   ) {}
 
@@ -116,7 +116,7 @@ export async function measureReplication(writer: ServerProbe, readers: readonly 
 }
 
 /** Sets the writer's lag znode, creating it (ephemeral, so it goes with the writer's session) when missing. */
-async function writeLagNode(session: ZkSession, path: string, value: Buffer, deadline: number, withAuth: boolean): Promise<void> {
+async function writeLagNode(session: ZkClient, path: string, value: Buffer, deadline: number, withAuth: boolean): Promise<void> {
   try {
     await session.setData(path, value, deadline);
   } catch (error) {

@@ -5,10 +5,10 @@ import zookeeper from 'node-zookeeper-client';
 import type { HostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
-import { LoopbackBridge, type Dial } from './dial.js';
+import { CREATOR_ALL_ACL, OPEN_ACL, ZkClient, ZkError } from '../zkclient/client.js';
+import type { Dial, Transport } from '../zkclient/dial.js';
 import { askServer } from './handshake.js';
 import type { ErrorOperation, Operation, SessionMetrics } from './metrics.js';
-import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, ZkSession } from './zk-session.js';
 
 /** How long closing a session may wait for the server to confirm. */
 const CLOSE_GRACE_MS = 2000;
@@ -18,6 +18,8 @@ const STOPPING = { operation: 'connect', code: 'CONNECTION_LOSS', message: 'rece
 
 export interface ProbeContext {
   readonly config: ZookeeperSessionReceiverConfig;
+  /** How sessions reach the server (TLS or not); `dial` asks a server why it gave no session. */
+  readonly transport: Transport;
   readonly dial: Dial;
   readonly logger: Logger;
 }
@@ -36,8 +38,7 @@ export interface Failure {
 export class ServerProbe {
   /** Prefix of this agent's znodes for this server: unique per agent process and server, readable in `ls`. */
   readonly nodePrefix: string;
-  private session: ZkSession | undefined;
-  private bridge: LoopbackBridge | undefined;
+  private session: ZkClient | undefined;
   private pathReady = false;
   private hadSession = false;
   private closed = false;
@@ -58,7 +59,7 @@ export class ServerProbe {
    * The session, while it is connected and its last round went well: replication rounds of other servers read
    * through it. A server whose own operations fail (hung, no quorum) would only hold their rounds up.
    */
-  get connectedSession(): ZkSession | undefined {
+  get connectedSession(): ZkClient | undefined {
     return this.session?.state === 'connected' && this.lastRoundOk ? this.session : undefined;
   }
 
@@ -87,23 +88,14 @@ export class ServerProbe {
     if (this.closed) return STOPPING;
     await this.session?.close(0);
     const { config, logger } = this.context;
-    try {
-      if (config.tls && !this.bridge) this.bridge = await LoopbackBridge.open(this.context.dial, this.address, config.timeout);
-    } catch (error) {
-      return { operation: 'connect', code: 'SYSTEM_ERROR', message: `cannot open the TLS bridge: ${(error as Error).message}` };
-    }
-    if (this.closed) {
-      this.bridge?.close();
-      return STOPPING;
-    }
     let auth;
     try {
       auth = config.auth ? authInfo(config.auth) : undefined;
     } catch (error) {
       return { operation: 'connect', code: 'AUTH_FAILED', message: (error as Error).message };
     }
-    const session = new ZkSession(
-      { connectString: this.bridge?.endpoint ?? this.endpoint, sessionTimeoutMs: config.session_timeout, auth },
+    const session = new ZkClient(
+      { endpoints: [this.endpoint], sessionTimeoutMs: config.session_timeout, auth, transport: this.context.transport },
       {
         reconnected: () => this.metrics.reconnected(),
         expired: () => this.metrics.expired(),
@@ -128,8 +120,9 @@ export class ServerProbe {
     if (state === 'expired') return { code: 'SESSION_EXPIRED', message: 'the server expired the session' };
     if (state === 'auth_failed') return { code: 'AUTH_FAILED', message: 'the server rejected the credentials' };
     if (state === 'connecting') return { code: 'OPERATION_TIMEOUT', message: `no session within ${this.context.config.timeout} ms` };
-    const tlsFailure = this.bridge?.lastFailure;
-    if (tlsFailure) return { code: tlsFailure.code, message: tlsFailure.message };
+    // A refused connection or a failed TLS handshake says it all; a lost one needs asking.
+    const failure = this.session?.lastFailure;
+    if (failure && failure.code !== 'CONNECTION_LOSS') return { code: failure.code, message: failure.message };
     // The connection was lost during the handshake: ask the server why, on a connection of our own.
     const verdict = await askServer(this.context.dial, this.address, this.context.config.session_timeout, Math.max(1, deadline - Date.now()));
     return verdict.kind === 'failed' ? verdict : { code: 'CONNECTION_LOSS', message: 'the connection was lost while opening the session' };
@@ -177,7 +170,7 @@ export class ServerProbe {
    * on our side may still have been committed, and its node would otherwise stay until the session ends. Best
    * effort, within the round's deadline; not counted as operations or errors.
    */
-  private async removeLeftovers(session: ZkSession, children: readonly string[], current: string, deadline: number): Promise<void> {
+  private async removeLeftovers(session: ZkClient, children: readonly string[], current: string, deadline: number): Promise<void> {
     const probePrefix = `${this.nodePrefix}-probe-`;
     const parent = this.context.config.path;
     const leftovers = children.filter((child) => child.startsWith(probePrefix) && `${parent}/${child}` !== current);
@@ -194,11 +187,10 @@ export class ServerProbe {
     else logger.info('session probe up');
   }
 
-  /** Closes the session (its ephemeral znodes go with it) and the TLS bridge; no new session after this. */
+  /** Closes the session (its ephemeral znodes go with it); no new session after this. */
   async close(): Promise<void> {
     this.closed = true;
     await this.session?.close(CLOSE_GRACE_MS);
-    this.bridge?.close();
   }
 }
 
