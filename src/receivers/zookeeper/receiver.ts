@@ -1,12 +1,11 @@
 import { defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
-import type { Attributes, Batch } from '../../core/batch.js';
+import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { SECONDS_BUCKETS } from '../../core/telemetry.js';
 import { discoverTargets } from '../discovery/targets.js';
-import { perTarget } from '../discovery/per-target.js';
-import type { Target } from '../discovery/target.js';
+import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { ClientTlsLoader } from '../../core/config/tls.js';
 import { clientFactory } from '../zkclient/client.js';
 import { transport as zkTransport } from '../zkclient/dial.js';
@@ -50,24 +49,16 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // with the AdminServer, `tls` is for https and the client ports stay plain.
   const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
   const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
-  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, (target) => targetBatches(settings, config, target, telemetry, transportFor), settings.logger);
-  return {
-    batches: loops.batches,
-    get sourcesPerRound() {
-      return Math.max(1, loops.targetCount());
-    },
-  };
+  return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
 
 /**
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
  * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
  */
-function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, target: Target, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
+function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
   const address = parseHostPort(endpoint)!;
-  const identity: Attributes = Object.freeze({ ...target.attributes, 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
-  const source = `${settings.id}|${endpoint}`;
   return defer(() => {
     const mapper = new SampleMapper(identity);
     const transport = transportFor(endpoint);

@@ -1,10 +1,9 @@
 import { defer, exhaustMap, finalize, from, map, Observable, timer } from 'rxjs';
-import type { Attributes, Batch } from '../../core/batch.js';
+import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import { discoverTargets } from '../discovery/targets.js';
-import { perTarget } from '../discovery/per-target.js';
-import type { Target } from '../discovery/target.js';
+import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { clientFactory } from '../zkclient/client.js';
 import { dialer, transport } from '../zkclient/dial.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
@@ -27,10 +26,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
   const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
 
-  const serverBatches = (target: Target): Observable<Batch> => {
+  const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
-    const source = `${settings.id}|${endpoint}`;
-    const identity: Attributes = Object.freeze({ ...target.attributes, 'zk.endpoint': endpoint, ...(config.cluster ? { 'zk.cluster': config.cluster } : {}) });
     return defer(() => {
       const probe = new ServerProbe(endpoint, parseHostPort(endpoint)!, new SessionMetrics(identity), { ...context, logger: settings.logger.child({ endpoint }) }, token);
       probes.set(endpoint, probe);
@@ -55,11 +52,11 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
     });
   };
 
-  const loops = perTarget(targets, (target) => `${settings.id}|${target.endpoint}`, serverBatches, settings.logger);
+  const loops = targetReceiver(settings, targets, config.cluster, serverBatches);
   return {
     batches: loops.batches,
     get sourcesPerRound() {
-      return Math.max(1, loops.targetCount());
+      return loops.sourcesPerRound;
     },
     // Unsubscribing started closing every session; wait until their ephemeral znodes are gone.
     shutdown: async () => {
