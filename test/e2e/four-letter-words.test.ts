@@ -147,4 +147,57 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
       );
     });
   });
+
+  describe('wchs follows real watches: two sessions watching distinct znodes', () => {
+    const PATHS = [0, 1, 2, 3, 4].map((index) => `/zkotel-watched-${index}`);
+    let watchers: zookeeper.Client[] = [];
+    const fired: string[] = [];
+
+    /** A promise for a node-zookeeper-client call. */
+    const call = <T>(invoke: (done: (error: unknown, value: T) => void) => void) =>
+      new Promise<T>((resolve, reject) => invoke((error, value) => (error ? reject(error as Error) : resolve(value))));
+    const watchValues = async () => {
+      const { series: scraped } = await agent.scrape();
+      const value = (name: string) => select(scraped, name, { zk_endpoint: endpoint }).map((s) => s.value);
+      return { paths: value('zookeeper_watch_paths'), connections: value('zookeeper_watch_connections'), total: value('zookeeper_watch_count') };
+    };
+    const until = (expected: { paths: number; connections: number; total: number }, what: string) => {
+      let seen = '';
+      return pollUntil(
+        async () => (seen = JSON.stringify(await watchValues())) === JSON.stringify({ paths: [expected.paths], connections: [expected.connections], total: [expected.total] }),
+        { timeoutMs: 20_000, what, intervalMs: 200, context: () => `last seen: ${seen}` },
+      );
+    };
+
+    before(async () => {
+      watchers = [0, 1].map(() => zookeeper.createClient(endpoint, { sessionTimeout: 30_000, retries: 0 }));
+      await Promise.all(watchers.map((client) => new Promise<void>((resolve) => (client.once('connected', () => resolve()), client.connect()))));
+      const [first, second] = watchers as [zookeeper.Client, zookeeper.Client];
+      for (const path of PATHS) await call((done) => first.create(path, Buffer.from('v0'), done));
+      // first: data watches on 0..2 (getData); second: exists watches on 2..4. Path 2 has two watches.
+      const watcher = (event: zookeeper.Event) => fired.push(`${event.getName()} ${event.getPath()}`);
+      for (const path of PATHS.slice(0, 3)) await call((done) => first.getData(path, watcher, done));
+      for (const path of PATHS.slice(2)) await call((done) => second.exists(path, watcher, done));
+    });
+    after(async () => {
+      for (const client of watchers) client.close();
+    });
+
+    it('counts the watched paths and the watching connections exactly', async () => {
+      await until({ paths: PATHS.length, connections: 2, total: 6 }, 'five watched paths on two connections, six watches');
+    });
+
+    it('drops what fired, then what a closed session held', async () => {
+      const [first, second] = watchers as [zookeeper.Client, zookeeper.Client];
+      // Writing paths 0 and 1 fires (and so removes) the first session's watches on them.
+      for (const path of PATHS.slice(0, 2)) await call((done) => second.setData(path, Buffer.from('v1'), -1, done));
+      await pollUntil(() => fired.length === 2, { timeoutMs: 10_000, what: 'two watches to fire' });
+      assert.deepEqual(fired.sort(), [`NODE_DATA_CHANGED ${PATHS[0]}`, `NODE_DATA_CHANGED ${PATHS[1]}`]);
+      await until({ paths: 3, connections: 2, total: 4 }, 'the fired watches gone');
+      second.close();
+      await until({ paths: 1, connections: 1, total: 1 }, "the closed session's watches gone");
+      first.close();
+      await until({ paths: 0, connections: 0, total: 0 }, 'no watch left');
+    });
+  });
 });

@@ -55,6 +55,8 @@ export interface EnsembleOptions {
   keepDir?: boolean;
   /** A secure (Netty, TLS) client port on every node beside the plain one. */
   tls?: EnsembleTls;
+  /** The AdminServer on https only (`admin.forceHttps`), with these stores (its key comes from `ssl.quorum.*`). */
+  adminTls?: Omit<EnsembleTls, 'clientAuth'>;
 }
 
 /** ZooKeeper's `ssl.*` settings for the secure client port; every node uses the same key and trust stores. */
@@ -84,6 +86,23 @@ function tlsConfig(port: number, tls: EnsembleTls): Record<string, string | numb
     'ssl.trustStore.type': type,
     ...(tls.password !== undefined ? { 'ssl.keyStore.password': tls.password, 'ssl.trustStore.password': tls.password } : {}),
     'ssl.clientAuth': tls.clientAuth ?? 'need',
+  };
+}
+
+/**
+ * zoo.cfg lines for an https-only AdminServer. ZooKeeper 3.8's JettyAdminServer reads its key and trust stores from
+ * the quorum TLS settings (QuorumX509Util: `ssl.quorum.keyStore.*`), not from the client port's `ssl.*`; setting
+ * them does not turn on quorum TLS (that is `sslQuorum=true`). It asks no client certificate.
+ */
+function adminTlsConfig(tls: Omit<EnsembleTls, 'clientAuth'>): Record<string, string> {
+  const type = tls.storeType ?? 'PEM';
+  return {
+    'admin.forceHttps': 'true',
+    'ssl.quorum.keyStore.location': tls.keyStore,
+    'ssl.quorum.keyStore.type': type,
+    'ssl.quorum.trustStore.location': tls.trustStore,
+    'ssl.quorum.trustStore.type': type,
+    ...(tls.password !== undefined ? { 'ssl.quorum.keyStore.password': tls.password, 'ssl.quorum.trustStore.password': tls.password } : {}),
   };
 }
 
@@ -205,7 +224,7 @@ class ZkEnsemble implements Ensemble {
     readonly dir: string,
     nodes: ZkNode[],
     private readonly options: Required<Pick<EnsembleOptions, 'fourLetterWhitelist' | 'reconfig' | 'tickTime' | 'log' | 'keepDir'>> &
-      Pick<EnsembleOptions, 'extraConfig' | 'jvmArgs' | 'tls'>,
+      Pick<EnsembleOptions, 'extraConfig' | 'jvmArgs' | 'tls' | 'adminTls'>,
   ) {
     this.nodes = nodes;
     this.connectString = nodes.map((n) => n.endpoint).join(',');
@@ -241,6 +260,7 @@ class ZkEnsemble implements Ensemble {
       ...(this.options.reconfig ? { skipACL: 'yes' } : {}),
       ...(node.role === 'observer' ? { peerType: 'observer' } : {}),
       ...(this.options.tls && node.secureClientPort !== undefined ? tlsConfig(node.secureClientPort, this.options.tls) : {}),
+      ...(this.options.adminTls ? adminTlsConfig(this.options.adminTls) : {}),
       ...this.options.extraConfig,
     };
     return (
@@ -439,6 +459,7 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
     extraConfig: options.extraConfig,
     jvmArgs: options.jvmArgs,
     tls: options.tls,
+    adminTls: options.adminTls,
   });
   try {
     for (const node of nodes) {
