@@ -1,23 +1,31 @@
 /**
  * CPU to turn one real mntr reply (ZooKeeper 3.8.0 leader, ~18 KB) into a batch: parseMntr + SampleMapper,
- * reusing one mapper as the receiver does. Run: node --expose-gc dist/bench/mntr.js
+ * reusing one mapper as the receiver does; and the same for the AdminServer's /commands/monitor JSON (protocol:
+ * admin). Run: node --expose-gc dist/bench/mntr.js
  */
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
+import { adminMntr, readAdminJson } from '../src/receivers/zookeeper/parse-admin.js';
 import type { ProbeOutcome } from '../src/receivers/zookeeper/probe.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
 import { fmt, fmtBytes, heapNote, heapPerOp, runSync } from './measure.js';
-import { readMntrFixture } from '../test/harness/fixtures.js';
+import { readFixture, readMntrFixture } from '../test/harness/fixtures.js';
 
 const FIXTURE = 'mntr-3.8.0-leader.txt';
 const reply = readMntrFixture(FIXTURE);
 const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': '127.0.0.1:2181' }));
 const outcomeOf = (text: string): ProbeOutcome => ({ replies: { mntr: parseMntr(text) }, failures: [], durationMs: 1.5 });
 const parsed = outcomeOf(reply);
+const monitorJson = readFixture('admin/monitor-leader.json');
+const adminOutcomeOf = (body: string): ProbeOutcome => ({ replies: { mntr: adminMntr(readAdminJson('mntr', { status: 200, body })) }, failures: [], durationMs: 1.5 });
 
 const cases: { what: string; op: () => unknown }[] = [
   { what: 'parse+map', op: () => mapper.toSamples(outcomeOf(reply), 0) },
   { what: 'parse only', op: () => parseMntr(reply) },
   { what: 'map only', op: () => mapper.toSamples(parsed, 0) },
+];
+const adminCases: { what: string; op: () => unknown }[] = [
+  { what: 'parse+map', op: () => mapper.toSamples(adminOutcomeOf(monitorJson), 0) },
+  { what: 'parse only', op: () => adminOutcomeOf(monitorJson) },
 ];
 
 const samples = mapper.toSamples(parsed, 0).length;
@@ -28,4 +36,9 @@ for (const { what, op } of cases) {
     `mntr ${what} (${label}): ${fmt(timing.cpuUs)} µs CPU/reply, ${fmt(timing.opsPerSec, 0)} replies/s, ` +
       `${fmt(timing.iterations, 0)} iterations; ${heapNote(heapPerOp(op))}`,
   );
+}
+const adminLabel = `3.8.0 leader, ${fmtBytes(Buffer.byteLength(monitorJson))}`;
+for (const { what, op } of adminCases) {
+  const timing = runSync(op, { warmup: 2000, minMs: 1000 });
+  console.log(`admin monitor ${what} (${adminLabel}): ${fmt(timing.cpuUs)} µs CPU/reply, ${fmt(timing.opsPerSec, 0)} replies/s; ${heapNote(heapPerOp(op))}`);
 }
