@@ -141,11 +141,9 @@ export class ZkClient {
         if (self.closing) return;
         via.open(server).then(
           (opening) => {
-            const { socket } = opening;
-            if (self.closing) {
-              socket.destroy();
-              return;
-            }
+            if (self.closing) return;
+            // Every listener below is attached in this same tick as start(): see Connector.
+            const socket = opening.start();
             this.socket = socket;
             this.connectTimeoutHandler = setTimeout(() => this.onSocketConnectTimeout(), this.connectTimeout);
             socket.setNoDelay();

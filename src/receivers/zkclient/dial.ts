@@ -18,9 +18,14 @@ export class DialError extends Error {
   }
 }
 
-/** A connection being opened: usable once `readyEvent` fired; `error` events are explained by {@link dialError}. */
-export interface OpeningSocket {
-  readonly socket: net.Socket;
+/**
+ * A connection ready to be started: `start()` creates the socket. Callers attach their listeners in the same
+ * synchronous block as `start()`, because a connection that fails at once (ENETUNREACH to an unroutable address)
+ * emits `error` on the next tick, before any promise callback could attach one, and would crash the process.
+ */
+export interface Connector {
+  start(): net.Socket;
+  /** The socket is usable once this event fired; `error` events are explained by {@link dialError}. */
   readonly readyEvent: 'connect' | 'secureConnect';
   /** The name the server certificate must carry (TLS), to explain a mismatch. */
   readonly expectedName?: string | undefined;
@@ -28,13 +33,13 @@ export interface OpeningSocket {
 
 export interface Transport {
   readonly secure: boolean;
-  /** Starts a connection to `address`; rejects (with a {@link DialError}) only when it cannot even start (TLS files). */
-  open(address: HostPort): Promise<OpeningSocket>;
+  /** Prepares a connection to `address`; rejects (with a {@link DialError}) only when it cannot even start (TLS files). */
+  open(address: HostPort): Promise<Connector>;
 }
 
 /** Plain TCP without `tls`, else TLS with the (re-read when rotated) material of `tls`. */
 export function transport(tlsConfig: ClientTlsConfig | undefined): Transport {
-  if (!tlsConfig) return { secure: false, open: async (address) => ({ socket: net.connect({ host: address.host, port: address.port }), readyEvent: 'connect' }) };
+  if (!tlsConfig) return { secure: false, open: async (address) => ({ start: () => net.connect({ host: address.host, port: address.port }), readyEvent: 'connect' }) };
   const loader = new ClientTlsLoader(tlsConfig);
   return {
     secure: true,
@@ -45,8 +50,7 @@ export function transport(tlsConfig: ClientTlsConfig | undefined): Transport {
       } catch (error) {
         throw new DialError('TLS_CONFIG', (error as Error).message);
       }
-      const socket = tls.connect({ ...options, host: address.host, port: address.port });
-      return { socket, readyEvent: 'secureConnect', expectedName: options.servername ?? address.host };
+      return { start: () => tls.connect({ ...options, host: address.host, port: address.port }), readyEvent: 'secureConnect', expectedName: options.servername ?? address.host };
     },
   };
 }
@@ -58,7 +62,8 @@ export function dialer(via: Transport): Dial {
   return async (address, timeoutMs) => {
     const opening = await via.open(address);
     return new Promise((resolve, reject) => {
-      const { socket, readyEvent } = opening;
+      const { readyEvent } = opening;
+      const socket = opening.start();
       const fail = (error: DialError) => {
         clearTimeout(timer);
         socket.destroy();

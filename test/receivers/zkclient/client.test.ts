@@ -103,6 +103,19 @@ describe('shared ZooKeeper client against fakes', () => {
     }
   });
 
+  it('survives an address whose connection fails at once (ENETUNREACH), retrying and naming the failure', async () => {
+    // The kernel refuses TCP to a broadcast address before sending anything: the error comes on the very next tick.
+    const client = new ZkClient({ endpoints: ['255.255.255.255:2181'], sessionTimeoutMs: 10_000, spinDelayMs: 20 }, quiet);
+    try {
+      void client.connect(inSeconds(10));
+      const failure = await pollUntil(() => client.lastFailure, { timeoutMs: 10_000, what: 'the failed connection to be named' });
+      assert.equal(failure.code, 'CONNECTION_LOSS');
+      assert.match(failure.message, /255\.255\.255\.255:2181: .*(ENETUNREACH|EACCES)/);
+    } finally {
+      await client.close(0);
+    }
+  });
+
   it('dials nothing more once closed while it keeps failing to connect', async () => {
     const server = await droppingServer();
     const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 10_000, spinDelayMs: 20 }, quiet);
