@@ -210,7 +210,10 @@ class MembershipSession {
       });
     } catch (error) {
       // E.g. an unreadable password file: retried with backoff like any other unusable session.
-      queueMicrotask(() => events.lost(`cannot open a session to the seeds: ${(error as Error)?.message ?? String(error)}`));
+      // Unless this session was closed meanwhile (discovery stopped, new seeds): then nobody wants it reopened.
+      queueMicrotask(() => {
+        if (!this.closed) events.lost(`cannot open a session to the seeds: ${(error as Error)?.message ?? String(error)}`);
+      });
       return;
     }
     // The deadline only ends the wait; the client keeps trying the servers until it is closed.

@@ -23,8 +23,15 @@ export function perTarget(
   sourceOf: (target: Target) => string,
   loop: (target: Target) => Observable<Batch>,
   logger: Logger,
+  /** Told the number of running loops whenever it changes (a failed loop counts as gone). */
+  countChanged: (count: number) => void = () => {},
 ): PerTargetLoops {
   let count = 0;
+  const setCount = (next: number) => {
+    if (next === count) return;
+    count = next;
+    countChanged(count);
+  };
   const batches = new Observable<Batch>((subscriber) => {
     const running = new Map<string, { target: Target; subscription?: Subscription }>();
     const forget = (target: Target) => {
@@ -34,7 +41,7 @@ export function perTarget(
     const failed = (entry: { target: Target }, error: unknown) => {
       if (running.get(entry.target.endpoint) !== entry) return;
       running.delete(entry.target.endpoint);
-      count = running.size;
+      setCount(running.size);
       logger.error('probe loop of a target failed; the target is no longer probed', { endpoint: entry.target.endpoint, error });
       forget(entry.target);
     };
@@ -58,7 +65,7 @@ export function perTarget(
           if (!next) forget(entry.target);
         }
         for (const target of wanted.values()) if (!running.has(target.endpoint)) start(target);
-        count = running.size;
+        setCount(running.size);
       },
       error: (error: unknown) => subscriber.error(error),
     });
@@ -66,7 +73,7 @@ export function perTarget(
       listSubscription.unsubscribe();
       for (const entry of running.values()) entry.subscription?.unsubscribe();
       running.clear();
-      count = 0;
+      setCount(0);
     };
   });
   return { batches, targetCount: () => count };

@@ -1,4 +1,4 @@
-import { type Observable, tap } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Attributes, Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { perTarget } from './per-target.js';
@@ -26,9 +26,9 @@ export function targetReceiver(
   const targetGauge = settings.telemetry.gauge('zkotel.receiver.targets', { valueType: 'int', description: 'Targets (ZooKeeper servers) the receiver probes now: static endpoints plus what discovery found.' });
   const receiverAttributes = Object.freeze({ receiver: settings.id });
   const sourceOf = (target: Target) => `${settings.id}|${target.endpoint}`;
-  const counted = targets.pipe(tap((list) => targetGauge(receiverAttributes, list.length)));
+  targetGauge(receiverAttributes, 0);
   const loops = perTarget(
-    counted,
+    targets,
     sourceOf,
     (target) =>
       loop({
@@ -37,6 +37,7 @@ export function targetReceiver(
         identity: Object.freeze({ ...target.attributes, 'zk.endpoint': target.endpoint, ...(cluster ? { 'zk.cluster': cluster } : {}) }),
       }),
     settings.logger,
+    (count) => targetGauge(receiverAttributes, count),
   );
   return {
     batches: loops.batches,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, throwError } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
 import { SelfTelemetry } from '../../../src/core/telemetry.js';
 import { targetReceiver, type TargetContext } from '../../../src/receivers/discovery/target-receiver.js';
@@ -36,6 +36,19 @@ describe('targetReceiver', () => {
     lists.next([]);
     assert.equal(targetsGauge(telemetry), 0, 'no target at all is visible, not just silent');
     assert.equal(receiver.sourcesPerRound, 1, 'a round is at least one source');
+    subscription.unsubscribe();
+  });
+
+  it('counts only targets whose loop runs: a failed loop is not probed, so it is not counted', () => {
+    const telemetry = new SelfTelemetry();
+    const lists = new Subject<readonly Target[]>();
+    const receiver = targetReceiver(testSettings('zookeeper/x', undefined, telemetry), lists, undefined, ({ target }) =>
+      target.endpoint === 'bad:1' ? throwError(() => new Error('bad target')) : new Observable<Batch>(() => undefined),
+    );
+    const subscription = receiver.batches.subscribe();
+    lists.next([target('good:1'), target('bad:1')]);
+    assert.equal(targetsGauge(telemetry), 1);
+    assert.equal(receiver.sourcesPerRound, 1);
     subscription.unsubscribe();
   });
 
