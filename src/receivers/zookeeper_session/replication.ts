@@ -19,8 +19,26 @@ import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkClient } from '../zkclient/c
 const POLL_MS = 100;
 
 /** One reader's wait for the writer's value: watch-triggered, polling as the fallback. */
+/**
+ * One watcher function per (reader session, lag path), whatever the round: the library keeps one listener per
+ * distinct function, so a fresh function each round would pile listeners up while watches are left unfired.
+ */
+const stableWatchers = new WeakMap<ZkClient, Map<string, { readonly watcher: () => void; current: ReaderWatch | undefined }>>();
+
+function stableWatcher(session: ZkClient, path: string, watch: ReaderWatch): () => void {
+  let byPath = stableWatchers.get(session);
+  if (!byPath) stableWatchers.set(session, (byPath = new Map()));
+  let entry = byPath.get(path);
+  if (!entry) {
+    const created: { readonly watcher: () => void; current: ReaderWatch | undefined } = { watcher: () => created.current?.fired(), current: undefined };
+    byPath.set(path, (entry = created));
+  }
+  entry.current = watch;
+  return entry.watcher;
+}
+
 class ReaderWatch {
-  private fired: number | undefined;
+  private firedAt: number | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -31,19 +49,21 @@ class ReaderWatch {
 
   /** Leaves a watch on the lag znode; the event's arrival time is remembered. */
   arm(deadline: number): Promise<boolean> {
-    this.fired = undefined;
-    return this.session.exists(this.path, deadline, () => {
-      this.fired = performance.now();
-      this.wake?.();
-    });
+    this.firedAt = undefined;
+    return this.session.exists(this.path, deadline, stableWatcher(this.session, this.path, this));
+  }
+
+  fired(): void {
+    this.firedAt = performance.now();
+    this.wake?.();
   }
 
   /** When (performance.now()) this reader saw `value`; rejects at the deadline. */
   async seen(value: Buffer, deadline: number): Promise<number> {
     for (;;) {
       if (Date.now() >= deadline) throw new ZkError('OPERATION_TIMEOUT', `write not seen within the replication_lag timeout`);
-      if (this.fired === undefined) await this.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-      const eventAt = this.fired;
+      if (this.firedAt === undefined) await this.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+      const eventAt = this.firedAt;
       const data = await this.session.getData(this.path, deadline).catch((error: unknown) => {
         if (error instanceof ZkError && error.code === 'NO_NODE') return undefined;
         throw error;
