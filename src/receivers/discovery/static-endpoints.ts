@@ -1,8 +1,28 @@
-import type { z } from 'zod';
-import { hasTargetSources, type DiscoveryConfig } from './config.js';
+import { z } from 'zod';
+import { duration, hostPort } from '../../core/config/schema.js';
+import { discoveryConfigSchema, hasTargetSources, type DiscoveryConfig } from './config.js';
 
 /** As the Collector's zookeeper receiver: a local server when nothing (no endpoint, no file_sd or dns) is configured. */
 export const DEFAULT_ENDPOINT = '127.0.0.1:2181';
+
+/**
+ * The keys every ZooKeeper receiver has (like the Collector's scraper controller settings): where its targets are,
+ * how often and how long to probe each, and the `zk.cluster` value. Spread into each receiver's `configObject`.
+ */
+export const targetReceiverFields = {
+  /** One `host:port` client port; shorthand for a one-item `endpoints`. */
+  endpoint: hostPort().optional(),
+  endpoints: z.array(hostPort()).default([]),
+  collection_interval: duration({ min: 10 }).prefault('10s'),
+  /** One deadline for all of one probe (round) of one target. */
+  timeout: duration({ min: 1 }).prefault('5s'),
+  /** Wait before the first probe. */
+  initial_delay: duration().prefault('0s'),
+  /** Value of the `zk.cluster` attribute on every series, to tell ensembles apart. */
+  cluster: z.string().min(1).optional(),
+  /** Targets beyond the static `endpoints`: the ensemble's own membership, file_sd files, DNS names. */
+  discovery: discoveryConfigSchema.optional(),
+};
 
 /**
  * The static targets of a receiver config: `endpoint` (shorthand for one) and `endpoints`, or the local default

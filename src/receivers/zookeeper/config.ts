@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { byteSize, configObject, duration, hostPort, parseHostPort } from '../../core/config/schema.js';
+import { byteSize, configObject, hostPort, parseHostPort } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
-import { discoveryConfigSchema } from '../discovery/config.js';
 import { tlsEnsembleProblem } from '../discovery/ensemble.js';
-import { staticEndpoints } from '../discovery/static-endpoints.js';
+import { staticEndpoints, targetReceiverFields } from '../discovery/static-endpoints.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
@@ -31,27 +30,17 @@ const adminUrl = z.string().superRefine((text, ctx) => {
 });
 
 export const zookeeperReceiverConfigSchema = configObject({
-  /** One `host:port` to probe; shorthand for a one-item `endpoints`. */
-  endpoint: hostPort().optional(),
-  endpoints: z.array(hostPort()).default([]),
-  collection_interval: duration({ min: 10 }).prefault('10s'),
-  /** One deadline for connect + send + read of every command of one probe. */
-  timeout: duration({ min: 1 }).prefault('5s'),
-  initial_delay: duration().prefault('0s'),
+  ...targetReceiverFields,
   commands: z
     .array(z.enum(FOUR_LETTER_WORDS))
     .min(1, 'list at least one command')
     .refine((list) => new Set(list).size === list.length, 'a command is listed twice')
     .default(['mntr', 'ruok', 'srvr']),
-  /** Value of the `zk.cluster` attribute on every series, to tell ensembles apart. */
-  cluster: z.string().min(1).optional(),
   max_response_bytes: byteSize().prefault(1024 * 1024),
   /** `cons`: client addresses with their own series; the rest are summed as client_address="other". */
   cons_max_addresses: z.number().int().min(1).default(DEFAULT_CONS_MAX_ADDRESSES),
   /** `cons`: connections with a session that get series of their own, busiest first; 0 (default) for none. */
   cons_max_connections: z.number().int().min(0).default(0),
-  /** Targets beyond the static `endpoints`: the ensemble's own membership, file_sd files, DNS names. */
-  discovery: discoveryConfigSchema.optional(),
   protocol: z.enum(PROTOCOLS).default('four_letter_words'),
   /** `protocol: admin`: the AdminServer port on each endpoint's host (`admin.serverPort`). */
   admin_port: z.number().int().min(1).max(65535).optional(),

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { readableFile } from '../../core/config/files.js';
-import { configObject, duration, hostPort } from '../../core/config/schema.js';
+import { configObject, duration } from '../../core/config/schema.js';
 import { clientTlsConfigSchema } from '../../core/config/tls.js';
-import { discoveryConfigSchema } from '../discovery/config.js';
-import { staticEndpoints } from '../discovery/static-endpoints.js';
+import { staticEndpoints, targetReceiverFields } from '../discovery/static-endpoints.js';
 import { tlsEnsembleProblem } from '../discovery/ensemble.js';
 
 /** An absolute znode path: `/a/b`, no trailing `/`, no empty, `.` or `..` segment. */
@@ -42,18 +41,9 @@ const authConfigSchema = configObject({
 export type SessionAuthConfig = z.output<typeof authConfigSchema>;
 
 export const zookeeperSessionReceiverConfigSchema = configObject({
-  /** One `host:port` client port; shorthand for a one-item `endpoints`. */
-  endpoint: hostPort().optional(),
-  endpoints: z.array(hostPort()).default([]),
-  collection_interval: duration({ min: 10 }).prefault('10s'),
-  /** One deadline for a round of one server: (re)connecting and every operation. */
-  timeout: duration({ min: 1 }).prefault('5s'),
-  /** Wait before the first round. */
-  initial_delay: duration().prefault('0s'),
+  ...targetReceiverFields,
   /** Parent of the probe znodes; created (persistent) when missing. The agent's own znodes below it are ephemeral. */
   path: znodePath.default('/zkotel'),
-  /** Value of the `zk.cluster` attribute on every series. */
-  cluster: z.string().min(1).optional(),
   /** Asked of the server for every probe session; the server clamps it to its own min/max (2–20 tickTime). */
   session_timeout: duration({ min: 1000 }).prefault('10s'),
   replication_lag: configObject({
@@ -64,8 +54,6 @@ export const zookeeperSessionReceiverConfigSchema = configObject({
   auth: authConfigSchema.optional(),
   /** TLS to the servers' secure client port (`secureClientPort`). */
   tls: clientTlsConfigSchema.optional(),
-  /** Targets beyond the static `endpoints`. */
-  discovery: discoveryConfigSchema.optional(),
 })
   .prefault({})
   .transform((config, ctx) => {
