@@ -208,6 +208,20 @@ export class ZkClient {
     return this.state;
   }
 
+  /** Whether this session was ever connected: the library then keeps reconnecting it under the same session id. */
+  get wasConnected(): boolean {
+    return this.connectedOnce;
+  }
+
+  /**
+   * For a session that lost its connection: waits until the library has it connected again, or the server has
+   * ended it (expired, authentication failed), or the deadline; resolves with the state then.
+   */
+  async reconnection(deadlineMs: number): Promise<SessionState> {
+    await this.until(() => this.state !== 'connecting' && this.state !== 'disconnected', deadlineMs);
+    return this.state;
+  }
+
   /** Resolves when `condition` holds (checked at each state change) or at the deadline. */
   private until(condition: () => boolean, deadlineMs: number): Promise<void> {
     if (condition()) return Promise.resolve();

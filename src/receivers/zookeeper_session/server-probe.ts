@@ -86,6 +86,16 @@ export class ServerProbe {
   private async ensureSession(deadline: number): Promise<Failure | undefined> {
     if (this.session?.state === 'connected') return undefined;
     if (this.closed) return STOPPING;
+    const lost = this.session?.wasConnected && (this.session.state === 'disconnected' || this.session.state === 'connecting') ? this.session : undefined;
+    if (lost) {
+      // As a real client does: keep the session and let it reconnect, so that the server can say whether it
+      // expired meanwhile. Half the round's time, the other half to find out why it is not back.
+      const state = await lost.reconnection(Date.now() + (deadline - Date.now()) / 2);
+      if (this.closed) return STOPPING;
+      if (state === 'connected') return undefined;
+      if (state === 'disconnected' || state === 'connecting') return { operation: 'connect', ...(await this.whyNoSession('disconnected', deadline)) };
+      // Expired (counted by the hook) or refused: a new session, in what is left of this round.
+    }
     await this.session?.close(0);
     const { config, logger } = this.context;
     let auth;

@@ -180,8 +180,9 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const frozenRounds = rounds(receiver, frozen.endpoint) - frozenBefore;
       assert.ok(frozenRounds <= Math.ceil((Date.now() - started) / 1500) + 1, `${frozenRounds} rounds of the frozen server in ${Date.now() - started} ms`);
       for (const endpoint of others) assert.equal(errorCount(receiver.latest(endpoint), { operation: 'create' }), 0, endpoint);
-      // Frozen well past the session timeout: the leader expires the session; the client hears it once the server is back.
-      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 5 || undefined, { timeoutMs: 45_000, what: 'five timed-out rounds' });
+      // Frozen well past the session timeout (4 s; 8 timed-out rounds take at least 12 s): the leader expires the
+      // session, and the probe, which kept it, hears so once the server is back.
+      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 8 || undefined, { timeoutMs: 60_000, what: 'eight timed-out rounds' });
       ensemble.resumeNode(frozen.id);
       const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
         timeoutMs: 45_000,
@@ -215,11 +216,13 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const warnings = receiver.logs.filter((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe failing' && log.code === 'CONNECTION_REFUSED');
       assert.equal(warnings.length, 1, 'the failure is logged once, not every round');
 
+      const createsWhileDown = count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
       await ensemble.startNode(stopped.id);
       await ensemble.waitReady();
+      // The same session reconnects (or, had it expired meanwhile, a new one opens): counted either way.
       const back = await pollUntil(() => {
         const batch = receiver.latest(stopped.endpoint);
-        return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 && count(batch, 'zookeeper.client.connect.duration') >= 2 ? batch : undefined;
+        return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 && count(batch, 'zookeeper.client.operation.duration', { operation: 'create' }) > createsWhileDown ? batch : undefined;
       }, { timeoutMs: 45_000, what: 'the probe to reconnect to the restarted server' });
       assert.ok(back);
       assert.ok(receiver.logs.some((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe up' && receiver.logs.indexOf(log) > receiver.logs.indexOf(warnings[0]!)));
