@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { probeEndpoint } from '../src/receivers/zookeeper/probe.js';
+import { FourLetterWordTransport } from '../src/receivers/zookeeper/transport.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
 import { startEnsemble } from '../test/harness/ensemble.js';
 import { fmt, percentile, runAsync } from './measure.js';
@@ -27,10 +28,12 @@ try {
   const node = ensemble.nodes[0]!;
   const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': node.endpoint }));
   const signal = new AbortController().signal;
+  // As the receiver does: one transport per endpoint, for the life of the loop (each command still opens its own connection).
+  const transport = new FourLetterWordTransport({ host: '127.0.0.1', port: node.clientPort });
   let failed = 0;
   let version: string | undefined;
   const probe = async () => {
-    const outcome = await probeEndpoint({ host: '127.0.0.1', port: node.clientPort }, { commands: ['mntr', 'ruok', 'srvr'], timeoutMs: 5000, maxBytes: 1 << 20, signal });
+    const outcome = await probeEndpoint({ commands: ['mntr', 'ruok', 'srvr'], timeoutMs: 5000, maxBytes: 1 << 20, signal, transport });
     if (outcome.failures.length > 0) failed++;
     version = outcome.replies.srvr?.version?.split('-')[0]; // Debian's build says '3.8.0-${mvngit.commit.id}'
     return mapper.toSamples(outcome, 0);
@@ -38,6 +41,7 @@ try {
   const jvmBefore = processCpuMs(node.pid);
   const timing = await runAsync(probe, { warmup: 50, minIterations: PROBES, minMs: 0 });
   const jvmAfter = processCpuMs(node.pid);
+  transport.close();
   if (failed > 0) throw new Error(`${failed} probes had failures; figures would be meaningless`);
   const label = `probe mntr+ruok+srvr (real ZooKeeper ${version ?? '?'}, 1 node, loopback, ${timing.last.length} samples, ${timing.iterations} sequential)`;
   console.log(`${label}: ${fmt(timing.cpuUs)} µs Node CPU/probe (user+system)`);

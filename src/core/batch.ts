@@ -31,6 +31,13 @@ export interface HistogramValue {
   readonly max?: number;
 }
 
+/** The bucket of `value`: the first upper bound it does not exceed (buckets are (lower, upper]), else the overflow one. */
+export function bucketIndex(boundaries: readonly number[], value: number): number {
+  let bucket = 0;
+  while (bucket < boundaries.length && value > boundaries[bucket]!) bucket++;
+  return bucket;
+}
+
 export interface Sample {
   readonly metric: MetricDescriptor;
   readonly attributes: Attributes;

@@ -1,4 +1,4 @@
-import { describeMetric, type Attributes, type Batch, type MetricDescriptor, type Sample } from './batch.js';
+import { bucketIndex, describeMetric, type Attributes, type Batch, type MetricDescriptor, type Sample } from './batch.js';
 
 /** A counter of the agent's own telemetry, with its attributes given at each increment. */
 export type CounterHandle = (attributes: Attributes, delta: number) => void;
@@ -52,9 +52,7 @@ export class SelfTelemetry {
     return (attributes, value) => {
       const found = this.seriesOf(series, attributes);
       found.counts ??= new Array<number>(boundaries.length + 1).fill(0);
-      let bucket = 0;
-      while (bucket < boundaries.length && value > boundaries[bucket]!) bucket++;
-      found.counts[bucket]!++;
+      found.counts[bucketIndex(boundaries, value)]!++;
       found.value++;
       found.sum = (found.sum ?? 0) + value;
     };

@@ -28,7 +28,7 @@ async function bothWays(node: EnsembleNode, commands: readonly FourLetterWord[])
   const admin = new AdminTransport(new URL(`http://127.0.0.1:${node.adminPort}/commands`));
   const options = { commands, timeoutMs: 5000, maxBytes: 1 << 20, signal: new AbortController().signal };
   try {
-    return await Promise.all([probeEndpoint({ host: '127.0.0.1', port: node.clientPort }, { ...options, transport: fourLetter }), probeEndpoint({ host: '127.0.0.1', port: node.clientPort }, { ...options, transport: admin })]);
+    return await Promise.all([probeEndpoint({ ...options, transport: fourLetter }), probeEndpoint({ ...options, transport: admin })]);
   } finally {
     fourLetter.close();
     admin.close();

@@ -1,9 +1,8 @@
-import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { ProbeError } from './four-letter-word.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ConfReply, ConsReply, EnviReply, IsroReply, WchsReply } from './parse-extra.js';
-import { FourLetterWordTransport, type Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
 export interface Replies {
   mntr?: MntrReply;
@@ -33,23 +32,21 @@ export interface ProbeOptions {
   readonly commands: readonly FourLetterWord[];
   readonly timeoutMs: number;
   readonly maxBytes: number;
-  /** `cons`: client addresses kept before the rest are summed as "other". */
-  readonly consMaxAddresses?: number;
   /** Aborted when the receiver stops: every exchange in flight ends at once. */
   readonly signal: AbortSignal;
-  /** How commands reach the server (default: plain four-letter words to `endpoint`). */
-  readonly transport?: Transport;
+  /** How commands reach the server (four-letter words or the AdminServer); its owner closes it. */
+  readonly transport: Transport;
 }
 
 /** Sends every command concurrently (four-letter words: each on its own connection), all under one deadline. Never rejects. */
-export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): Promise<ProbeOutcome> {
+export async function probeEndpoint(options: ProbeOptions): Promise<ProbeOutcome> {
   const started = performance.now();
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
   const signal = AbortSignal.any([deadline.signal, options.signal]);
   const replies: Replies = {};
   const failures: CommandFailure[] = [];
-  const transport = options.transport ?? new FourLetterWordTransport(endpoint, options.consMaxAddresses === undefined ? {} : { consMaxAddresses: options.consMaxAddresses });
+  const { transport } = options;
   try {
     await Promise.all(
       options.commands.map(async (command) => {
@@ -62,7 +59,6 @@ export async function probeEndpoint(endpoint: HostPort, options: ProbeOptions): 
     );
   } finally {
     clearTimeout(timer);
-    if (!options.transport) transport.close();
   }
   // Report failures in the configured command order so the first-listed cause is the one shown.
   failures.sort((a, b) => options.commands.indexOf(a.command) - options.commands.indexOf(b.command));

@@ -58,7 +58,6 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  */
 function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
-  const address = parseHostPort(endpoint)!;
   return defer(() => {
     const mapper = new SampleMapper(identity);
     const transport = transportFor(endpoint);
@@ -76,7 +75,7 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
       exhaustMap(() => {
         probing = true;
         return abortable((signal) =>
-          probeEndpoint(address, {
+          probeEndpoint({
             commands: config.commands,
             timeoutMs: config.timeout,
             maxBytes: config.max_response_bytes,

@@ -1,4 +1,4 @@
-import type { HistogramValue } from '../../core/batch.js';
+import { bucketIndex, type HistogramValue } from '../../core/batch.js';
 
 /** A cumulative explicit-bucket histogram: observations only add up, for the life of the series. */
 export class CumulativeHistogram {
@@ -13,9 +13,7 @@ export class CumulativeHistogram {
   }
 
   record(value: number): void {
-    let bucket = 0;
-    while (bucket < this.boundaries.length && value > this.boundaries[bucket]!) bucket++;
-    this.counts[bucket]!++;
+    this.counts[bucketIndex(this.boundaries, value)]!++;
     this.count++;
     this.sum += value;
     this.min = Math.min(this.min, value);

@@ -60,7 +60,7 @@ const ALL = Object.keys(ADMIN_COMMANDS) as FourLetterWord[];
 async function probe(base: URL, commands: readonly FourLetterWord[] = ALL, options: { timeoutMs?: number; maxBytes?: number } = {}) {
   const transport = new AdminTransport(base);
   try {
-    return await probeEndpoint({ host: base.hostname, port: 2181 }, { commands, timeoutMs: options.timeoutMs ?? 2000, maxBytes: options.maxBytes ?? 1 << 20, signal: new AbortController().signal, transport });
+    return await probeEndpoint({ commands, timeoutMs: options.timeoutMs ?? 2000, maxBytes: options.maxBytes ?? 1 << 20, signal: new AbortController().signal, transport });
   } finally {
     transport.close();
   }
@@ -188,7 +188,7 @@ describe('AdminServer failures', () => {
     const transport = new AdminTransport(base);
     try {
       for (let round = 0; round < 3; round++) {
-        const outcome = await probeEndpoint({ host: '127.0.0.1', port: 2181 }, { commands: ['ruok'], timeoutMs: 2000, maxBytes: 1 << 20, signal: new AbortController().signal, transport });
+        const outcome = await probeEndpoint({ commands: ['ruok'], timeoutMs: 2000, maxBytes: 1 << 20, signal: new AbortController().signal, transport });
         assert.deepEqual(reasons(outcome), []);
       }
     } finally {
@@ -240,7 +240,7 @@ describe('AdminServer over https', () => {
       const probeWith = async (tls: Record<string, unknown>) => {
         const transport = new AdminTransport(base, { tls: new ClientTlsLoader(clientTlsConfigSchema.parse(tls)) });
         try {
-          return await probeEndpoint({ host: '127.0.0.1', port: 2181 }, { commands: ['ruok'], timeoutMs: 3000, maxBytes: 1 << 20, signal: new AbortController().signal, transport });
+          return await probeEndpoint({ commands: ['ruok'], timeoutMs: 3000, maxBytes: 1 << 20, signal: new AbortController().signal, transport });
         } finally {
           transport.close();
         }
