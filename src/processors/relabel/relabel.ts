@@ -1,5 +1,5 @@
 /**
- * Prometheus relabeling (model/relabel/relabel.go, Prometheus 3), as a pure function over label sets.
+ * Prometheus relabeling (model/relabel/relabel.go, Prometheus 3.7 and later), as a pure function over label sets.
  *
  * `compileRelabelConfigs(configs)` validates Prometheus `relabel_config` entries (field names unchanged:
  * source_labels, separator, regex, modulus, target_label, replacement, action) with the errors Prometheus raises, and
@@ -9,7 +9,14 @@
  * - regexes in Go's RE2 dialect (re2js, linear time), anchored as Prometheus does: `^(?s:` + regex + `)$`, so `.`
  *   matches newlines and a regex must match the whole value. Templates expand as Go's `Regexp.Expand` (template.ts).
  * - a label set to "" is removed; a label with an empty value counts as missing.
- * - `replace` does nothing when the regex does not match, or when the expanded target is not a valid label name.
+ * - `replace` does nothing when the regex does not match, or when the expanded target_label is not a valid label name
+ *   under the rule's scheme (empty; not well-formed; under `legacy`, outside `[a-zA-Z_][a-zA-Z0-9_]*`): it neither
+ *   writes nor deletes. An empty replacement deletes the expanded target. The other actions write no names from
+ *   templates: lowercase, uppercase and hashmod write target_label as given (checked when compiled), labelmap writes
+ *   the names it makes unchecked (even ""), keepequal/dropequal/labeldrop/labelkeep write nothing.
+ *   Older Prometheus differs here: 3.0–3.6 checked expanded targets as UTF-8 whatever the scrape's scheme, 2.x
+ *   always as legacy names, and before 2.50 an empty replacement deleted the label named by the unexpanded template
+ *   (so nothing, for a templated target_label).
  * - `hashmod`: MD5 of the joined values, bytes 8..15 as a big-endian uint64, modulo `modulus` (hashmod.ts).
  * - `lowercase`/`uppercase` map each character on its own, as Go's strings.ToLower/ToUpper (`ß` stays `ß`).
  * - label names are validated as UTF-8 (Prometheus 3's default) or, with `nameValidationScheme: 'legacy'`, as

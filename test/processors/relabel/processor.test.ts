@@ -102,6 +102,17 @@ describe('relabel processor', () => {
     assert.equal(out.samples[1]!.attributes, ENDPOINT);
   });
 
+  it('metric_name_validation_scheme decides which expanded target names a rule may write', async () => {
+    const rules = [{ source_labels: ['zk_endpoint'], regex: '([^:]+):(.*)', target_label: '${1}', replacement: '$2' }];
+    const batch = batchOf('s', [[LATENCY, 1, ENDPOINT]]);
+    const withScheme = async (scheme: 'utf8' | 'legacy') => {
+      const config = relabelProcessorFactory.configSchema.parse({ rules, metric_name_validation_scheme: scheme });
+      return lastValueFrom(of(batch).pipe(relabelProcessorFactory.createProcessor(testSettings('relabel/test'), config).operator));
+    };
+    assert.equal(await withScheme('legacy'), batch, '"10.0.0.1" is no legacy name: nothing is written');
+    assert.deepEqual((await withScheme('utf8')).samples[0]!.attributes, { ...ENDPOINT, '10.0.0.1': '2181' });
+  });
+
   it('equal new attribute sets are one object', async () => {
     const out = await runOne([{ target_label: 'env', replacement: 'prod' }], batchOf('s', [[LATENCY, 1, { ...ENDPOINT }], [PACKETS, 2, { ...ENDPOINT }]]));
     assert.deepEqual(out.samples[0]!.attributes, { ...ENDPOINT, env: 'prod' });

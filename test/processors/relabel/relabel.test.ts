@@ -111,15 +111,73 @@ describe('relabel: templates expand as Go Regexp.Expand', () => {
     assert.equal(expand('<<b', tricky, '${h}'), 'b');
   });
 
-  it('target_label is a template too; an expansion that is not a valid label name sets nothing', () => {
-    assert.deepEqual(relabel({ a: 'env=prod' }, [{ source_labels: ['a'], regex: '(.*)=(.*)', target_label: '${1}', replacement: '$2' }]), { a: 'env=prod', env: 'prod' });
-    assert.deepEqual(relabel({ a: '=prod' }, [{ source_labels: ['a'], regex: '(.*)=(.*)', target_label: '${1}', replacement: '$2' }]), { a: '=prod' });
+  it('$1x against a group named 1x, and $ references in a ten-digit or zero-led number are names', () => {
+    assert.equal(expand('ab', '(?P<1x>a)(b)', '$1x|${1}x'), 'a|ax');
+    assert.equal(expand('ab', '(a)(b)', '[${1234567890}][${123456789}]'), '[][]', 'nine digits is a number (no such group), ten a name');
+  });
+});
+
+describe('relabel: a replace whose target_label expands to an invalid name writes nothing (relabel.go)', () => {
+  type Expected = Record<string, string>;
+  /** `a` holds `name=value`; the rule writes `value` to the label named by `target` ("" when `regex` does not match). */
+  const cases: { name: string; labels: Record<string, string>; target: string; legacy: Expected; utf8: Expected }[] = [
+    { name: 'a valid name is written', labels: { a: 'env=prod' }, target: '${1}', legacy: { env: 'prod' }, utf8: { env: 'prod' } },
+    { name: 'an empty expansion writes nothing', labels: { a: '=prod' }, target: '${1}', legacy: {}, utf8: {} },
+    { name: 'a missing group expands to "": nothing', labels: { a: 'env=prod' }, target: '${3}', legacy: {}, utf8: {} },
+    { name: '$1x is the group "1x", missing: nothing', labels: { a: 'env=prod' }, target: '$1x', legacy: {}, utf8: {} },
+    { name: '${1}x is group 1, then x', labels: { a: 'env=prod' }, target: '${1}x', legacy: { envx: 'prod' }, utf8: { envx: 'prod' } },
+    { name: 'a dot', labels: { a: 'zk.role=leader' }, target: '${1}', legacy: {}, utf8: { 'zk.role': 'leader' } },
+    { name: 'a leading digit', labels: { a: '1x=leader' }, target: '$1', legacy: {}, utf8: { '1x': 'leader' } },
+    { name: 'a prefix before a leading digit makes it valid', labels: { a: '1x=leader' }, target: 'l_$1', legacy: { l_1x: 'leader' }, utf8: { l_1x: 'leader' } },
+    { name: 'a dash', labels: { a: 'zk-role=leader' }, target: '${1}', legacy: {}, utf8: { 'zk-role': 'leader' } },
+    { name: 'a space', labels: { a: 'zk role=leader' }, target: '${1}_x', legacy: {}, utf8: { 'zk role_x': 'leader' } },
+    { name: 'a non-ASCII letter', labels: { a: 'rôle=leader' }, target: '${1}', legacy: {}, utf8: { rôle: 'leader' } },
+    { name: 'not well-formed UTF-16 (a lone surrogate) is never valid', labels: { a: '\uD800=v' }, target: '${1}', legacy: {}, utf8: {} },
+    { name: 'a skipped write leaves the label of that name alone', labels: { a: 'b.c=new', 'b.c': 'old' }, target: '${1}', legacy: { 'b.c': 'old' }, utf8: { 'b.c': 'new' } },
+    { name: 'an empty replacement deletes the expanded target', labels: { a: 'b=', b: 'old' }, target: '${1}', legacy: {}, utf8: {} },
+    { name: 'an empty replacement with an invalid target deletes nothing', labels: { a: 'b.c=', 'b.c': 'old' }, target: '${1}', legacy: { 'b.c': 'old' }, utf8: {} },
+  ];
+  for (const testCase of cases) {
+    for (const scheme of ['legacy', 'utf8'] as const) {
+      it(`${testCase.name} (${scheme})`, () => {
+        const rules: RelabelConfig[] = [{ source_labels: ['a'], regex: '(.*)=(.*)', target_label: testCase.target, replacement: '$2' }];
+        const { a, ...others } = relabel(testCase.labels, rules, { nameValidationScheme: scheme })!;
+        assert.equal(a, testCase.labels.a);
+        assert.deepEqual(others, testCase[scheme]);
+      });
+    }
+  }
+
+  it('$$ in a target is one $: a valid UTF-8 name; legacy rejects the rule', () => {
+    const rules: RelabelConfig[] = [{ source_labels: ['a'], regex: '(.*)', target_label: 'cost$$${1}', replacement: 'v' }];
+    assert.deepEqual(relabel({ a: 'x' }, rules), { a: 'x', cost$x: 'v' });
+    assert.throws(() => compileRelabelConfigs(rules, { nameValidationScheme: 'legacy' }), { message: `relabel rule 0 target_label: "cost$$\${1}" is invalid 'target_label' for replace action` });
+  });
+});
+
+describe('relabel: the names other actions write', () => {
+  it('labelmap checks only its replacement template, not the names it makes (as relabel.go)', () => {
+    const rules: RelabelConfig[] = [{ action: 'labelmap', regex: 'm_(.*)', replacement: '$1' }];
+    const labels = { 'm_1x': 'a', 'm_zk.role': 'b', m_: 'c' };
+    assert.deepEqual(relabel(labels, rules, { nameValidationScheme: 'legacy' }), { '': 'c', '1x': 'a', m_: 'c', m_1x: 'a', 'm_zk.role': 'b', 'zk.role': 'b' });
   });
 
-  it('under legacy name validation, a target expanding to a non-legacy name sets nothing; under UTF-8 it is set', () => {
-    const rules: RelabelConfig[] = [{ source_labels: ['a'], regex: '(.*)=(.*)', target_label: '${1}', replacement: '$2' }];
-    assert.deepEqual(relabel({ a: 'zk.role=leader' }, rules, { nameValidationScheme: 'legacy' }), { a: 'zk.role=leader' });
-    assert.deepEqual(relabel({ a: 'zk.role=leader' }, rules), { a: 'zk.role=leader', 'zk.role': 'leader' });
+  it('lowercase, uppercase, hashmod, keepequal and dropequal use target_label as written, checked when compiled', () => {
+    const actions: RelabelConfig[] = [
+      { source_labels: ['a'], target_label: '${1}', action: 'lowercase' },
+      { source_labels: ['a'], target_label: '${1}', action: 'uppercase' },
+      { source_labels: ['a'], target_label: '${1}', action: 'hashmod', modulus: 10 },
+    ];
+    for (const rule of actions) {
+      assert.throws(() => compileRelabelConfigs([rule], { nameValidationScheme: 'legacy' }), { message: `relabel rule 0 target_label: "\${1}" is invalid 'target_label' for ${rule.action} action` });
+      assert.deepEqual(Object.keys(relabel({ a: 'Xy' }, [rule])!), ['${1}', 'a'], `${rule.action} writes a label named \${1} under UTF-8`);
+    }
+    assert.equal(relabel({ a: 'Xy', '${1}': 'Xy' }, [{ source_labels: ['a'], target_label: '${1}', action: 'dropequal' }]), null);
+    assert.throws(() => compileRelabelConfigs([{ source_labels: ['a'], target_label: 'zk.role', action: 'keepequal' }], { nameValidationScheme: 'legacy' }), /"zk\.role" is invalid 'target_label' for keepequal action/);
+  });
+
+  it('labeldrop and labelkeep only remove labels', () => {
+    assert.deepEqual(relabel({ a: 'x', b: 'y', c: 'z' }, [{ action: 'labeldrop', regex: 'a' }, { action: 'labelkeep', regex: 'b' }], { nameValidationScheme: 'legacy' }), { b: 'y' });
   });
 });
 
