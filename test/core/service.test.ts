@@ -40,8 +40,13 @@ describe('every built-in component', () => {
         const processor = factory.createProcessor(settings, defaults);
         await processor.shutdown?.();
       } else {
-        const config = factory.type === 'health_check' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
-        const host = { status: () => ({ exportersStarted: true, firstRoundDone: true }) };
+        const listens = factory.type === 'health_check' || factory.type === 'status';
+        const config = listens ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
+        const host = {
+          status: () => ({ exportersStarted: true, firstRoundDone: true }),
+          info: () => ({ pipelines: [], extensions: [], startedAtMs: Date.now() }),
+          observeBatches: () => () => {},
+        };
         await factory.createExtension(settings, config).shutdown();
         const extension = factory.createExtension(settings, config);
         await extension.start(host);
