@@ -89,6 +89,8 @@ export interface Host {
 export interface Extension {
   start(host: Host): Promise<void>;
   shutdown(): Promise<void>;
+  /** On a config reload (extensions keep running): re-read the files its config names (certificates, users). */
+  reload?(): Promise<void>;
 }
 
 interface FactoryBase<TKind extends ComponentKind, TConfig> {

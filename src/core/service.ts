@@ -155,6 +155,9 @@ export class Service {
       // A file the exporter reads (its web config) that cannot be applied leaves the running one in place.
       await exporter.reload?.().catch((error: unknown) => this.logger.error('exporter kept its running settings', { component: id, error }));
     }
+    for (const extension of this.extensions) {
+      await extension.reload?.().catch((error: unknown) => this.logger.error('extension kept its running settings', { error }));
+    }
     // Retired exporters go first: a replacement may listen on the same port.
     await this.stopAll(retired);
     this.config = config;

@@ -51,6 +51,11 @@ export class StatusExtension implements Extension {
     this.settings.logger.info('serving the status page', { url: `${this.server.scheme}://${this.server.address}/`, ...this.server.security });
   }
 
+  /** Re-reads the web config file; a broken one leaves the running one in place. */
+  reload(): Promise<void> {
+    return this.server.reloadWebConfig();
+  }
+
   async shutdown(): Promise<void> {
     this.stopObserving?.();
     this.stopObserving = undefined;

@@ -59,8 +59,9 @@ details.cluster>summary h3{font-size:1rem;margin:0}
 table{border-collapse:collapse;width:100%}
 th,td{padding:.3rem .5rem;border-top:1px solid var(--line);text-align:left;vertical-align:middle;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.reason{white-space:normal;max-width:22rem}
-svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}
+td.state{white-space:normal;min-width:9rem;max-width:20rem}td.state .reason{display:block;font-size:.9em}
+svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}svg.spark circle{fill:#0969da}svg.spark line{stroke:var(--line)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dd{margin:0}
 .pipeline{font-family:ui-monospace,monospace}
 `;
 
@@ -101,7 +102,7 @@ const SCRIPT = String.raw`'use strict';
     if (state === 'at_risk') return badge('quorum at risk', 'warn');
     return badge('quorum lost', 'bad');
   }
-  function stateCell(server) {
+  function stateBadge(server) {
     if (server.up === false) return badge('down', 'bad');
     if (server.stale) return badge('stale', 'unknown');
     if (server.up === true) return badge('up', 'ok');
@@ -111,7 +112,7 @@ const SCRIPT = String.raw`'use strict';
     if (server.up === false) {
       var seen = {};
       return server.failures.filter(function (f) { return seen[f.reason] ? false : (seen[f.reason] = true); })
-        .map(function (f) { return f.reason + ': ' + f.description; }).join('; ') || 'probe failed';
+        .map(function (f) { return f.reason + ': ' + f.description; }).join('; ') || 'the probe failed';
     }
     if (server.stale) return 'no probe for ' + ago(server.last_probe_ms).replace(' ago', '');
     return '';
@@ -119,7 +120,7 @@ const SCRIPT = String.raw`'use strict';
   function spark(points, label, unit) {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = document.createElementNS(ns, 'svg');
-    var w = 90, h = 22;
+    var w = 80, h = 22;
     svg.setAttribute('class', 'spark'); svg.setAttribute('width', w); svg.setAttribute('height', h);
     svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h); svg.setAttribute('role', 'img');
     var values = points.filter(function (v) { return v !== null; });
@@ -127,9 +128,16 @@ const SCRIPT = String.raw`'use strict';
     var words = values.length ? label + ', last 15 min: ' + num(min, unit ? 2 : undefined) + ' to ' + num(max, unit ? 2 : undefined) + (unit || '') : label + ': no data in the last 15 min';
     svg.setAttribute('aria-label', words);
     var title = document.createElementNS(ns, 'title'); title.textContent = words; svg.appendChild(title);
+    var base = document.createElementNS(ns, 'line');
+    base.setAttribute('x1', 0); base.setAttribute('x2', w); base.setAttribute('y1', h - 1); base.setAttribute('y2', h - 1);
+    svg.appendChild(base);
     var span = max - min || 1, run = [];
     function flush() {
       if (run.length > 1) { var line = document.createElementNS(ns, 'polyline'); line.setAttribute('points', run.join(' ')); svg.appendChild(line); }
+      else if (run.length === 1) {
+        var dot = document.createElementNS(ns, 'circle'), xy = run[0].split(',');
+        dot.setAttribute('cx', xy[0]); dot.setAttribute('cy', xy[1]); dot.setAttribute('r', 1.5); svg.appendChild(dot);
+      }
       run = [];
     }
     points.forEach(function (v, i) {
@@ -144,8 +152,7 @@ const SCRIPT = String.raw`'use strict';
     var role = s.role || (s.last_role ? 'was ' + s.last_role : '–');
     return el('tr', { 'data-endpoint': s.endpoint }, [
       el('th', { scope: 'row', text: s.endpoint }),
-      el('td', {}, [stateCell(s)]),
-      el('td', { className: 'reason', text: reasonText(s) }),
+      el('td', { className: 'state' }, [stateBadge(s), reasonText(s) ? el('span', { className: 'reason', text: reasonText(s) }) : null]),
       el('td', { text: role }),
       el('td', {}, [age(s.last_probe_ms)]),
       el('td', { className: 'num', text: num(f.latency_avg_ms, 2) }),
@@ -160,7 +167,8 @@ const SCRIPT = String.raw`'use strict';
       el('td', {}, [spark(s.history.requests_active, 'requests in flight')]),
     ]);
   }
-  var HEADERS = ['Server', 'State', 'Why', 'Role', 'Last probe', 'Avg latency ms', 'Client p99 ms', 'In flight', 'Connections', 'Znodes', 'File descriptors', 'Zxid', 'Latency 15 min', 'Client p99 15 min', 'In flight 15 min'];
+  var HEADERS = ['Server', 'State', 'Role', 'Last probe', 'Avg latency ms', 'Client p99 ms', 'In flight', 'Connections', 'Znodes', 'File descr.', 'Zxid', 'Latency 15m', 'Client p99 15m', 'In flight 15m'];
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function clusterNode(c, collapse) {
     var name = c.name || '(no cluster)';
     var details = el('details', { className: 'cluster', 'data-cluster': c.name });
@@ -170,7 +178,7 @@ const SCRIPT = String.raw`'use strict';
       el('h3', { text: name }), quorumBadge(c.quorum),
       el('span', { text: 'leader: ' + (c.leader || 'none') }),
       el('span', { text: c.members_up + ' of ' + c.members_total + ' members up' }),
-      el('span', { className: c.problems ? 'bad' : 'muted', text: c.problems + (c.problems === 1 ? ' problem' : ' problems') }),
+      el('span', { className: c.problems ? 'bad' : 'muted', text: plural(c.problems, 'problem') }),
     ]));
     var head = el('tr', {}, HEADERS.map(function (h) { return el('th', { scope: 'col', text: h }); }));
     details.appendChild(el('div', { className: 'table-wrap' }, [el('table', {}, [
@@ -230,8 +238,8 @@ const SCRIPT = String.raw`'use strict';
   function render(doc) {
     offsetMs = doc.generated_ms - Date.now();
     var lost = doc.clusters.filter(function (c) { return c.quorum !== 'ok'; }).length;
-    document.getElementById('summary').textContent = doc.clusters.length + ' clusters, ' + doc.agent.targets_up + ' of ' + doc.agent.targets + ' servers up, ' +
-      (lost ? lost + ' not ok' : 'all quorums ok') + ', ' + doc.problems.length + ' problems';
+    document.getElementById('summary').textContent = plural(doc.clusters.length, 'cluster') + ', ' + doc.agent.targets_up + ' of ' + doc.agent.targets + ' servers up, ' +
+      (lost ? lost + ' not ok' : 'all quorums ok') + ', ' + plural(doc.problems.length, 'problem');
     renderProblems(doc); renderClusters(doc); renderAgent(doc);
   }
   function setConnection(text, kind) {

@@ -38,7 +38,7 @@ export interface ClusterVerdict {
 export const FD_WARNING_RATIO = 0.8;
 
 const REASON_WORDS: Readonly<Record<string, string>> = {
-  refused: 'connection refused: nothing listens on the port',
+  refused: 'nothing listens on the port',
   timeout: 'no complete reply before the deadline (hung or overloaded server)',
   unreachable: 'unreachable: DNS failure or no route',
   connection_error: 'connection reset or another socket error',
@@ -50,7 +50,7 @@ const REASON_WORDS: Readonly<Record<string, string>> = {
   server_error: 'the AdminServer answered with an error',
 };
 
-/** A failure reason in words, e.g. `refused` → "connection refused: nothing listens on the port". */
+/** A failure reason in words, e.g. `refused` → "nothing listens on the port". */
 export function describeReason(reason: string): string {
   if (REASON_WORDS[reason]) return REASON_WORDS[reason];
   if (reason.startsWith('tls_')) return `TLS handshake failed (${reason.slice(4).replaceAll('_', ' ')})`;
@@ -62,7 +62,7 @@ export function judgeCluster(cluster: string, servers: readonly ServerView[]): C
   const serving = (server: ServerView) => server.up === true && !server.stale;
   for (const server of servers) {
     if (server.up === false) {
-      const why = server.reasons.length > 0 ? server.reasons.map(describeReason).join('; ') : 'the probe failed';
+      const why = server.reasons.length > 0 ? server.reasons.map((reason) => `${reason} (${describeReason(reason)})`).join('; ') : 'the probe failed';
       problems.push({ alert: 'ZooKeeperServerDown', severity: 'critical', zk_cluster: cluster, zk_endpoint: server.endpoint, summary: `${server.endpoint} is down: ${why}` });
     }
     if (serving(server) && server.fdsOpen !== undefined && server.fdsLimit && server.fdsOpen / server.fdsLimit > FD_WARNING_RATIO) {
