@@ -60,6 +60,7 @@ table{border-collapse:collapse;width:100%}
 th,td{padding:.3rem .5rem;border-top:1px solid var(--line);text-align:left;vertical-align:middle;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.state{white-space:normal;min-width:9rem;max-width:20rem}td.state .reason{display:block;font-size:.9em}
+thead th{white-space:normal;vertical-align:bottom}
 svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}svg.spark circle{fill:#0969da}svg.spark line{stroke:var(--line)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dd{margin:0}
 .pipeline{font-family:ui-monospace,monospace}
