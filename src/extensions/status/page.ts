@@ -170,22 +170,27 @@ const SCRIPT = String.raw`'use strict';
   }
   var HEADERS = ['Server', 'State', 'Role', 'Last probe', 'Avg latency ms', 'Client p99 ms', 'In flight', 'Connections', 'Znodes', 'File descr.', 'Zxid', 'Latency 15m', 'Client p99 15m', 'In flight 15m'];
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  /** The details and summary elements live as long as the cluster: focus and folding survive every update. */
   function clusterNode(c, collapse) {
-    var name = c.name || '(no cluster)';
-    var details = el('details', { className: 'cluster', 'data-cluster': c.name });
+    var details = el('details', { className: 'cluster', 'data-cluster': c.name }, [el('summary')]);
     if (openState[c.name] !== undefined ? openState[c.name] : !collapse) details.open = true;
     details.addEventListener('toggle', function () { openState[c.name] = details.open; });
-    details.appendChild(el('summary', {}, [
-      el('h3', { text: name }), quorumBadge(c.quorum),
+    return details;
+  }
+  function fillCluster(details, c) {
+    var name = c.name || '(no cluster)';
+    var summary = details.firstChild;
+    summary.textContent = '';
+    [el('h3', { text: name }), quorumBadge(c.quorum),
       el('span', { text: 'leader: ' + (c.leader || 'none') }),
       el('span', { text: c.members_up + ' of ' + c.members_total + ' members up' }),
-      el('span', { className: c.problems ? 'bad' : 'muted', text: plural(c.problems, 'problem') }),
-    ]));
+      el('span', { className: c.problems ? 'bad' : 'muted', text: plural(c.problems, 'problem') })].forEach(function (child) { summary.appendChild(child); });
     var head = el('tr', {}, HEADERS.map(function (h) { return el('th', { scope: 'col', text: h }); }));
-    details.appendChild(el('div', { className: 'table-wrap' }, [el('table', {}, [
+    var wrap = el('div', { className: 'table-wrap' }, [el('table', {}, [
       el('caption', { className: 'muted', text: 'Servers of ' + name + ', worst first' }),
-      el('thead', {}, [head]), el('tbody', {}, c.servers.map(serverRow))])]));
-    return details;
+      el('thead', {}, [head]), el('tbody', {}, c.servers.map(serverRow))])]);
+    if (details.lastChild !== summary) details.replaceChild(wrap, details.lastChild);
+    else details.appendChild(wrap);
   }
   function renderClusters(doc) {
     var root = document.getElementById('clusters');
@@ -195,11 +200,8 @@ const SCRIPT = String.raw`'use strict';
     doc.clusters.forEach(function (c) {
       var key = JSON.stringify(c);
       var entry = rendered[c.name];
-      if (!entry || entry.key !== key) {
-        var node = clusterNode(c, many && c.quorum === 'ok' && c.problems === 0);
-        if (entry) root.replaceChild(node, entry.node);
-        entry = rendered[c.name] = { key: key, node: node };
-      }
+      if (!entry) entry = rendered[c.name] = { key: '', node: clusterNode(c, many && c.quorum === 'ok' && c.problems === 0) };
+      if (entry.key !== key) { fillCluster(entry.node, c); entry.key = key; }
       var want = previous ? previous.nextSibling : root.firstChild;
       if (want !== entry.node) root.insertBefore(entry.node, want);
       previous = entry.node;

@@ -101,6 +101,10 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     assert.equal(await page.evaluate(() => (document.querySelector('details.cluster') as HTMLDetailsElement).open), false);
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => (document.querySelector('details.cluster') as HTMLDetailsElement).open), true);
+    // Live updates keep the focus where the user left it.
+    const probeShown = await page.$eval('tr[data-endpoint] span.age', (node) => node.getAttribute('data-t'));
+    await page.waitForFunction((before) => document.querySelector('tr[data-endpoint] span.age')?.getAttribute('data-t') !== before, probeShown, { timeout: 15_000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SUMMARY', 'focus survives an update');
 
     const screenshot = process.env.ZKOTEL_WRITE_SCREENSHOT === '1';
     // For the README: let the sparklines gather a few minutes of points first.
