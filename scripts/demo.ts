@@ -1,6 +1,6 @@
 /**
  * The quick-start demo: a real 3-node ZooKeeper ensemble on 127.0.0.1:2181-2183, the agent with
- * otel-config.yaml, and a real Prometheus scraping it. Ctrl-C stops everything it started.
+ * otel-config.yaml (with its status page), and a real Prometheus scraping it. Ctrl-C stops everything it started.
  * `--smoke` exits 0 as soon as Prometheus sees every node up (used by the tests).
  */
 import { spawn } from 'node:child_process';
@@ -14,12 +14,13 @@ import { startPrometheus, type PrometheusServer } from '../test/harness/promethe
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIENT_PORTS = [2181, 2182, 2183];
 const METRICS_ENDPOINT = '127.0.0.1:9464';
+const STATUS_ENDPOINT = '127.0.0.1:13134';
 /** What a client on each server waits for its operations, from the zookeeper_session receiver. */
 const CLIENT_LATENCY_P99 = 'histogram_quantile(0.99, sum by (le, zk_endpoint, operation) (rate(zookeeper_client_operation_duration_bucket[1m])))';
 
 async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
-  for (const port of [...CLIENT_PORTS, 9464]) {
+  for (const port of [...CLIENT_PORTS, 9464, 13134]) {
     if (!(await canBind(port))) throw new Error(`port ${port} is in use on 127.0.0.1: stop what holds it (another demo?) and retry`);
   }
   const cleanups: (() => Promise<void>)[] = [];
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     console.log('demo: starting zkotel with otel-config.yaml ...');
     const agent = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), '--config', path.join(ROOT, 'otel-config.yaml')], {
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, ZKOTEL_METRICS_ENDPOINT: METRICS_ENDPOINT },
+      env: { ...process.env, ZKOTEL_METRICS_ENDPOINT: METRICS_ENDPOINT, ZKOTEL_STATUS_ENDPOINT: STATUS_ENDPOINT },
     });
     const agentExited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
     cleanups.push(async () => {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
 demo: running.
   ZooKeeper:          ${ensemble.connectString}
   zkotel /metrics:    http://${METRICS_ENDPOINT}/metrics
+  zkotel status page: http://${STATUS_ENDPOINT}/
   Prometheus:         ${prometheus.url}/graph?g0.expr=zookeeper_up&g0.tab=1
   Client latency p99: ${prometheus.url}/graph?g0.expr=${encodeURIComponent(CLIENT_LATENCY_P99)}&g0.tab=0
 Press Ctrl-C to stop everything.
@@ -71,6 +73,14 @@ Press Ctrl-C to stop everything.
       { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to see client operation latencies of all three nodes' },
     );
     console.log('demo: Prometheus sees client-visible latency of all three nodes.');
+    await pollUntil(
+      async () => {
+        const status = (await (await fetch(`http://${STATUS_ENDPOINT}/api/v1/status`)).json()) as { clusters: { quorum: string; members_up: number }[] };
+        return status.clusters.length === 1 && status.clusters[0]!.members_up === 3 && status.clusters[0]!.quorum === 'ok' ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'the status page to show one cluster, quorum ok, three members up' },
+    );
+    console.log('demo: the status page shows one cluster, quorum ok, three members up.');
     if (smoke) await stopAll();
     else await agentExited;
   } catch (error) {

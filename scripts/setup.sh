@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what zkotel's build, tests and demo need, only when it is missing:
 # Debian's zookeeper, prometheus, prometheus-alertmanager and dnsmasq-base (a DNS server for discovery tests)
-# packages, a JRE, and node_modules.
+# packages, chromium (the status page is tested in a real browser), a JRE, and node_modules.
 # Idempotent and fast on a machine that already has everything. Run from anywhere: bash scripts/setup.sh
 set -euo pipefail
 
@@ -17,7 +17,7 @@ installed() {
 }
 
 missing=()
-for pkg in zookeeper prometheus prometheus-alertmanager dnsmasq-base; do
+for pkg in zookeeper prometheus prometheus-alertmanager dnsmasq-base chromium; do
   installed "$pkg" || missing+=("$pkg")
 done
 if ! command -v java >/dev/null 2>&1; then

@@ -5,6 +5,7 @@ import { debugExporterFactory } from './exporters/debug/factory.js';
 import { otlpExporterFactory } from './exporters/otlp/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
+import { statusExtensionFactory } from './extensions/status/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
 import { limitProcessorFactory } from './processors/limit/factory.js';
@@ -25,6 +26,7 @@ export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
   otlpExporterFactory,
   debugExporterFactory,
   healthCheckExtensionFactory,
+  statusExtensionFactory,
 ];
 
 export function builtinRegistry(): Registry {

@@ -51,17 +51,46 @@ export interface ServiceStatus {
 
 export type ReloadOutcome = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
 
+/** One pipeline as configured: the component ids it chains. */
+export interface PipelineInfo {
+  readonly id: string;
+  readonly receivers: readonly string[];
+  readonly processors: readonly string[];
+  readonly exporters: readonly string[];
+}
+
+/** What the agent is running, for extensions that show it to people. */
+export interface ServiceInfo {
+  readonly pipelines: readonly PipelineInfo[];
+  readonly extensions: readonly string[];
+  /** When the service started, in ms since the epoch. */
+  readonly startedAtMs: number;
+  /** The last configuration reload the service applied or failed to apply; undefined before the first one. */
+  readonly lastReload?: { readonly atMs: number; readonly ok: boolean; readonly error?: string };
+}
+
+/**
+ * Called with every batch a pipeline hands to its exporters, after its processors: what the exporters see.
+ * Observers must not keep or modify the batch's samples beyond the call's own reading, and must be quick.
+ */
+export type BatchObserver = (batch: Batch, pipeline: string) => void;
+
 /** What the core offers extensions. */
 export interface Host {
   status(): ServiceStatus;
   /** Re-reads the configuration and applies it; absent where the agent cannot reload. */
   readonly reload?: () => Promise<ReloadOutcome>;
+  info(): ServiceInfo;
+  /** Read-only view of what the pipelines deliver; returns the function that stops the observation. */
+  observeBatches(observer: BatchObserver): () => void;
 }
 
 /** An extension runs beside the pipelines (health checks, ...). `shutdown` is safe without `start` and twice. */
 export interface Extension {
   start(host: Host): Promise<void>;
   shutdown(): Promise<void>;
+  /** On a config reload (extensions keep running): re-read the files its config names (certificates, users). */
+  reload?(): Promise<void>;
 }
 
 interface FactoryBase<TKind extends ComponentKind, TConfig> {

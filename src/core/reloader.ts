@@ -44,6 +44,7 @@ export class ConfigReloader {
       const errors = resolution.problems.map(formatProblem);
       for (const error of errors) this.logger.error('reload rejected: invalid configuration; the running one keeps working', { problem: error });
       this.record(false);
+      this.service.recordRejectedReload(errors.join('; '));
       return { ok: false, errors };
     }
     for (const warning of resolution.warnings) this.logger.warn(formatProblem(warning));

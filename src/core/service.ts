@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { map, merge, Observable, share, tap, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceStatus } from './component.js';
+import type { BatchObserver, CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceInfo, ServiceStatus } from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
 import { stripMetaAttributes } from './meta-attributes.js';
@@ -35,6 +35,9 @@ export class Service {
   private exportersStarted = false;
   /** Per receiver id: the sources it has delivered at least once, for readiness. */
   private readonly sourcesSeen = new Map<string, Set<string>>();
+  private readonly observers = new Set<BatchObserver>();
+  private readonly startedAtMs = Date.now();
+  private lastReload: ServiceInfo['lastReload'];
 
   private readonly stageTelemetry: StageTelemetry;
 
@@ -67,13 +70,36 @@ export class Service {
     return { exportersStarted: this.exportersStarted, firstRoundDone: this.everReady };
   }
 
+  /** A reload rejected before it reached the service (an invalid config file) still counts as the last reload. */
+  recordRejectedReload(error: string): void {
+    this.lastReload = { atMs: Date.now(), ok: false, error };
+  }
+
+  info(): ServiceInfo {
+    const pipelines = [...this.config.service.pipelines].map(([id, pipeline]) => ({
+      id,
+      receivers: [...pipeline.receivers],
+      processors: [...pipeline.processors],
+      exporters: [...pipeline.exporters],
+    }));
+    return { pipelines, extensions: [...this.config.service.extensions], startedAtMs: this.startedAtMs, ...(this.lastReload ? { lastReload: this.lastReload } : {}) };
+  }
+
   /** Every current receiver has delivered a batch for each of its sources. */
   private roundDone(): boolean {
     return [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
   }
 
   private async startExtensions(): Promise<void> {
-    const host: Host = { status: () => this.status(), ...(this.options.reload ? { reload: this.options.reload } : {}) };
+    const host: Host = {
+      status: () => this.status(),
+      ...(this.options.reload ? { reload: this.options.reload } : {}),
+      info: () => this.info(),
+      observeBatches: (observer) => {
+        this.observers.add(observer);
+        return () => void this.observers.delete(observer);
+      },
+    };
     for (const id of this.config.service.extensions) {
       const { factory, config } = this.config.extensions.get(id)!;
       const extension = factory.createExtension(this.settings(id), config);
@@ -105,7 +131,13 @@ export class Service {
    */
   async reconfigure(config: ResolvedConfig): Promise<void> {
     if (this.stopped) throw new Error('the agent is shutting down');
-    const running = this.applyConfig(config);
+    const running = this.applyConfig(config).then(
+      () => void (this.lastReload = { atMs: Date.now(), ok: true }),
+      (error: unknown) => {
+        this.lastReload = { atMs: Date.now(), ok: false, error: error instanceof Error ? error.message : String(error) };
+        throw error;
+      },
+    );
     this.reconfiguring = running.catch(() => {});
     return running;
   }
@@ -122,6 +154,9 @@ export class Service {
     for (const [id, exporter] of keep) {
       // A file the exporter reads (its web config) that cannot be applied leaves the running one in place.
       await exporter.reload?.().catch((error: unknown) => this.logger.error('exporter kept its running settings', { component: id, error }));
+    }
+    for (const extension of this.extensions) {
+      await extension.reload?.().catch((error: unknown) => this.logger.error('extension kept its running settings', { error }));
     }
     // Retired exporters go first: a replacement may listen on the same port.
     await this.stopAll(retired);
@@ -187,6 +222,13 @@ export class Service {
               this.ledger.record(sink, batch.source);
             } catch (error) {
               log.error('exporter failed to consume a batch', { error });
+            }
+          }
+          for (const observer of this.observers) {
+            try {
+              observer(batch, pipelineId);
+            } catch (error) {
+              log.error('a batch observer failed', { error });
             }
           }
           if (this.ledger.awaitingRound && this.roundDone()) this.ledger.forgetStale(batch.timeMs);

@@ -4,7 +4,7 @@ import { defer, map, Subject } from 'rxjs';
 import { z } from 'zod';
 import { BUILTIN_FACTORIES } from '../../src/components.js';
 import type { Batch } from '../../src/core/batch.js';
-import { defineExporter, defineProcessor, defineReceiver, type Exporter } from '../../src/core/component.js';
+import { defineExporter, defineExtension, defineProcessor, defineReceiver, type Exporter, type Host } from '../../src/core/component.js';
 import { configObject } from '../../src/core/config/schema.js';
 import { resolveConfig } from '../../src/core/config/resolve.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
@@ -40,8 +40,13 @@ describe('every built-in component', () => {
         const processor = factory.createProcessor(settings, defaults);
         await processor.shutdown?.();
       } else {
-        const config = factory.type === 'health_check' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
-        const host = { status: () => ({ exportersStarted: true, firstRoundDone: true }) };
+        const listens = factory.type === 'health_check' || factory.type === 'status';
+        const config = listens ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
+        const host = {
+          status: () => ({ exportersStarted: true, firstRoundDone: true }),
+          info: () => ({ pipelines: [], extensions: [], startedAtMs: Date.now() }),
+          observeBatches: () => () => {},
+        };
         await factory.createExtension(settings, config).shutdown();
         const extension = factory.createExtension(settings, config);
         await extension.start(host);
@@ -53,7 +58,7 @@ describe('every built-in component', () => {
 });
 
 /** Test components: a receiver fed by hand, a processor that can be told to throw, an exporter that records. */
-function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[]) {
+function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[], hosts: Host[] = []) {
   const empty = configObject({}).prefault({});
   let failNext = false;
   const registry = new Registry([
@@ -92,6 +97,11 @@ function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[])
         consume: (batch) => void received.push(batch),
         shutdown: async () => void events.push(`${settings.id} shutdown`),
       }),
+    }),
+    defineExtension({
+      type: 'watcher',
+      configSchema: empty,
+      createExtension: () => ({ start: async (host) => void hosts.push(host), shutdown: async () => {}, reload: async () => void events.push('watcher reloaded') }),
     }),
   ]);
   return { registry, failOnNextBatch: () => (failNext = true) };
@@ -142,6 +152,47 @@ describe('service', () => {
       feed.next(batchOf('second', [[GAUGE, 2]]));
       assert.deepEqual(received.map((batch) => batch.source), ['metrics|second']);
       assert.equal(logs.filter((line) => line.includes('pipeline failed; restarting it') && line.includes('stage failed')).length, 1);
+    } finally {
+      await service.shutdown();
+    }
+  });
+});
+
+describe('service: what extensions see', () => {
+  it('observes every batch the pipelines deliver, after their stages, and describes the pipelines and the last reload', async () => {
+    const events: string[] = [];
+    const feed = new Subject<Batch>();
+    const hosts: Host[] = [];
+    const { registry } = testRegistry(events, feed, [], hosts);
+    const value = {
+      receivers: { manual: {} },
+      processors: { flaky: {} },
+      exporters: { recording: {} },
+      extensions: { watcher: {} },
+      service: { extensions: ['watcher'], pipelines: { metrics: { receivers: ['manual'], processors: ['flaky'], exporters: ['recording'] } } },
+    };
+    const service = await Service.start(resolve(registry, value), silentLogger);
+    try {
+      const host = hosts[0]!;
+      const seen: string[] = [];
+      const stop = host.observeBatches((batch, pipeline) => {
+        seen.push(`${pipeline}:${batch.source}:${batch.samples.length}`);
+        if (batch.source.endsWith('boom')) throw new Error('observer failed');
+      });
+      feed.next(batchOf('boom', [[GAUGE, 1]]));
+      feed.next(batchOf('a', [[GAUGE, 1]]));
+      stop();
+      feed.next(batchOf('b', [[GAUGE, 1]]));
+      assert.deepEqual(seen, ['metrics:metrics|boom:1', 'metrics:metrics|a:1'], 'a failing observer does not stop delivery; a stopped one sees nothing');
+      const info = host.info();
+      assert.deepEqual(info.pipelines, [{ id: 'metrics', receivers: ['manual'], processors: ['flaky'], exporters: ['recording'] }]);
+      assert.deepEqual(info.extensions, ['watcher']);
+      assert.equal(info.lastReload, undefined);
+      await service.reconfigure(resolve(registry, value));
+      assert.equal(host.info().lastReload?.ok, true);
+      assert.ok(events.includes('watcher reloaded'), 'extensions re-read their files on a reload');
+      service.recordRejectedReload('bad.yaml:1:1: broken');
+      assert.deepEqual({ ...host.info().lastReload, atMs: 0 }, { atMs: 0, ok: false, error: 'bad.yaml:1:1: broken' });
     } finally {
       await service.shutdown();
     }

@@ -8,5 +8,7 @@ it('the quick-start demo brings up an ensemble, the agent and Prometheus, which 
   const result = spawnSync(process.execPath, [path.join(repoRoot(), 'dist/scripts/demo.js'), '--smoke'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(result.status, 0, `demo failed:\n${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /zkotel \/metrics: +http:\/\/127\.0\.0\.1:9464\/metrics/);
+  assert.match(result.stdout, /zkotel status page: +http:\/\/127\.0\.0\.1:13134\//);
   assert.match(result.stdout, /Prometheus sees all three ZooKeeper nodes up/);
+  assert.match(result.stdout, /the status page shows one cluster, quorum ok, three members up/);
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { formatProblem } from '../../core/config/errors.js';
 import { configObject, hostPort } from '../../core/config/schema.js';
-import { checkWebConfig } from './web-config.js';
+import { webConfigFileOption } from '../../internal/webserver/config.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -17,18 +16,8 @@ export const prometheusExporterConfigSchema = configObject({
     .default({}),
   /** Whether to expose `target_info` with the agent's resource attributes (service.name, service.version, ...). */
   target_info: z.boolean().default(true),
-  /**
-   * exporter-toolkit's web config file (TLS, basic auth, headers), relative to the working directory. It is read
-   * and checked here, so `zkotel validate` reports its problems as `FILE:LINE:COL: path: message` of that file.
-   * Empty: none (so `${env:WEB_CONFIG}` may be left unset).
-   */
-  web_config_file: z
-    .string()
-    .superRefine((file, ctx) => {
-      if (file === '') return;
-      for (const problem of checkWebConfig(file).problems ?? []) ctx.addIssue({ code: 'custom', message: formatProblem(problem) });
-    })
-    .optional(),
+  /** exporter-toolkit's web config file (TLS, basic auth, headers); see `webConfigFileOption`. */
+  web_config_file: webConfigFileOption(),
 }).prefault({});
 
 export type PrometheusExporterConfig = z.output<typeof prometheusExporterConfigSchema>;

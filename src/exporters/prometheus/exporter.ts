@@ -9,7 +9,7 @@ import { snapshotToScopeMetrics, SnapshotStore, type ConversionIssues } from '..
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
-import { MetricsServer } from './server.js';
+import { WebServer } from '../../internal/webserver/server.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /**
@@ -32,7 +32,7 @@ export class PrometheusExporter implements Exporter {
   private readonly telemetry: SelfTelemetry;
   private readonly reported = new Set<string>();
   private readonly resource = resourceFromAttributes({ 'service.name': AGENT_NAME, 'service.version': AGENT_VERSION });
-  private readonly server: MetricsServer;
+  private readonly server: WebServer;
   private readonly scrapes: { served(code: number, ms: number): void };
   private readonly includeTelemetry: boolean;
 
@@ -50,7 +50,7 @@ export class PrometheusExporter implements Exporter {
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
     this.serializer = new PrometheusSerializer(config.namespace, false, undefined, !config.target_info, true);
-    this.server = new MetricsServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
+    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
   }
 
   get address(): string | undefined {

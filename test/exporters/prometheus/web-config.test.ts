@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { formatProblem } from '../../../src/core/config/errors.js';
 import { prometheusExporterFactory } from '../../../src/exporters/prometheus/factory.js';
-import { checkWebConfig, loadWebConfig } from '../../../src/exporters/prometheus/web-config.js';
+import { checkWebConfig, loadWebConfig } from '../../../src/internal/webserver/web-config.js';
 import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 import { repoRoot } from '../../harness/fixtures.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { BasicAuth, parseBasic } from '../../../src/exporters/prometheus/auth.js';
-import { bcryptCost } from '../../../src/exporters/prometheus/web-config.js';
+import { BasicAuth, parseBasic } from '../../../src/internal/webserver/auth.js';
+import { bcryptCost } from '../../../src/internal/webserver/web-config.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 

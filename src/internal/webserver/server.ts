@@ -1,5 +1,5 @@
 /**
- * The HTTP(S) server in front of `/metrics`: plain HTTP, or what a web config file asks for (TLS, client
+ * The HTTP(S) server in front of `/metrics` and the status page: plain HTTP, or what a web config file asks for (TLS, client
  * certificates, basic auth, extra headers). The web config can be re-read while serving; it is swapped whole, and a
  * broken one leaves the running one in place.
  */
@@ -28,7 +28,7 @@ interface ClientCertPolicy {
 
 export const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Basic realm="zkotel"', 'content-type': 'text/plain; charset=utf-8' } as const;
 
-export class MetricsServer {
+export class WebServer {
   private server: http.Server | https.Server | undefined;
   private active: Active = { config: undefined, auth: undefined };
 
