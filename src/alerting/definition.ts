@@ -208,7 +208,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     needs: ['requestLatencyMs'],
     params: { threshold: { value: 100, unit: 'ms', doc: 'server-side average over 5m (read + update latency; lifetime avg_latency on 3.4/3.5), as ZooKeeper\'s own rules' } },
     meaning: 'the server takes longer than the threshold on average to process requests (5m window)',
-    expr: (c) => `${c.signal('requestLatencyMs')} > ${c.param('threshold')}`,
+    expr: (c) => `(${c.signal('requestLatencyMs')}) > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} is slow`,
     description: (c) => `ZooKeeper server ${onServer(c)} takes {{ $value | printf "%.1f" }} ms on average to process a request (threshold ${c.param('threshold')} ms).`,
   },

@@ -26,6 +26,8 @@ export interface RenderOptions {
   /** How long the voting member count and the clusters an agent fed are remembered. */
   readonly lookback?: string;
   readonly runbookBase?: string;
+  /** Without annotations (promtool unit tests that compare labels only). Default true. */
+  readonly annotations?: boolean;
 }
 
 export interface PrometheusRule {
@@ -130,11 +132,11 @@ export function renderGroups(options: RenderOptions = {}): RuleGroup[] {
       expr: alert.expr(ctx),
       for: options.forAll ?? options.overrides?.[alert.name]?.for ?? alert.for,
       labels: { severity: alert.severity, ...identityLabels(naming, alert) },
-      annotations: {
+      ...(options.annotations === false ? {} : { annotations: {
         summary: alert.summary(ctx),
         description: alert.description(ctx),
         runbook_url: `${options.runbookBase ?? RUNBOOK_BASE}#${alert.name.toLowerCase()}`,
-      },
+      } }),
     };
   });
   const interval = options.interval ? { interval: options.interval } : {};
