@@ -8,7 +8,7 @@ import type { NamingId } from './naming.js';
 import { renderPrometheusRule, renderRuleFile, validateOverrides, type AlertOverride } from './render.js';
 
 export const RULES_HELP = `Usage:
-  zkotel rules [--naming default|compat] [--kubernetes] [--set NAME.PARAM=VALUE]...
+  zkotel rules [--naming default|compat] [--kubernetes] [--agent-job JOB] [--set NAME.PARAM=VALUE]...
 
 Prints the ZooKeeper alerting and recording rules (a Prometheus rule file, or with --kubernetes a Prometheus
 Operator PrometheusRule) to stdout.
@@ -16,6 +16,7 @@ Operator PrometheusRule) to stdout.
 Options:
   --naming default|compat   metric names: zkotel's own (default) or pipelines/compat-zookeeper-exporter.yaml's
   --kubernetes              a PrometheusRule manifest instead of a rule file
+  --agent-job JOB           the Prometheus job that scrapes zkotel, for ZooKeeperAgentDown (default zkotel)
   --set NAME.PARAM=VALUE    override a parameter, e.g. --set ZooKeeperWatchCountHigh.threshold=50000,
                             or the pending time: --set ZooKeeperServerDown.for=5m
 
@@ -54,6 +55,7 @@ export function rulesCommand(argv: readonly string[]): string {
       options: {
         naming: { type: 'string', default: 'default' },
         kubernetes: { type: 'boolean', default: false },
+        'agent-job': { type: 'string', default: 'zkotel' },
         set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h' },
       },
@@ -66,6 +68,9 @@ export function rulesCommand(argv: readonly string[]): string {
   if (values.naming !== 'default' && values.naming !== 'compat') throw new RulesUsageError(`--naming: expected default or compat, got "${values.naming}"`);
   const naming: NamingId = values.naming;
   if (values.kubernetes && naming !== 'default') throw new RulesUsageError('--kubernetes: only with --naming default');
+  const agentJob = values['agent-job'];
+  if (!/^[^"\\\n]+$/.test(agentJob)) throw new RulesUsageError(`--agent-job: expected a job name, got "${agentJob}"`);
   const overrides = parseSettings(values.set);
-  return values.kubernetes ? renderPrometheusRule({ naming, overrides }) : renderRuleFile({ naming, overrides });
+  const options = { naming, overrides, agentJob };
+  return values.kubernetes ? renderPrometheusRule(options) : renderRuleFile(options);
 }

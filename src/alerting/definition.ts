@@ -161,9 +161,9 @@ export const ALERTS: readonly AlertDefinition[] = [
       `ZooKeeper server ${onServer(c)} does not serve: ` +
       (c.has('probeFailure')
         ? `{{ with printf "max by (command, reason) (${c.signal('probeFailure')}{${c.cluster}='%s', ${c.endpoint}='%s'} == 1)" ${c.clusterVar} ${c.endpointVar} | query }}` +
-          `{{ range . }}{{ .Labels.command }}: {{ .Labels.reason }}; {{ end }}{{ else }}no reason reported{{ end }}`
+          `{{ range $i, $failure := . }}{{ if $i }}, {{ end }}{{ $failure.Labels.command }}: {{ $failure.Labels.reason }}{{ end }}{{ else }}no reason reported{{ end }}`
         : 'its probe fails') +
-      ' The ensemble has one failure less in reserve.',
+      '. The ensemble has one failure less in reserve.',
   },
   {
     name: 'ZooKeeperQuorumAtRisk',

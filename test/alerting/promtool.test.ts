@@ -121,7 +121,7 @@ describe('promtool test rules', () => {
                   exp_labels: { zk_cluster: 'prod', zk_endpoint: 'b:2181', severity: 'warning' },
                   exp_annotations: {
                     summary: 'ZooKeeper server b:2181 (cluster prod) is down',
-                    description: 'ZooKeeper server b:2181 (cluster prod) does not serve: mntr: refused;  The ensemble has one failure less in reserve.',
+                    description: 'ZooKeeper server b:2181 (cluster prod) does not serve: mntr: refused. The ensemble has one failure less in reserve.',
                     runbook_url: 'https://runbooks.example/zk#zookeeperserverdown',
                   },
                 },

@@ -70,6 +70,13 @@ describe('zkotel rules', () => {
     assert.match(result.stderr, /--set oops: expected NAME\.PARAM=VALUE/);
   });
 
+  it('--agent-job names the job ZooKeeperAgentDown watches', () => {
+    const result = zkotel('rules', '--agent-job', 'zookeeper-agent');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(alertRule(result.stdout, 'ZooKeeperAgentDown')!.expr, /absent\(up\{job="zookeeper-agent"\}\)/);
+    assert.doesNotMatch(result.stdout, /job="zkotel"/);
+  });
+
   it('an unknown naming is refused', () => {
     const result = zkotel('rules', '--naming', 'otel');
     assert.equal(result.status, 2);
