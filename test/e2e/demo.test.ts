@@ -9,4 +9,6 @@ it('the quick-start demo brings up an ensemble, the agent and Prometheus, which 
   assert.equal(result.status, 0, `demo failed:\n${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /zkotel \/metrics: +http:\/\/127\.0\.0\.1:9464\/metrics/);
   assert.match(result.stdout, /Prometheus sees all three ZooKeeper nodes up/);
+  assert.match(result.stdout, /Alertmanager: +http:\/\/127\.0\.0\.1:\d+\/#\/alerts/);
+  assert.match(result.stdout, /Prometheus evaluates the ZooKeeper alerting rules and sends alerts to Alertmanager/);
 });
