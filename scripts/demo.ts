@@ -31,8 +31,10 @@ async function main(): Promise<void> {
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error(`demo: ${String(error)}`));
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  // `on`, not `once`: the harness's own signal hook re-raises the signal (killing this process before the agent is
+  // stopped) when no other listener is left.
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   try {
     console.log('demo: starting a 3-node ZooKeeper ensemble on 127.0.0.1:2181-2183 ...');
     const ensemble: Ensemble = await startEnsemble({ size: 3, clientPorts: CLIENT_PORTS });
