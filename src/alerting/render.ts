@@ -185,7 +185,7 @@ const PER_SERVER_ALERTS = ALERTS.filter((alert) => alert.scope === 'server').map
 
 /**
  * The example Alertmanager config: routes by severity, and inhibition so that one cause pages once: a lost quorum
- * silences the per-server alerts of its cluster (and its quorum-at-risk warning), a down server silences its other
+ * silences the per-server alerts of its cluster (and its no-leader and quorum-at-risk alerts), a down server silences its other
  * per-server alerts, and a down agent silences everything it feeds.
  */
 export function renderAlertmanagerConfig(options: { groupWait?: string; groupInterval?: string } = {}): string {
@@ -210,7 +210,7 @@ export function renderAlertmanagerConfig(options: { groupWait?: string; groupInt
       },
       {
         source_matchers: ['alertname="ZooKeeperQuorumLost"'],
-        target_matchers: ['alertname="ZooKeeperQuorumAtRisk"'],
+        target_matchers: ['alertname=~"ZooKeeperQuorumAtRisk|ZooKeeperNoLeader"'],
         equal: ['zk_cluster'],
       },
       {
@@ -230,8 +230,8 @@ export function renderAlertmanagerConfig(options: { groupWait?: string; groupInt
     '# Example Alertmanager config for the ZooKeeper rules (deploy/prometheus/zookeeper-rules.yaml).\n' +
     '# Generated from src/alerting/render.ts: do not edit by hand. Add your integrations to the three receivers, e.g.\n' +
     '#   - name: zookeeper-pager\n#     pagerduty_configs: [{ routing_key_file: /etc/alertmanager/pagerduty-key }]\n' +
-    '# Inhibition: a lost quorum silences the per-server alerts of its cluster; a down server silences its other\n' +
-    '# per-server alerts; a down agent silences every alert of the clusters it feeds.\n' +
+    '# Inhibition: a lost quorum silences the per-server, no-leader and quorum-at-risk alerts of its cluster; a down\n' +
+    '# server silences its other per-server alerts; a down agent silences every alert of the clusters it feeds.\n' +
     YAML.stringify(config, YAML_OPTIONS)
   );
 }

@@ -159,6 +159,8 @@ service:
     }
     const atRisk = alerts.find((alert) => alert.labels.alertname === 'ZooKeeperQuorumAtRisk');
     assert.ok(atRisk === undefined || atRisk.status.state === 'suppressed', 'quorum at risk is moot once it is lost');
+    const noLeader = alerts.find((alert) => alert.labels.alertname === 'ZooKeeperNoLeader');
+    assert.ok(noLeader === undefined || noLeader.status.state === 'suppressed', 'no leader is the lost quorum again: one page');
   });
 
   it('both restarted: every outage alert resolves', async () => {

@@ -28,6 +28,15 @@ describe('rendered alerting files', () => {
   }
 });
 
+describe('deploy/alertmanager/alertmanager.yaml', () => {
+  it('amtool check-config accepts it: routes, 4 inhibit rules, 3 receivers', () => {
+    const result = spawnSync('amtool', ['check-config', path.join(ROOT, 'deploy/alertmanager/alertmanager.yaml')], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /4 inhibit rules/);
+    assert.match(result.stdout, /3 receivers/);
+  });
+});
+
 describe('zkotel rules', () => {
   it('prints the default rule file', () => {
     const result = zkotel('rules');
