@@ -15,6 +15,7 @@ import { startAlertmanager, type AlertmanagerAlert, type AlertmanagerServer } fr
 import { startEnsemble, type Ensemble, type EnsembleNode } from '../harness/ensemble.js';
 import { pollUntil } from '../harness/process.js';
 import { startPrometheus, type PrometheusServer } from '../harness/prometheus.js';
+import { promtoolLint } from '../harness/promtool.js';
 import { startAgent, type RunningAgent } from '../e2e/agent.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -121,6 +122,8 @@ service:
     assert.equal(await value(`zk_cluster:zookeeper_quorum_majority:min{zk_cluster="${CLUSTER}"}`), '2');
     assert.equal(await value(`zk_cluster:zookeeper_serving_voters:count{zk_cluster="${CLUSTER}"}`), '3');
     assert.equal(await value(`zk_cluster:zookeeper_effective_leaders:count{zk_cluster="${CLUSTER}"}`), '1');
+    // What the rules read lints clean: zookeeper (with conf and cons) and zookeeper_session, as the default pipeline.
+    assert.deepEqual(promtoolLint((await agent.scrape()).text), []);
     const outage = (await alertmanager.alerts()).filter((alert) => alert.labels.zk_cluster === CLUSTER && OUTAGE_ALERTS.has(alert.labels.alertname!));
     assert.deepEqual(outage, [], 'no outage alert while the ensemble is healthy');
   });
