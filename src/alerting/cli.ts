@@ -5,10 +5,11 @@
 import { parseArgs } from 'node:util';
 import { ALERTS } from './definition.js';
 import type { NamingId } from './naming.js';
-import { renderPrometheusRule, renderRuleFile, validateOverrides, type AlertOverride } from './render.js';
+import { renderPrometheusRule, renderRuleFile, RUNBOOK_BASE, validateOverrides, type AlertOverride } from './render.js';
 
 export const RULES_HELP = `Usage:
-  zkotel rules [--naming default|compat] [--kubernetes] [--agent-job JOB] [--set NAME.PARAM=VALUE]...
+  zkotel rules [--naming default|compat] [--kubernetes] [--agent-job JOB] [--runbook-base URL]
+               [--set NAME.PARAM=VALUE]...
 
 Prints the ZooKeeper alerting and recording rules (a Prometheus rule file, or with --kubernetes a Prometheus
 Operator PrometheusRule) to stdout.
@@ -17,6 +18,8 @@ Options:
   --naming default|compat   metric names: zkotel's own (default) or pipelines/compat-zookeeper-exporter.yaml's
   --kubernetes              a PrometheusRule manifest instead of a rule file
   --agent-job JOB           the Prometheus job that scrapes zkotel, for ZooKeeperAgentDown (default zkotel)
+  --runbook-base URL        where docs/runbooks.md is served; runbook_url is URL#<alert name in lower case>
+                            (default ${RUNBOOK_BASE})
   --set NAME.PARAM=VALUE    override a parameter, e.g. --set ZooKeeperWatchCountHigh.threshold=50000,
                             or the pending time: --set ZooKeeperServerDown.for=5m
 
@@ -56,6 +59,7 @@ export function rulesCommand(argv: readonly string[]): string {
         naming: { type: 'string', default: 'default' },
         kubernetes: { type: 'boolean', default: false },
         'agent-job': { type: 'string', default: 'zkotel' },
+        'runbook-base': { type: 'string', default: RUNBOOK_BASE },
         set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h' },
       },
@@ -71,6 +75,8 @@ export function rulesCommand(argv: readonly string[]): string {
   const agentJob = values['agent-job'];
   if (!/^[^"\\\n]+$/.test(agentJob)) throw new RulesUsageError(`--agent-job: expected a job name, got "${agentJob}"`);
   const overrides = parseSettings(values.set);
-  const options = { naming, overrides, agentJob };
+  const runbookBase = values['runbook-base'];
+  if (!/^https?:\/\/\S+$/.test(runbookBase)) throw new RulesUsageError(`--runbook-base: expected an http(s) URL, got "${runbookBase}"`);
+  const options = { naming, overrides, agentJob, runbookBase };
   return values.kubernetes ? renderPrometheusRule(options) : renderRuleFile(options);
 }

@@ -86,6 +86,13 @@ describe('zkotel rules', () => {
     assert.doesNotMatch(result.stdout, /job="zkotel"/);
   });
 
+  it('--runbook-base points runbook_url at your copy of the runbooks', () => {
+    const result = zkotel('rules', '--runbook-base', 'https://wiki.example/zk-runbooks');
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /runbook_url: https:\/\/wiki\.example\/zk-runbooks#zookeeperquorumlost$/m);
+    assert.equal(zkotel('rules', '--runbook-base', 'wiki').status, 2);
+  });
+
   it('an unknown naming is refused', () => {
     const result = zkotel('rules', '--naming', 'otel');
     assert.equal(result.status, 2);
