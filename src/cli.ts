@@ -11,6 +11,7 @@ import { ConfigReloader } from './core/reloader.js';
 import { Service } from './core/service.js';
 import { SelfTelemetry } from './core/telemetry.js';
 import { AGENT_NAME, AGENT_VERSION } from './version.js';
+import { rulesCommand, RulesUsageError } from './alerting/cli.js';
 
 const DEFAULT_CONFIG = 'otel-config.yaml';
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -18,6 +19,8 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 const HELP = `Usage:
   zkotel [--config FILE]...            run the agent (default config: ./${DEFAULT_CONFIG})
   zkotel validate [--config FILE]...   check the config without starting anything
+  zkotel rules [--naming default|compat] [--set NAME.PARAM=VALUE]...
+                                       print the alerting rules (zkotel rules --help)
   zkotel --version | --help
 
 Options:
@@ -29,6 +32,15 @@ Config reference: README.md. Signals: SIGINT/SIGTERM stop gracefully; SIGHUP re-
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'rules') {
+    try {
+      process.stdout.write(rulesCommand(argv.slice(1)));
+    } catch (error) {
+      if (error instanceof RulesUsageError) throw new UsageError(error.message);
+      throw error;
+    }
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -577,7 +577,7 @@ describe('deploy/kubernetes', () => {
   };
 
   it('every manifest parses and carries app.kubernetes.io/name: zkotel; kustomization.yaml lists them all', () => {
-    assert.deepEqual(manifests.map((manifest) => manifest.kind).sort(), ['ConfigMap', 'Deployment', 'Service', 'ServiceMonitor']);
+    assert.deepEqual(manifests.map((manifest) => manifest.kind).sort(), ['ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceMonitor']);
     for (const manifest of manifests) {
       assert.ok(manifest.apiVersion && manifest.metadata?.name, manifest.file);
       assert.equal(manifest.metadata.labels?.['app.kubernetes.io/name'], 'zkotel', manifest.file);
@@ -657,13 +657,13 @@ describe('deploy/kubernetes', () => {
     assert.doesNotMatch(container.image, /:latest$|^[^:]+$/, 'a pinned image tag');
   });
 
-  it('kubectl kustomize renders the four manifests (skipped without kubectl)', (t) => {
+  it('kubectl kustomize renders the five manifests (skipped without kubectl)', (t) => {
     const rendered = spawnSync('kubectl', ['kustomize', repo(K8S_DIR)], { encoding: 'utf8', timeout: 60_000 });
     if (rendered.error) return t.skip('kubectl is not installed');
     assert.equal(rendered.status, 0, rendered.stderr);
     const documents = parseAllDocuments(rendered.stdout);
     assert.ok(Array.isArray(documents));
-    assert.deepEqual(documents.map((document) => (document.toJS() as Manifest).kind).sort(), ['ConfigMap', 'Deployment', 'Service', 'ServiceMonitor']);
+    assert.deepEqual(documents.map((document) => (document.toJS() as Manifest).kind).sort(), ['ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceMonitor']);
   });
 });
 

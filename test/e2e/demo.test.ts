@@ -11,4 +11,6 @@ it('the quick-start demo brings up an ensemble, the agent and Prometheus, which 
   assert.match(result.stdout, /zkotel status page: +http:\/\/127\.0\.0\.1:13134\//);
   assert.match(result.stdout, /Prometheus sees all three ZooKeeper nodes up/);
   assert.match(result.stdout, /the status page shows one cluster, quorum ok, three members up/);
+  assert.match(result.stdout, /Alertmanager: +http:\/\/127\.0\.0\.1:\d+\/#\/alerts/);
+  assert.match(result.stdout, /Prometheus evaluates the ZooKeeper alerting rules and sends alerts to Alertmanager/);
 });

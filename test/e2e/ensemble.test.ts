@@ -84,7 +84,7 @@ service:
     assert.ok(!series.some((s) => Object.keys(s.labels).some((label) => label.startsWith('otel_scope'))), 'no otel_scope_* labels');
   });
 
-  it('serves output that promtool accepts, but for the accepted zookeeper_zxid_counter name', async () => {
+  it('serves output that promtool check metrics accepts without a single complaint', async () => {
     const { text, contentType } = await agent.scrape();
     assert.match(contentType ?? '', /^text\/plain; version=0\.0\.4/);
     assert.deepEqual(promtoolLint(text), []);

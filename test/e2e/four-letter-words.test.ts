@@ -65,16 +65,16 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     assert.equal(select(series, 'zookeeper_server_state', { zk_endpoint: endpoint, state: 'leader' }).length, 1);
   });
 
-  it('splits the zxid into epoch and counter, once although srvr and stat both give it', async () => {
+  it('splits the zxid into epoch and sequence, once although srvr and stat both give it', async () => {
     const zxid = BigInt(/^Zxid: (0x[0-9a-f]+)$/m.exec(await ensemble.fourLetter(ensemble.nodes[0]!, 'srvr'))![1]!);
     const [epoch] = select(series, 'zookeeper_zxid_epoch', { zk_endpoint: endpoint });
-    const counters = select(series, 'zookeeper_zxid_counter', { zk_endpoint: endpoint });
+    const counters = select(series, 'zookeeper_zxid_sequence', { zk_endpoint: endpoint });
     assert.equal(epoch?.value, Number(zxid >> 32n));
     assert.equal(counters.length, 1);
     assert.ok(counters[0]!.value <= Number(zxid & 0xffffffffn), 'the counter scraped before is not above the current one');
   });
 
-  it('serves output that promtool accepts, but for the accepted zookeeper_zxid_counter name', () => {
+  it('serves output that promtool check metrics accepts without a single complaint', () => {
     assert.deepEqual(promtoolLint(text), []);
   });
 

@@ -19,7 +19,7 @@ import { startAgent, type RunningAgent } from './agent.js';
 /** Commands whose series must match one for one; conf and cons differ by design (README) and are checked apart. */
 const SAME_SERIES: readonly FourLetterWord[] = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi'];
 /** Gauges that do not move while nobody writes. */
-const STABLE = ['zookeeper.znode.count', 'zookeeper.data_tree.ephemeral_node.count', 'zookeeper.watch.count', 'zookeeper.data_tree.size', 'zookeeper.file_descriptor.limit', 'zookeeper.server.state', 'zookeeper.build.info', 'zookeeper.peer.state', 'zookeeper.zxid.epoch', 'zookeeper.zxid.counter', 'zookeeper.follower.count', 'zookeeper.read_only', 'zookeeper.environment.info', 'zookeeper.ruok', 'zookeeper.up', 'zookeeper.quorum_size'];
+const STABLE = ['zookeeper.znode.count', 'zookeeper.data_tree.ephemeral_node.count', 'zookeeper.watch.count', 'zookeeper.data_tree.size', 'zookeeper.file_descriptor.limit', 'zookeeper.server.state', 'zookeeper.build.info', 'zookeeper.peer.state', 'zookeeper.zxid.epoch', 'zookeeper.zxid.sequence', 'zookeeper.follower.count', 'zookeeper.read_only', 'zookeeper.environment.info', 'zookeeper.ruok', 'zookeeper.up', 'zookeeper.quorum_size'];
 
 const key = (sample: Sample) => `${sample.metric.name} ${JSON.stringify(Object.entries(sample.attributes).filter(([name]) => !name.startsWith('__')).sort())}`;
 

@@ -1,16 +1,9 @@
 /**
- * `promtool check metrics` as tests use it: zkotel's output must lint clean, except for the lines listed in
- * ACCEPTED_LINT, each kept on purpose and explained in README.md.
+ * `promtool check metrics` as tests use it: zkotel's default output must lint clean.
  */
 import { spawnSync } from 'node:child_process';
 
-/**
- * - `zookeeper_zxid_counter`: issue #4 and the Collector-style catalog name the low half of the zxid
- *   `zookeeper.zxid.counter`; promtool flags any name containing "counter", whatever its type (README, receivers.zookeeper).
- */
-export const ACCEPTED_LINT: readonly string[] = ["zookeeper_zxid_counter metric name should not include type 'counter'"];
-
-/** promtool's complaints about an exposition, minus the accepted ones; throws on a parse error. */
+/** promtool's complaints about an exposition; throws on a parse error. */
 export function promtoolLint(exposition: string): string[] {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
   if (result.error) throw result.error;
@@ -19,5 +12,5 @@ export function promtoolLint(exposition: string): string[] {
   return `${result.stdout}\n${result.stderr}`
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !ACCEPTED_LINT.includes(line));
+    .filter((line) => line.length > 0);
 }

@@ -2,7 +2,9 @@
  * The alert rules' conditions, evaluated in the agent from its own latest view, so a user without Prometheus sees
  * what is wrong. Names and labels (severity, zk_cluster, zk_endpoint) are the alert rules' own.
  */
-export type Severity = 'critical' | 'warning';
+import { ALERTS, type AlertDefinition, type Severity } from '../../alerting/definition.js';
+
+export type { Severity };
 export type QuorumState = 'ok' | 'at_risk' | 'lost';
 
 export interface ServerView {
@@ -34,8 +36,19 @@ export interface ClusterVerdict {
   readonly problems: readonly Problem[];
 }
 
+function alertNamed(name: string): AlertDefinition {
+  const alert = ALERTS.find((candidate) => candidate.name === name);
+  if (!alert) throw new Error(`status: no alert rule named ${name}`);
+  return alert;
+}
+
+/** Severities and thresholds come from the alert rules' one definition, so the page and Prometheus agree. */
+function problem(alert: string, cluster: string, summary: string, endpoint?: string): Problem {
+  return { alert, severity: alertNamed(alert).severity, zk_cluster: cluster, ...(endpoint === undefined ? {} : { zk_endpoint: endpoint }), summary };
+}
+
 /** Above this share of its descriptor limit, a server is about to refuse connections and fail writes. */
-export const FD_WARNING_RATIO = 0.8;
+export const FD_WARNING_RATIO = alertNamed('ZooKeeperFileDescriptorsNearLimit').params!['threshold']!.value;
 
 const REASON_WORDS: Readonly<Record<string, string>> = {
   refused: 'nothing listens on the port',
@@ -63,16 +76,10 @@ export function judgeCluster(cluster: string, servers: readonly ServerView[]): C
   for (const server of servers) {
     if (server.up === false) {
       const why = server.reasons.length > 0 ? server.reasons.map((reason) => `${reason} (${describeReason(reason)})`).join('; ') : 'the probe failed';
-      problems.push({ alert: 'ZooKeeperServerDown', severity: 'critical', zk_cluster: cluster, zk_endpoint: server.endpoint, summary: `${server.endpoint} is down: ${why}` });
+      problems.push(problem('ZooKeeperServerDown', cluster, `${server.endpoint} is down: ${why}`, server.endpoint));
     }
     if (serving(server) && server.fdsOpen !== undefined && server.fdsLimit && server.fdsOpen / server.fdsLimit > FD_WARNING_RATIO) {
-      problems.push({
-        alert: 'ZooKeeperFileDescriptorsNearLimit',
-        severity: 'warning',
-        zk_cluster: cluster,
-        zk_endpoint: server.endpoint,
-        summary: `${server.endpoint} uses ${server.fdsOpen} of ${server.fdsLimit} file descriptors`,
-      });
+      problems.push(problem('ZooKeeperFileDescriptorsNearLimit', cluster, `${server.endpoint} uses ${server.fdsOpen} of ${server.fdsLimit} file descriptors`, server.endpoint));
     }
   }
   const standalone = servers.length === 1 && servers[0]!.role === 'standalone';
@@ -88,14 +95,14 @@ export function judgeCluster(cluster: string, servers: readonly ServerView[]): C
   } else {
     quorum = votersServing < majority || leaders.length === 0 ? 'lost' : votersServing === majority || leaders.length > 1 ? 'at_risk' : 'ok';
     if (votersServing < majority) {
-      problems.push({ alert: 'ZooKeeperQuorumLost', severity: 'critical', zk_cluster: cluster, summary: `${votersServing} of ${votersTotal} voting members serve; a quorum needs ${majority}` });
+      problems.push(problem('ZooKeeperQuorumLost', cluster, `${votersServing} of ${votersTotal} voting members serve; a quorum needs ${majority}`));
     } else if (votersServing === majority && votersTotal > 1) {
-      problems.push({ alert: 'ZooKeeperQuorumAtRisk', severity: 'warning', zk_cluster: cluster, summary: `${votersServing} of ${votersTotal} voting members serve: one more failure loses the quorum` });
+      problems.push(problem('ZooKeeperQuorumAtRisk', cluster, `${votersServing} of ${votersTotal} voting members serve: one more failure loses the quorum`));
     }
     if (leaders.length === 0 && servers.some(serving)) {
-      problems.push({ alert: 'ZooKeeperNoLeader', severity: 'critical', zk_cluster: cluster, summary: 'no serving member reports itself leader' });
+      problems.push(problem('ZooKeeperNoLeader', cluster, 'no serving member reports itself leader'));
     } else if (leaders.length > 1) {
-      problems.push({ alert: 'ZooKeeperMultipleLeaders', severity: 'critical', zk_cluster: cluster, summary: `${leaders.length} members report themselves leader: ${leaders.join(', ')}` });
+      problems.push(problem('ZooKeeperMultipleLeaders', cluster, `${leaders.length} members report themselves leader: ${leaders.join(', ')}`));
     }
   }
   return { quorum, leaders, votersServing, votersTotal, problems };

@@ -68,6 +68,14 @@ describe('status: the alert conditions, evaluated in the agent', () => {
     const down = verdict.problems.find((problem) => problem.alert === 'ZooKeeperServerDown')!;
     assert.equal(down.zk_endpoint, 'c');
     assert.equal(down.summary, 'c is down: refused (nothing listens on the port)');
+    assert.equal(down.severity, 'warning', 'the severity of the alert rule ZooKeeperServerDown');
+  });
+
+  it('problems carry the alert rules\' severities: a lost quorum is critical, a quorum at risk a warning', () => {
+    const lost = judgeCluster('c', [view('a', false, 'leader'), view('b', false, 'follower'), view('c', true, 'follower')]);
+    assert.equal(lost.problems.find((problem) => problem.alert === 'ZooKeeperQuorumLost')?.severity, 'critical');
+    const atRisk = judgeCluster('c', [view('a', true, 'leader'), view('b', true, 'follower'), view('c', false, 'follower')]);
+    assert.equal(atRisk.problems.find((problem) => problem.alert === 'ZooKeeperQuorumAtRisk')?.severity, 'warning');
   });
 
   it('two of three down: lost; the survivor no longer leads: no leader', () => {

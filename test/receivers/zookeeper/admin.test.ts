@@ -92,7 +92,7 @@ describe('AdminServer replies (real 3.8.0 fixtures)', () => {
     assert.deepEqual(cons, { addresses: [{ address: '127.0.0.1', connections: 1, queued: 0, received: 3 }] });
     const samples = new SampleMapper({ 'zk.endpoint': '127.0.0.1:2181' }).toSamples(outcome, 0);
     const names = new Set(samples.map((sample) => sample.metric.name));
-    for (const name of ['zookeeper.up', 'zookeeper.znode.count', 'zookeeper.zxid.epoch', 'zookeeper.zxid.counter', 'zookeeper.server.state', 'zookeeper.read_only', 'zookeeper.client.connections']) {
+    for (const name of ['zookeeper.up', 'zookeeper.znode.count', 'zookeeper.zxid.epoch', 'zookeeper.zxid.sequence', 'zookeeper.server.state', 'zookeeper.read_only', 'zookeeper.client.connections']) {
       assert.ok(names.has(name), name);
     }
   });

@@ -552,10 +552,10 @@ describe('the __mntr_key meta attribute', () => {
 });
 
 describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
-  test('zxid 0x2d000b8a1f -> zookeeper.zxid.epoch 0x2d, zookeeper.zxid.counter 0xb8a1f (gauges)', () => {
+  test('zxid 0x2d000b8a1f -> zookeeper.zxid.epoch 0x2d, zookeeper.zxid.sequence 0xb8a1f (gauges)', () => {
     const samples = probe({ srvr: parseSrvr(srvrText('follower', { Zxid: '0x2d000b8a1f' })) });
     assertSeries(samples, 'zookeeper.zxid.epoch', {}, { value: 0x2d, kind: 'gauge' });
-    assertSeries(samples, 'zookeeper.zxid.counter', {}, { value: 0xb8a1f, kind: 'gauge' });
+    assertSeries(samples, 'zookeeper.zxid.sequence', {}, { value: 0xb8a1f, kind: 'gauge' });
   });
 
   test('the largest zxid splits exactly (no float rounding of the 64-bit value)', () => {
@@ -580,7 +580,7 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
     const samples = probe({ mntr, srvr, stat: srvr });
     assert.deepEqual(duplicateSeries(samples), []);
     assertSeries(samples, 'zookeeper.min_proposal_size', {}, { value: mntr.numbers.get('min_proposal_size')! });
-    assertSeries(samples, 'zookeeper.zxid.counter', {}, { value: 3 });
+    assertSeries(samples, 'zookeeper.zxid.sequence', {}, { value: 3 });
   });
 
   test('no proposal sizes from a follower\'s srvr', () => {
