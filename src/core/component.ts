@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from './batch.js';
 import type { Logger } from './logger.js';
@@ -13,6 +13,11 @@ export interface CreateSettings {
   readonly logger: Logger;
   /** The agent's own metrics: count what the component does here (`zkotel.*`). */
   readonly telemetry: SelfTelemetry;
+  /**
+   * Where the component takes its time from: timers, intervals, backoff, debounce and `now()`. Absent means
+   * `asyncScheduler` (wall-clock time); tests pass an RxJS `TestScheduler` to run them in virtual time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
