@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeFsError } from '../../core/config/yaml-file.js';
 import type { Logger } from '../../core/logger.js';
 import type { FileSdConfig } from './config.js';
@@ -25,7 +25,7 @@ function inodeOf(directory: string): string | undefined {
   }
 }
 
-export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<readonly Target[]> {
+export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: SchedulerLike = asyncScheduler): Observable<readonly Target[]> {
   const patterns = config.files.map(filePattern);
   const directories = [...new Set(patterns.map((pattern) => pattern.directory))];
   return new Observable<readonly Target[]>((subscriber) => {
@@ -39,7 +39,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     let stopped = false;
     let running: Promise<void> | undefined;
     let again = false;
-    let settleTimer: NodeJS.Timeout | undefined;
+    let settleTimer: Subscription | undefined;
 
     const report = (key: string, problem: string | undefined, log: () => void) => {
       if (problem === undefined) logged.delete(key);
@@ -110,8 +110,8 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     const changed = () => {
-      clearTimeout(settleTimer);
-      settleTimer = setTimeout(refresh, CHANGE_SETTLE_MS);
+      settleTimer?.unsubscribe();
+      settleTimer = scheduler.schedule(refresh, CHANGE_SETTLE_MS);
     };
 
     /**
@@ -158,11 +158,14 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     refresh();
-    const interval = setInterval(refresh, config.refresh_interval);
+    const interval = scheduler.schedule(function tick() {
+      refresh();
+      this.schedule(undefined, config.refresh_interval);
+    }, config.refresh_interval);
     return () => {
       stopped = true;
-      clearInterval(interval);
-      clearTimeout(settleTimer);
+      interval.unsubscribe();
+      settleTimer?.unsubscribe();
       for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     };

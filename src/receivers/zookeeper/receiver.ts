@@ -1,4 +1,4 @@
-import { defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
+import { asyncScheduler, defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
@@ -48,7 +48,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
   const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler: settings.scheduler });
   return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
 
@@ -64,7 +64,8 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
     let probing = false;
     let skippedTicks = 0;
-    return timer(config.initial_delay, config.collection_interval).pipe(
+    const scheduler = settings.scheduler ?? asyncScheduler;
+    return timer(config.initial_delay, config.collection_interval, scheduler).pipe(
       filter(() => {
         if (probing) {
           skippedTicks++;
@@ -85,7 +86,7 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
         ).pipe(finalize(() => (probing = false)));
       }),
       map((outcome): Batch => {
-        const timeMs = Date.now();
+        const timeMs = scheduler.now();
         health.observe(outcome, timeMs);
         telemetry.observe(outcome);
         return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };

@@ -1,7 +1,8 @@
-import { defer, exhaustMap, finalize, from, map, Observable, timer } from 'rxjs';
+import { asyncScheduler, defer, finalize, map, Observable } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
+import { roundsEvery } from '../../internal/scraperhelper/rounds.js';
 import { discoverTargets } from '../discovery/targets.js';
 import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { clientFactory } from '../zkclient/client.js';
@@ -13,7 +14,7 @@ import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
 
 /**
  * One probe loop per server, each with its own session: a dead or hung server delays nobody else, and rounds
- * of one server never overlap (`exhaustMap` drops ticks while a round runs). After its own operations, each
+ * of one server never overlap (`roundsEvery` skips ticks while a round runs). After its own operations, each
  * server's round writes once for the replication lag that every other connected server's session reports.
  */
 export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
@@ -24,7 +25,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const token = agentToken();
   // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
   const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient });
+  const scheduler = settings.scheduler ?? asyncScheduler;
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler });
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
@@ -38,9 +40,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
           await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined);
         }
       };
-      return timer(config.initial_delay, config.collection_interval).pipe(
-        exhaustMap(() => from(round())),
-        map((): Batch => ({ source, timeMs: Date.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
+      return roundsEvery(round, { initialDelayMs: config.initial_delay, intervalMs: config.collection_interval }, scheduler).pipe(
+        map((): Batch => ({ source, timeMs: scheduler.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
         finalize(() => {
           if (probes.get(endpoint) === probe) probes.delete(endpoint);
           for (const other of probes.values()) other.metrics.forgetSource(endpoint);
