@@ -7,7 +7,11 @@
 # A test file belongs to the integration stage when it imports a harness module that starts one of those
 # (INTEGRATION_IMPORTS below) or node:child_process, or when it tests the harness itself (test/harness/).
 #
-# Usage: npm test                         (unit, then integration; stops after a failing unit stage)
+# Before them, a full run (no stage, no FILTER) lints the tree (eslint: import direction, import cycles,
+# typescript-eslint's recommended rules).
+#
+# Usage: npm test                         (lint, unit, then integration; stops at the first failing stage)
+#        npm test -- lint                 (the lint alone)
 #        npm test -- unit                 (the unit stage alone)
 #        npm test -- integration          (the integration stage alone)
 #        npm test -- FILTER               (only test files whose path contains FILTER, in both stages)
@@ -17,7 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stage=all
 case "${1:-}" in
-  unit | integration)
+  unit | integration | lint)
     stage=$1
     shift
     ;;
@@ -32,6 +36,12 @@ while IFS= read -r -d '' output; do
   source_file="${output#dist/}"
   [ -e "${source_file%.js}.ts" ] || rm -f "$output" "$output.map" "${output%.js}.d.ts" "${output%.js}.d.ts.map"
 done < <(find dist -name '*.js' -print0)
+
+if [ "$stage" = lint ] || { [ "$stage" = all ] && [ -z "$filter" ]; }; then
+  echo "test: lint"
+  npx --no-install eslint .
+  [ "$stage" = lint ] && exit 0
+fi
 
 INTEGRATION_IMPORTS="harness/(ensemble|prometheus|promtool|dnsmasq|certs|otlp-receiver|fake-zk)\\.js|e2e/agent\\.js|node:child_process"
 unit_files=()

@@ -91,6 +91,8 @@ export interface ExtensionFactory<TConfig = unknown> extends FactoryBase<'extens
   createExtension(settings: CreateSettings, config: TConfig): Extension;
 }
 
+// One registry holds factories of every config type: `unknown` would make createReceiver(settings, config) uncallable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ComponentFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any> | ExtensionFactory<any>;
 
 type Definition<F extends FactoryBase<ComponentKind, unknown>> = Omit<F, 'kind' | 'createDefaultConfig'>;

@@ -11,7 +11,12 @@ export interface RoundTiming {
   readonly intervalMs: number;
 }
 
-export function roundsEvery<T>(round: () => ObservableInput<T>, timing: RoundTiming, scheduler: SchedulerLike = asyncScheduler, onSkip: () => void = () => {}): Observable<T> {
+export function roundsEvery<T>(
+  round: () => ObservableInput<T>,
+  timing: RoundTiming,
+  scheduler: SchedulerLike = asyncScheduler,
+  onSkip: () => void = () => {},
+): Observable<T> {
   let running = false;
   return timer(timing.initialDelayMs, timing.intervalMs, scheduler).pipe(
     filter(() => {

@@ -24,7 +24,10 @@ describe('scraperhelper roundsEvery', () => {
           started++;
           return cold('-------(r|)', { r: started });
         });
-      expectObservable(roundsEvery(round, { initialDelayMs: 0, intervalMs: 3 }, undefined, () => skipped++), '^ 20ms !').toBe('7ms a 8ms b', { a: 1, b: 2 });
+      expectObservable(
+        roundsEvery(round, { initialDelayMs: 0, intervalMs: 3 }, undefined, () => skipped++),
+        '^ 20ms !',
+      ).toBe('7ms a 8ms b', { a: 1, b: 2 });
       flush();
       assert.equal(started, 3, 'the round started at 18 ms is cut by the end of the subscription');
       assert.equal(skipped, 4);
@@ -34,7 +37,10 @@ describe('scraperhelper roundsEvery', () => {
   it('stops the round in flight when unsubscribed', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const hung = cold('-');
-      expectObservable(roundsEvery(() => hung, { initialDelayMs: 1, intervalMs: 1 }), '^ 5ms !').toBe('');
+      expectObservable(
+        roundsEvery(() => hung, { initialDelayMs: 1, intervalMs: 1 }),
+        '^ 5ms !',
+      ).toBe('');
       expectSubscriptions(hung.subscriptions).toBe('-^ 4ms !');
     });
   });
