@@ -73,6 +73,7 @@ function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[])
   let failNext = false;
   const registry = new Registry([
     defineReceiver({
+      attributes: [],
       type: 'manual',
       configSchema: empty,
       createReceiver: () => ({

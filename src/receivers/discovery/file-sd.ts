@@ -25,7 +25,8 @@ function inodeOf(directory: string): string | undefined {
   }
 }
 
-export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: SchedulerLike = asyncScheduler): Observable<readonly Target[]> {
+/** `receiverAttributes`: what the agent's receivers set on samples; a target label exported like one of them is dropped. */
+export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: SchedulerLike = asyncScheduler, receiverAttributes?: ReadonlySet<string>): Observable<readonly Target[]> {
   const patterns = config.files.map(filePattern);
   const directories = [...new Set(patterns.map((pattern) => pattern.directory))];
   return new Observable<readonly Target[]>((subscriber) => {
@@ -74,7 +75,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: S
       const files = await matchingFiles();
       for (const file of lastGood.keys()) if (!files.includes(file)) lastGood.delete(file);
       for (const file of files) {
-        const result = readFileSdFile(file);
+        const result = readFileSdFile(file, receiverAttributes);
         if (result.error !== undefined) {
           const kept = lastGood.get(file)?.length ?? 0;
           report(file, result.error, () => logger.error('file_sd: bad file; keeping its last good targets', { file, kept_targets: kept, error: result.error }));

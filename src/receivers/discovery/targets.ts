@@ -16,6 +16,8 @@ export interface DiscoveryContext {
   readonly seedClient?: SeedClientFactory | undefined;
   /** The receiver's time (its create settings' scheduler): refresh intervals, debounce, fallback and backoff timers. */
   readonly scheduler?: SchedulerLike | undefined;
+  /** What the agent's receivers set on their samples (their factories' `attributes`): target labels may not clash with it. */
+  readonly receiverAttributes?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface DiscoveryContext {
 export function discoverTargets(context: DiscoveryContext): Observable<readonly Target[]> {
   const { config, logger } = context;
   const sources: Observable<readonly Target[]>[] = [of(staticTargets(context.staticEndpoints))];
-  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' }), context.scheduler));
+  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' }), context.scheduler, context.receiverAttributes));
   if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs, context.scheduler));
   const union = combineLatest(sources).pipe(
     map((lists) => uniqueTargets(lists.flat())),

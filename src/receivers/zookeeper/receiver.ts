@@ -10,12 +10,15 @@ import { ClientTlsLoader } from '../../core/config/tls.js';
 import { clientFactory } from '../zkclient/client.js';
 import { transport as zkTransport } from '../zkclient/dial.js';
 import { AdminTransport } from './admin.js';
+import { ZOOKEEPER_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
 import { FourLetterWordTransport, type Transport } from './transport.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
 
 const MAX_LOGGED_ODD_LINES = 20;
+/** Reserved when the receiver is made outside a registry (which gives the union of every receiver's). */
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set(ZOOKEEPER_RECEIVER_ATTRIBUTES);
 
 /** The receiver's own zkotel.receiver.* telemetry, per receiver id. */
 interface ProbeTelemetry {
@@ -48,7 +51,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
   const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler: settings.scheduler });
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler: settings.scheduler, receiverAttributes: settings.receiverAttributes ?? OWN_ATTRIBUTES });
   return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
 

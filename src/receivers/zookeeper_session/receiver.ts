@@ -7,7 +7,11 @@ import { discoverTargets } from '../discovery/targets.js';
 import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { clientFactory } from '../zkclient/client.js';
 import { dialer, transport } from '../zkclient/dial.js';
+import { SESSION_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
+
+/** Reserved when the receiver is made outside a registry (which gives the union of every receiver's). */
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set(SESSION_RECEIVER_ATTRIBUTES);
 import { SessionMetrics } from './metrics.js';
 import { measureReplication } from './replication.js';
 import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
@@ -26,7 +30,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
   const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
   const scheduler = settings.scheduler ?? asyncScheduler;
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler });
+  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler, receiverAttributes: settings.receiverAttributes ?? OWN_ATTRIBUTES });
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
