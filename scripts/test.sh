@@ -29,8 +29,8 @@ esac
 filter="${1:-}"
 
 bash scripts/setup.sh
-# Incremental: a build with nothing changed takes seconds. Outputs of deleted or renamed sources are removed,
-# so that no stale test runs.
+# Incremental (rm -rf dist for a full build): a build with nothing changed takes seconds. Outputs of deleted or
+# renamed sources are removed, so that no stale test runs.
 npx --no-install tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
 while IFS= read -r -d '' output; do
   source_file="${output#dist/}"
