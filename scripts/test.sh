@@ -58,7 +58,9 @@ selected=$((${#unit_files[@]} + ${#integration_files[@]}))
 [ "$stage" = unit ] && selected=${#unit_files[@]}
 [ "$stage" = integration ] && selected=${#integration_files[@]}
 if [ "$selected" -eq 0 ]; then
-  echo "test: no ${stage/all/} test file matches '${filter}'" >&2
+  what="test file"
+  [ "$stage" = all ] || what="$stage test file"
+  echo "test: no $what matches '${filter}'" >&2
   exit 1
 fi
 
