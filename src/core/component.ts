@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from './batch.js';
 import type { Logger } from './logger.js';
@@ -13,6 +13,16 @@ export interface CreateSettings {
   readonly logger: Logger;
   /** The agent's own metrics: count what the component does here (`zkotel.*`). */
   readonly telemetry: SelfTelemetry;
+  /**
+   * Where the component takes its time from: timers, intervals, backoff, debounce and `now()`. Absent means
+   * `asyncScheduler` (wall-clock time); tests pass an RxJS `TestScheduler` to run them in virtual time.
+   */
+  readonly scheduler?: SchedulerLike;
+  /**
+   * Receivers only: the attributes that the agent's receivers set on their samples, the union of their factories'
+   * `attributes` (filled in by the registry). Discovery refuses target labels that would be exported like one of them.
+   */
+  readonly receiverAttributes?: ReadonlySet<string>;
 }
 
 /**
@@ -102,6 +112,8 @@ interface FactoryBase<TKind extends ComponentKind, TConfig> {
 }
 
 export interface ReceiverFactory<TConfig = unknown> extends FactoryBase<'receiver', TConfig> {
+  /** Every attribute its receivers set on the samples they produce, besides the identity of their targets (`zk.endpoint`, …). */
+  readonly attributes: readonly string[];
   createReceiver(settings: CreateSettings, config: TConfig): Receiver;
 }
 export interface ProcessorFactory<TConfig = unknown> extends FactoryBase<'processor', TConfig> {
@@ -115,6 +127,8 @@ export interface ExtensionFactory<TConfig = unknown> extends FactoryBase<'extens
   createExtension(settings: CreateSettings, config: TConfig): Extension;
 }
 
+// One registry holds factories of every config type: `unknown` would make createReceiver(settings, config) uncallable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ComponentFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any> | ExtensionFactory<any>;
 
 type Definition<F extends FactoryBase<ComponentKind, unknown>> = Omit<F, 'kind' | 'createDefaultConfig'>;

@@ -52,7 +52,7 @@ export type FileSdResult =
   | { readonly targets?: undefined; readonly problems?: undefined; readonly error: string };
 
 /** The targets of one file, or every problem in it as `FILE:LINE:COL: path: message` lines. */
-export function readFileSdFile(file: string): FileSdResult {
+export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<string>): FileSdResult {
   const yaml = readYamlFile(file);
   if (yaml.problems.length > 0) return { error: yaml.problems.map(formatProblem).join('\n') };
   // An empty file is most likely one being rewritten: an error, so the file's last good targets are kept.
@@ -62,7 +62,7 @@ export function readFileSdFile(file: string): FileSdResult {
   if (!parsed.success) return { error: yaml.problemsAt(schemaProblems(parsed.error)).map(formatProblem).join('\n') };
   const dropped: SchemaProblem[] = [];
   const targets = parsed.data.flatMap((group, index) => {
-    const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }));
+    const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }), receiverAttributes);
     return group.targets.flatMap((endpoint, at) => {
       if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes })];
       dropped.push({ path: [index, 'targets', at], message: `invalid endpoint ${JSON.stringify(endpoint)}: expected host:port (port 1-65535); target dropped` });
@@ -76,10 +76,10 @@ export function readFileSdFile(file: string): FileSdResult {
  * The labels that become attributes: not the `__` meta labels, and not a label that would be exported as the same
  * Prometheus label as an attribute the receiver sets (identity wins; Prometheus refuses reserved labels likewise).
  */
-function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void): Attributes {
+function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void, receiverAttributes: ReadonlySet<string> | undefined): Attributes {
   const kept = Object.entries(labels).filter(([name]) => {
     if (name.startsWith('__')) return false;
-    const clash = reservedAttributeClash(name);
+    const clash = reservedAttributeClash(name, receiverAttributes);
     if (clash !== undefined) drop(name, `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`);
     return clash === undefined;
   });

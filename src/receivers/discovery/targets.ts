@@ -1,4 +1,4 @@
-import { combineLatest, distinctUntilChanged, map, type Observable, of } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, type Observable, of, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../../core/logger.js';
 import type { DiscoveryConfig } from './config.js';
 import { dnsTargets } from './dns.js';
@@ -14,6 +14,10 @@ export interface DiscoveryContext {
   readonly refreshIntervalMs?: number | undefined;
   /** Opens the client that reads `/zookeeper/config` from the seeds (ensemble discovery); e.g. to add TLS or auth. */
   readonly seedClient?: SeedClientFactory | undefined;
+  /** The receiver's time (its create settings' scheduler): refresh intervals, debounce, fallback and backoff timers. */
+  readonly scheduler?: SchedulerLike | undefined;
+  /** What the agent's receivers set on their samples (their factories' `attributes`): target labels may not clash with it. */
+  readonly receiverAttributes?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -24,12 +28,12 @@ export interface DiscoveryContext {
 export function discoverTargets(context: DiscoveryContext): Observable<readonly Target[]> {
   const { config, logger } = context;
   const sources: Observable<readonly Target[]>[] = [of(staticTargets(context.staticEndpoints))];
-  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' })));
-  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs));
+  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' }), context.scheduler, context.receiverAttributes));
+  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs, context.scheduler));
   const union = combineLatest(sources).pipe(
     map((lists) => uniqueTargets(lists.flat())),
     distinctUntilChanged(sameTargetList),
   );
   if (!config?.ensemble) return union;
-  return ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port });
+  return ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port, scheduler: context.scheduler });
 }
