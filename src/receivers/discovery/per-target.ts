@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { Logger } from '../../core/logger.js';
 import { sameTarget, type Target } from './target.js';
@@ -77,4 +77,25 @@ export function perTarget(
     };
   });
   return { batches, targetCount: () => count };
+}
+
+/**
+ * A target's collection ticks, due at `initialDelayMs + k × intervalMs` from subscription (no drift: each tick is
+ * scheduled against that grid, not against when the previous one ran). Each emission is the number of due ticks
+ * that were lost before it because the event loop was blocked past them, so `1 + missed` summed over emissions is
+ * exactly the number of ticks scheduled so far. One timer per loop.
+ */
+export function collectionTicks(initialDelayMs: number, intervalMs: number, scheduler: SchedulerLike = asyncScheduler): Observable<number> {
+  return new Observable<number>((subscriber) => {
+    const start = scheduler.now() + initialDelayMs;
+    let next = 0;
+    return scheduler.schedule(function tick(this: SchedulerAction<unknown>) {
+      const now = scheduler.now();
+      const due = Math.max(next, Math.floor((now - start) / intervalMs));
+      const missed = due - next;
+      next = due + 1;
+      subscriber.next(missed);
+      this.schedule(undefined, Math.max(0, start + next * intervalMs - scheduler.now()));
+    }, initialDelayMs);
+  });
 }

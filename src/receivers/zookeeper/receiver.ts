@@ -1,4 +1,5 @@
-import { defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
+import { defer, exhaustMap, filter, finalize, map, Observable } from 'rxjs';
+import { collectionTicks } from '../discovery/per-target.js';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
@@ -20,7 +21,7 @@ const MAX_LOGGED_ODD_LINES = 20;
 /** The receiver's own zkotel.receiver.* telemetry, per receiver id. */
 interface ProbeTelemetry {
   observe(outcome: ProbeOutcome): void;
-  skipped(): void;
+  skipped(ticks: number): void;
 }
 
 function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
@@ -33,7 +34,7 @@ function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
       duration(receiver, outcome.durationMs / 1000);
       for (const failure of outcome.failures) failures({ receiver: settings.id, reason: failure.error.reason }, 1);
     },
-    skipped: () => skipped(receiver, 1),
+    skipped: (ticks) => skipped(receiver, ticks),
   };
 }
 
@@ -54,7 +55,8 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
 
 /**
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
- * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
+ * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted, and so is
+ * every tick lost while the event loop was blocked past it (probes done + skipped = ticks scheduled).
  */
 function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
@@ -64,11 +66,12 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
     let probing = false;
     let skippedTicks = 0;
-    return timer(config.initial_delay, config.collection_interval).pipe(
-      filter(() => {
-        if (probing) {
-          skippedTicks++;
-          telemetry.skipped();
+    return collectionTicks(config.initial_delay, config.collection_interval).pipe(
+      filter((lost) => {
+        const skipped = lost + (probing ? 1 : 0);
+        if (skipped > 0) {
+          skippedTicks += skipped;
+          telemetry.skipped(skipped);
         }
         return !probing;
       }),
@@ -95,18 +98,29 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
   });
 }
 
-/** A promise-returning task as an Observable whose unsubscription aborts the task. */
+/** Why a probe in flight is abandoned when its loop stops: one shared reason, so no DOMException is built per stop. */
+const LOOP_STOPPED = Object.freeze(new Error('the probe loop stopped'));
+
+/** A promise-returning task as an Observable whose unsubscription before it settles aborts the task. */
 function abortable<T>(task: (signal: AbortSignal) => Promise<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
+    let settled = false;
     task(controller.signal).then(
       (value) => {
+        settled = true;
         subscriber.next(value);
         subscriber.complete();
       },
-      (error: unknown) => subscriber.error(error),
+      (error: unknown) => {
+        settled = true;
+        subscriber.error(error);
+      },
     );
-    return () => controller.abort();
+    // Teardown runs after completion too: aborting a finished task would only cost an abort event.
+    return () => {
+      if (!settled) controller.abort(LOOP_STOPPED);
+    };
   });
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Observable, startWith, Subject, throwError, type OperatorFunction } from 'rxjs';
+import { Observable, startWith, Subject, Subscription, throwError, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
-import { perTarget } from '../../../src/receivers/discovery/per-target.js';
+import { collectionTicks, perTarget } from '../../../src/receivers/discovery/per-target.js';
 import type { Target } from '../../../src/receivers/discovery/target.js';
 import { batchOf, GAUGE } from '../../harness/batches.js';
 import { LogRecorder } from './recorder.js';
@@ -108,5 +108,56 @@ describe('perTarget', () => {
     assert.equal(loops.targetCount(), 1);
     assert.equal(log.matching(/probe loop of a target failed/).length, 1);
     subscription.unsubscribe();
+  });
+});
+
+/** A scheduler whose clock only moves when told: `fireAt(t)` runs the pending action at time t, however late that is. */
+class ManualScheduler implements SchedulerLike {
+  private clock = 0;
+  pendingAt: number | undefined;
+  private work: ((this: SchedulerAction<unknown>, state?: unknown) => void) | undefined;
+  now(): number {
+    return this.clock;
+  }
+  schedule<T>(work: (this: SchedulerAction<T>, state: T) => void, delay = 0): Subscription {
+    const subscription = new Subscription(() => (this.pendingAt = undefined));
+    const action = Object.assign(subscription, {
+      schedule: (_state?: T, nextDelay = 0) => {
+        this.pendingAt = this.clock + nextDelay;
+        return action;
+      },
+    }) as unknown as SchedulerAction<T>;
+    this.work = work as (this: SchedulerAction<unknown>, state?: unknown) => void;
+    this.pendingAt = this.clock + delay;
+    this.action = action as unknown as SchedulerAction<unknown>;
+    return subscription;
+  }
+  private action: SchedulerAction<unknown> | undefined;
+  fireAt(time: number): void {
+    assert.ok(this.pendingAt !== undefined && time >= this.pendingAt, `a tick is due by ${time}`);
+    this.clock = time;
+    this.work!.call(this.action!, undefined);
+  }
+}
+
+describe('collectionTicks', () => {
+  it('ticks on a fixed grid from the initial delay; each tick carries the ticks lost while the loop was blocked', () => {
+    const scheduler = new ManualScheduler();
+    const lost: number[] = [];
+    const subscription = collectionTicks(500, 1000, scheduler).subscribe((missed) => lost.push(missed));
+    assert.equal(scheduler.pendingAt, 500);
+    scheduler.fireAt(500);
+    assert.equal(scheduler.pendingAt, 1500, 'the next tick is one interval later');
+    scheduler.fireAt(1530);
+    assert.equal(scheduler.pendingAt, 2500, 'a late tick does not shift the grid');
+    // Blocked from 2500 to 5700: the ticks due at 2500, 3500 and 4500 never ran on time; 5500 runs late.
+    scheduler.fireAt(5700);
+    assert.equal(scheduler.pendingAt, 6500);
+    scheduler.fireAt(6500);
+    assert.deepEqual(lost, [0, 0, 3, 0]);
+    const scheduled = Math.floor((6500 - 500) / 1000) + 1;
+    assert.equal(lost.length + lost.reduce((sum, n) => sum + n, 0), scheduled, 'ticks run + ticks lost = ticks scheduled');
+    subscription.unsubscribe();
+    assert.equal(scheduler.pendingAt, undefined, 'unsubscribing cancels the timer');
   });
 });
