@@ -150,7 +150,8 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
   const metricsPort = await freePort();
   const configFile = path.join(dir, `agent-${scenario.targets}.yaml`);
   writeFileSync(configFile, agentConfig(scenario, fake.port, metricsPort));
-  const probe = ['--import', path.join(here, 'agent-probe.js')];
+  // LOAD_NODE_ARGS: extra node flags for the measured process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const probe = ['--import', path.join(here, 'agent-probe.js'), ...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = scenario.floor
     ? fork(path.join(here, 'floor-prober.js'), [], { execArgv: probe, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, TARGETS: String(scenario.targets), PORT: String(fake.port), INTERVAL_MS: String(scenario.intervalMs) } })
     : fork(path.join(repoRoot(), 'dist/src/cli.js'), ['--config', configFile], { execArgv: probe, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });

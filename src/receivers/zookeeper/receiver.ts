@@ -1,5 +1,5 @@
 import { defer, exhaustMap, filter, finalize, map, Observable } from 'rxjs';
-import { collectionTicks } from '../discovery/per-target.js';
+import { collectionTicks, tickPhase } from '../discovery/per-target.js';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
@@ -66,7 +66,7 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
     let probing = false;
     let skippedTicks = 0;
-    return collectionTicks(config.initial_delay, config.collection_interval).pipe(
+    return collectionTicks(config.initial_delay, config.collection_interval, tickPhase(endpoint, config.collection_interval)).pipe(
       filter((lost) => {
         const skipped = lost + (probing ? 1 : 0);
         if (skipped > 0) {

@@ -6,7 +6,7 @@ import type { MetricDescriptor } from '../../core/batch.js';
 import type { MntrReply } from './parse.js';
 import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-extra.js';
 import type { Replies } from './probe.js';
-import { describeOnce, mapKey, MNTR_KEY_ATTRIBUTE, type AddSample } from './samples.js';
+import { describeOnce, keyedDescriptor, mapKey, type AddSample } from './samples.js';
 
 const CONF_GAUGES: Readonly<Record<ConfNumber, { name: string; unit: string; description: string }>> = {
   tickTime: { name: 'tick_time', unit: 'ms', description: 'The server\'s tickTime setting, from conf.' },
@@ -91,7 +91,7 @@ export function extraSamples(replies: Replies, mntr: MntrReply | undefined, add:
   if (wchs) {
     add(m.watchConnections, wchs.connections);
     add(m.watchPaths, wchs.paths);
-    if (wchs.total !== undefined && !mntr?.numbers.has('watch_count')) add(m.watchCount, wchs.total, { [MNTR_KEY_ATTRIBUTE]: 'watch_count' });
+    if (wchs.total !== undefined && !mntr?.numbers.has('watch_count')) add(keyedDescriptor(m.watchCount, 'watch_count'), wchs.total);
   }
   if (envi) add(m.environmentInfo, 1, envi.attributes);
   if (conf) {

@@ -13,19 +13,35 @@
  *    monotonically, else a gauge.
  * 4. String keys become state/info metrics with value 1.
  */
-import { describeMetric, type Attributes, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
+import { describeMetric, withMeta, type Attributes, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 import { extraSamples } from './samples-extra.js';
 
-/** Meta attribute (`__*`, never exported) holding the mntr key a sample came from, e.g. `avg_latency`. */
+/**
+ * Meta label (`__*`, never exported) holding the mntr key a sample came from, e.g. `avg_latency`. It is a property of
+ * the descriptor (`MetricDescriptor.meta`), not of each sample: one descriptor per key, shared by every endpoint.
+ */
 export const MNTR_KEY_ATTRIBUTE = '__mntr_key';
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
 /** Every cache here is capped: ZooKeeper prints a few hundred keys, a broken server could print endless new ones. */
 const MAX_CACHED = 10_000;
+
+/** The descriptor of `metric` as produced by mntr key `key`: `metric` plus the `__mntr_key` meta label, one per (metric, key). */
+const KEYED = new Map<MetricDescriptor, Map<string, MetricDescriptor>>();
+export function keyedDescriptor(metric: MetricDescriptor, key: string): MetricDescriptor {
+  let byKey = KEYED.get(metric);
+  if (!byKey) KEYED.set(metric, (byKey = new Map()));
+  let keyed = byKey.get(key);
+  if (!keyed) {
+    keyed = withMeta(metric, { [MNTR_KEY_ATTRIBUTE]: key });
+    if (byKey.size < MAX_CACHED) byKey.set(key, keyed);
+  }
+  return keyed;
+}
 
 /** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
 const DESCRIPTORS = new Map<string, MetricDescriptor>();
@@ -142,7 +158,7 @@ export class SampleMapper {
   /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
   private srvrSamples(srvr: SrvrReply, mntr: MntrReply | undefined, add: AddSample): void {
     const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
-      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(metric, value, { ...extra, [MNTR_KEY_ATTRIBUTE]: mntrKey });
+      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(keyedDescriptor(metric, mntrKey), value, extra);
     };
     if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
     if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
@@ -174,8 +190,8 @@ export class SampleMapper {
     let mapping = this.mappings.get(key);
     if (!mapping) {
       const { metric, extra } = mapKey(key, reply);
-      // The raw key rides along as a meta attribute for relabel rules (zk_<key> names); the service strips it.
-      mapping = { metric, attributes: this.attributes({ ...extra, [MNTR_KEY_ATTRIBUTE]: key }) };
+      // The raw key rides along on the descriptor (a meta label for relabel rules: zk_<key> names), not per sample.
+      mapping = { metric: keyedDescriptor(metric, key), attributes: extra ? this.attributes(extra) : this.identity };
       // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
       if (this.mappings.size < MAX_CACHED) this.mappings.set(key, mapping);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, of, toArray } from 'rxjs';
-import { describeMetric, type Batch } from '../../../src/core/batch.js';
+import { describeMetric, withMeta, type Batch } from '../../../src/core/batch.js';
 import { relabelProcessorFactory } from '../../../src/processors/relabel/factory.js';
 import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
 import { testSettings } from '../../harness/settings.js';
@@ -100,6 +100,14 @@ describe('relabel processor', () => {
     assert.deepEqual(out.samples.map((sample) => sample.metric.name), ['zk_avg_latency', 'test.temperature']);
     assert.deepEqual(out.samples[0]!.attributes, { ...ENDPOINT, __mntr_key: 'avg_latency' }, '__mntr_key passes on; the service strips it before export');
     assert.equal(out.samples[1]!.attributes, ENDPOINT);
+  });
+
+  it('sees the descriptor\'s meta labels (__mntr_key on the descriptor) and keeps them on the descriptor, also when renaming', async () => {
+    const keyed = withMeta(LATENCY, { __mntr_key: 'avg_latency' });
+    const out = await runOne([{ source_labels: ['__mntr_key'], regex: '(.+)', target_label: '__name__', replacement: 'zk_$1' }], batchOf('s', [[keyed, 1, ENDPOINT]]));
+    assert.equal(out.samples[0]!.metric.name, 'zk_avg_latency');
+    assert.deepEqual(out.samples[0]!.metric.meta, { __mntr_key: 'avg_latency' });
+    assert.equal(out.samples[0]!.attributes, ENDPOINT, 'no meta label becomes an attribute');
   });
 
   it('equal new attribute sets are one object', async () => {
