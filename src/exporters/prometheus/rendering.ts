@@ -95,20 +95,26 @@ export class FragmentRenderer {
         attributeKeys.add(this.sortedKey(lastAttributes));
       }
     }
-    let text = '';
+    // Pieces joined once: a string built with += would stay a rope of every piece until first sliced.
+    const pieces: string[] = [];
+    let length = 0;
     const families: string[] = [];
     const descriptors: MetricDescriptor[] = [];
     const starts = new Int32Array(byName.size + 1);
     for (const [metricName, { descriptor, samples }] of byName) {
-      starts[families.length] = text.length;
+      starts[families.length] = length;
       families.push(metricName);
       descriptors.push(descriptor);
       const name = this.exposedName(descriptor);
       if (name === null) continue;
-      for (const sample of samples) text += this.lines(name, sample);
+      for (const sample of samples) {
+        const line = this.lines(name, sample);
+        pieces.push(line);
+        length += line.length;
+      }
     }
-    starts[families.length] = text.length;
-    return { text, families, starts, descriptors, attributeKeys, regular };
+    starts[families.length] = length;
+    return { text: pieces.join(''), families, starts, descriptors, attributeKeys, regular };
   }
 
   private lines(name: string, sample: Sample): string {
