@@ -191,25 +191,25 @@ export class PrometheusExporter implements Exporter {
       }
       sourcesGzip = await sources.gzipped;
     }
-    let own = '';
+    let own: Buffer = Buffer.alloc(0);
     if (this.includeTelemetry) {
       const ownRendered = this.rendered.renderer.render(this.telemetry.snapshot());
       const names = new Set<string>();
-      const text = new RenderedSnapshot(this.rendered.renderer).assemble([ownRendered], names);
-      if (text === undefined || !this.rendered.regularWith([ownRendered]) || [...names].some((name) => sources.names.has(name))) return undefined;
-      own = text;
+      const bytes = new RenderedSnapshot(this.rendered.renderer).assemble([ownRendered], names);
+      if (bytes === undefined || !this.rendered.regularWith([ownRendered]) || [...names].some((name) => sources.names.has(name))) return undefined;
+      own = bytes;
     }
-    if (sources.names.size === 0 && own === '') own = '# no registered metrics';
-    if (!gzipped) return [sources.plain, Buffer.from(own)];
-    return own === '' ? [sourcesGzip!] : [sourcesGzip!, gzipSync(own, GZIP_OPTIONS)];
+    if (sources.names.size === 0 && own.length === 0) own = Buffer.from('# no registered metrics');
+    if (!gzipped) return [sources.plain, own];
+    return own.length === 0 ? [sourcesGzip!] : [sourcesGzip!, gzipSync(own, GZIP_OPTIONS)];
   }
 
   private currentSourcesPart(): SourcesPart | undefined {
     if (this.sourcesPart?.version === this.rendered.version) return this.sourcesPart;
     const names = new Set<string>();
-    const text = this.rendered.assemble([], names);
-    if (text === undefined) return undefined;
-    this.sourcesPart = { version: this.rendered.version, names, plain: Buffer.from(this.targetInfo + text) };
+    const plain = this.rendered.assemble([], names, this.targetInfo);
+    if (plain === undefined) return undefined;
+    this.sourcesPart = { version: this.rendered.version, names, plain };
     return this.sourcesPart;
   }
 

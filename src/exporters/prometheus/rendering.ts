@@ -32,9 +32,9 @@ export interface RenderOptions {
 
 /** One batch, rendered. */
 export interface RenderedBatch {
-  /** The batch's lines, family after family. */
-  readonly text: string;
-  /** Metric (descriptor) names in order of first appearance in the batch; `starts[i]..starts[i+1]` are family i's lines. */
+  /** The batch's lines, family after family, UTF-8 (off the JS heap: the garbage collector never scans it). */
+  readonly bytes: Buffer;
+  /** Metric (descriptor) names in order of first appearance; bytes `starts[i]..starts[i+1]` are family i's lines. */
   readonly families: readonly string[];
   readonly starts: Int32Array;
   /** The first descriptor of each family, for its header and kind. */
@@ -43,6 +43,66 @@ export interface RenderedBatch {
   readonly attributeKeys: ReadonlySet<string>;
   /** False when one metric name came with two kinds in this batch. */
   readonly regular: boolean;
+}
+
+/** How one source's batch is laid out; valid for a later batch with the same descriptors and attributes in the same order. */
+class Plan {
+  constructor(
+    /** The samples the plan was made for (the snapshot holds them anyway): a later batch is compared with them. */
+    private samples: readonly Sample[],
+    /** Sample indices, family by family. */
+    readonly order: Int32Array,
+    /** Where each family's indices end in `order`. */
+    readonly familyEnds: Int32Array,
+    readonly families: readonly string[],
+    readonly descriptors: readonly MetricDescriptor[],
+    /** Each family's exposed name (null: the family is not exposed). */
+    readonly names: readonly (Buffer | null)[],
+    /** Each sample's label bytes. */
+    readonly labels: readonly Buffer[],
+    readonly attributeKeys: ReadonlySet<string>,
+    readonly regular: boolean,
+  ) {}
+
+  /** Whether `samples` have the planned series in the planned order; if so, they are compared with next time. */
+  matches(samples: readonly Sample[]): boolean {
+    const planned = this.samples;
+    if (samples.length !== planned.length) return false;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      const plannedSample = planned[i]!;
+      if (sample.metric !== plannedSample.metric || sample.attributes !== plannedSample.attributes) return false;
+    }
+    this.samples = samples;
+    return true;
+  }
+}
+
+/** Copies a few bytes by hand (a Buffer.copy call costs more than a short name); returns the new offset. */
+function copyInto(target: Buffer, at: number, source: Buffer): number {
+  for (let i = 0; i < source.length; i++) target[at + i] = source[i]!;
+  return at + source.length;
+}
+
+/** Writes `valueString(value)` as ASCII; integers digit by digit, without making a string. Returns the new offset. */
+function writeNumber(target: Buffer, at: number, value: number): number {
+  if (Number.isInteger(value) && value < 1e15 && value > -1e15) {
+    // -0 prints as "0", as `${-0}` does.
+    if (value < 0) {
+      target[at++] = 45;
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = digits - 1; i >= 0; i--) {
+      target[at + i] = 48 + (value % 10);
+      value = Math.floor(value / 10);
+    }
+    return at + digits;
+  }
+  const text = valueString(value);
+  for (let i = 0; i < text.length; i++) target[at + i] = text.charCodeAt(i);
+  return at + text.length;
 }
 
 /** Renders batches and family headers; keeps per-descriptor and per-attribute-object strings across batches. */
@@ -73,6 +133,15 @@ export class FragmentRenderer {
     return name;
   }
 
+  private readonly headers = new WeakMap<MetricDescriptor, Buffer>();
+
+  /** The family's `# HELP`/`# UNIT`/`# TYPE` lines, encoded once per descriptor. */
+  headerBytes(metric: MetricDescriptor): Buffer {
+    let bytes = this.headers.get(metric);
+    if (!bytes) this.headers.set(metric, (bytes = Buffer.from(this.header(metric))));
+    return bytes;
+  }
+
   header(metric: MetricDescriptor): string {
     const name = this.exposedName(metric)!;
     const type = metric.kind === 'gauge' && RESERVED_SUFFIX.test(name) ? 'untyped' : metric.kind;
@@ -80,41 +149,117 @@ export class FragmentRenderer {
     return `# HELP ${name} ${escapeString(metric.description || 'description missing')}\n${unit}# TYPE ${name} ${type}\n`;
   }
 
+  /** Per source: how its last batch was laid out, reused while its series come in the same order. */
+  private readonly plans = new Map<string, Plan>();
+  private readonly nameBytes = new WeakMap<MetricDescriptor, Buffer>();
+  private readonly labelBytes = new WeakMap<Attributes, Buffer>();
+  /** Where batches are written before being copied out at their exact size; grows as needed, never shrinks. */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
+  /** Forgets a source's layout (its source was forgotten). */
+  forget(source: string): void {
+    this.plans.delete(source);
+  }
+
   render(batch: Batch): RenderedBatch {
-    const byName = new Map<string, { descriptor: MetricDescriptor; samples: Sample[] }>();
+    const samples = batch.samples;
+    let plan = this.plans.get(batch.source);
+    if (!plan || !plan.matches(samples)) {
+      plan = this.plan(samples);
+      this.plans.set(batch.source, plan);
+    }
+    const { order, familyEnds, families, names, labels } = plan;
+    const starts = new Int32Array(families.length + 1);
+    let at = 0;
+    let o = 0;
+    for (let f = 0; f < families.length; f++) {
+      starts[f] = at;
+      const name = names[f];
+      const end = familyEnds[f]!;
+      if (name === null) {
+        o = end;
+        continue;
+      }
+      for (; o < end; o++) {
+        const sample = samples[order[o]!]!;
+        if (sample.histogram) {
+          const text = this.lines(this.exposedName(sample.metric)!, sample);
+          this.reserve(at, Buffer.byteLength(text));
+          at += this.scratch.write(text, at);
+          continue;
+        }
+        const label = labels[order[o]!]!;
+        this.reserve(at, name!.length + label.length + 32);
+        at = writeNumber(this.scratch, copyInto(this.scratch, copyInto(this.scratch, at, name!), label), sample.value);
+        this.scratch[at++] = 10;
+      }
+    }
+    starts[families.length] = at;
+    const bytes = Buffer.allocUnsafeSlow(at);
+    this.scratch.copy(bytes, 0, 0, at);
+    return { bytes, families, starts, descriptors: plan.descriptors, attributeKeys: plan.attributeKeys, regular: plan.regular };
+  }
+
+  private reserve(at: number, bytes: number): void {
+    if (at + bytes <= this.scratch.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, at + bytes));
+    this.scratch.copy(grown, 0, 0, at);
+    this.scratch = grown;
+  }
+
+  /** Families in order of first appearance, each sample's place among them, and the bytes of names and labels. */
+  private plan(samples: readonly Sample[]): Plan {
+    const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[] }>();
     const attributeKeys = new Set<string>();
+    const labels: Buffer[] = [];
     let regular = true;
     let lastAttributes: Attributes | undefined;
-    for (const sample of batch.samples) {
+    let lastLabels: Buffer | undefined;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
       let family = byName.get(sample.metric.name);
-      if (!family) byName.set(sample.metric.name, (family = { descriptor: sample.metric, samples: [] }));
+      if (!family) byName.set(sample.metric.name, (family = { descriptor: sample.metric, indices: [] }));
       else if (family.descriptor.kind !== sample.metric.kind) regular = false;
-      family.samples.push(sample);
+      family.indices.push(i);
       if (sample.attributes !== lastAttributes) {
         lastAttributes = sample.attributes;
         attributeKeys.add(this.sortedKey(lastAttributes));
+        lastLabels = this.labelBytesOf(lastAttributes);
       }
+      labels.push(lastLabels!);
     }
-    // Pieces joined once: a string built with += would stay a rope of every piece until first sliced.
-    const pieces: string[] = [];
-    let length = 0;
+    const order = new Int32Array(samples.length);
+    const familyEnds = new Int32Array(byName.size);
     const families: string[] = [];
     const descriptors: MetricDescriptor[] = [];
-    const starts = new Int32Array(byName.size + 1);
-    for (const [metricName, { descriptor, samples }] of byName) {
-      starts[families.length] = length;
+    const names: (Buffer | null)[] = [];
+    let o = 0;
+    for (const [metricName, { descriptor, indices }] of byName) {
+      for (const index of indices) order[o++] = index;
+      familyEnds[families.length] = o;
       families.push(metricName);
       descriptors.push(descriptor);
-      const name = this.exposedName(descriptor);
-      if (name === null) continue;
-      for (const sample of samples) {
-        const line = this.lines(name, sample);
-        pieces.push(line);
-        length += line.length;
-      }
+      names.push(this.nameBytesOf(descriptor));
     }
-    starts[families.length] = length;
-    return { text: pieces.join(''), families, starts, descriptors, attributeKeys, regular };
+    return new Plan(samples, order, familyEnds, families, descriptors, names, labels, attributeKeys, regular);
+  }
+
+  private nameBytesOf(metric: MetricDescriptor): Buffer | null {
+    const name = this.exposedName(metric);
+    if (name === null) return null;
+    let bytes = this.nameBytes.get(metric);
+    if (!bytes) this.nameBytes.set(metric, (bytes = Buffer.from(name)));
+    return bytes;
+  }
+
+  /** `{k="v",...} ` (or a lone space): what follows the name on each of the series' lines. */
+  private labelBytesOf(attributes: Attributes): Buffer {
+    let bytes = this.labelBytes.get(attributes);
+    if (!bytes) {
+      const labels = this.labelsOf(attributes);
+      this.labelBytes.set(attributes, (bytes = Buffer.from(labels === '' ? ' ' : `{${labels}} `)));
+    }
+    return bytes;
   }
 
   private lines(name: string, sample: Sample): string {
@@ -179,7 +324,10 @@ export class RenderedSnapshot {
   put(batch: Batch): void {
     const previous = this.sources.get(batch.source);
     if (previous) this.forget(previous);
-    if (batch.samples.length === 0) this.sources.delete(batch.source);
+    if (batch.samples.length === 0) {
+      this.sources.delete(batch.source);
+      this.renderer.forget(batch.source);
+    }
     else {
       const rendered = this.renderer.render(batch);
       this.remember(rendered);
@@ -206,29 +354,52 @@ export class RenderedSnapshot {
   }
 
   /**
-   * The families of every source (and of `extra`), family by family, without target_info; undefined when not
-   * regular. `names` receives every metric name seen, so a later part can prove it adds only new families.
+   * `prefix`, then the families of every source (and of `extra`), family by family; undefined when not regular.
+   * `names` receives every metric name seen, so a later part can prove it adds only new families. The body is
+   * copied once into one buffer: no string of it is ever built.
    */
-  assemble(extra: readonly RenderedBatch[], names?: Set<string>): string | undefined {
+  assemble(extra: readonly RenderedBatch[], names?: Set<string>, prefix = ''): Buffer | undefined {
     if (!this.regularWith(extra)) return undefined;
     const all = [...this.sources.values(), ...extra];
-    const families = new Map<string, { descriptor: MetricDescriptor; parts: string[] }>();
-    for (const rendered of all) {
-      const { text, starts, families: names, descriptors } = rendered;
-      for (let i = 0; i < names.length; i++) {
-        let family = families.get(names[i]!);
-        if (!family) families.set(names[i]!, (family = { descriptor: descriptors[i]!, parts: [] }));
+    // Pass 1: family order (first appearance over sources in snapshot order) and, per family, (source, index) pairs.
+    const families = new Map<string, { descriptor: MetricDescriptor; pieces: number[] }>();
+    let total = Buffer.byteLength(prefix);
+    for (let source = 0; source < all.length; source++) {
+      const { starts, families: familyNames, descriptors } = all[source]!;
+      for (let i = 0; i < familyNames.length; i++) {
+        let family = families.get(familyNames[i]!);
+        if (!family) families.set(familyNames[i]!, (family = { descriptor: descriptors[i]!, pieces: [] }));
         else if (family.descriptor.kind !== descriptors[i]!.kind) return undefined;
-        if (starts[i + 1]! > starts[i]!) family.parts.push(text.slice(starts[i]!, starts[i + 1]!));
+        if (starts[i + 1]! > starts[i]!) {
+          family.pieces.push(source, i);
+          total += starts[i + 1]! - starts[i]!;
+        }
       }
     }
-    const body: string[] = [];
-    for (const [name, { descriptor, parts }] of families) {
+    const headers: (Buffer | undefined)[] = [];
+    for (const [name, { descriptor, pieces }] of families) {
       names?.add(name);
-      if (parts.length === 0 || this.renderer.exposedName(descriptor) === null) continue;
-      body.push(this.renderer.header(descriptor), ...parts);
+      const header = pieces.length === 0 || this.renderer.exposedName(descriptor) === null ? undefined : this.renderer.headerBytes(descriptor);
+      headers.push(header);
+      if (header) total += header.length;
     }
-    return body.join('');
+    // Pass 2: one copy of every byte.
+    const body = Buffer.allocUnsafe(total);
+    let at = body.write(prefix);
+    let f = 0;
+    for (const { pieces } of families.values()) {
+      const header = headers[f++];
+      if (!header) continue;
+      at += header.copy(body, at);
+      for (let p = 0; p < pieces.length; p += 2) {
+        const { bytes, starts } = all[pieces[p]!]!;
+        const i = pieces[p + 1]!;
+        const start = starts[i]!;
+        const end = starts[i + 1]!;
+        at += bytes.copy(body, at, start, end);
+      }
+    }
+    return body;
   }
 
   private remember(rendered: RenderedBatch): void {
