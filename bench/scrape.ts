@@ -45,7 +45,7 @@ function feed(endpoints: number): void {
 
 try {
   const url = `http://${exporter.address}${config.path}`;
-  for (const endpoints of [3, 50]) {
+  for (const endpoints of [3, 50, 200, 1000]) {
     feed(endpoints);
     const timing = await runAsync(() => get(url), { warmup: 10, minIterations: 20, minMs: 2000 });
     const body = timing.last.toString('utf8');

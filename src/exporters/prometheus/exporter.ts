@@ -15,7 +15,7 @@ import { MetricsServer } from './server.js';
 import { FragmentRenderer, RenderedSnapshot } from './rendering.js';
 
 /** Fastest level: a scrape body is large and short-lived; level 1 keeps most of the saving for a fraction of the CPU. */
-const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED };
+const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED, chunkSize: 1 << 20 };
 const gzipAsync = promisify(gzip);
 
 /** The sources' part of a body, assembled once per snapshot version; gzipped once, on the zlib thread pool. */
@@ -25,7 +25,17 @@ interface SourcesPart {
   readonly names: ReadonlySet<string>;
   readonly plain: Buffer;
   gzipped?: Promise<Buffer>;
+  /** When it was made (performance.now()) and what making it cost in wall time, gzip included once done. */
+  readonly madeAt: number;
+  costMs: number;
 }
+
+/**
+ * A body is remade for a newer snapshot only once it is older than this many times what it cost to make: many
+ * scrapers on a large, ever-changing snapshot then spend at most a third of the time rendering (the body is at
+ * most two renderings stale), while a small snapshot, cheap to render, is fresh at every scrape.
+ */
+const REUSE_FOR_COSTS = 2;
 
 /** Whether the client accepts gzip (`Accept-Encoding: gzip`, not `gzip;q=0`). */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -177,16 +187,17 @@ export class PrometheusExporter implements Exporter {
    * not regular (kind conflicts, one series from two sources): the OTel path then decides and reports.
    */
   private async renderedBody(gzipped: boolean): Promise<Buffer[] | undefined> {
-    let sources = this.currentSourcesPart();
+    // Single flight: a gzip scrape that comes while a body is being gzipped waits for that one.
+    const sources = (gzipped ? this.gzipInFlight : undefined) ?? this.currentSourcesPart();
     if (!sources) return undefined;
     let sourcesGzip: Buffer | undefined;
     if (gzipped) {
-      if (!sources.gzipped && this.gzipInFlight) sources = this.gzipInFlight;
       if (!sources.gzipped) {
         this.gzipInFlight = sources;
-        const part = sources;
+        const started = performance.now();
         sources.gzipped = gzipAsync(sources.plain, GZIP_OPTIONS).finally(() => {
-          if (this.gzipInFlight === part) this.gzipInFlight = undefined;
+          sources.costMs += performance.now() - started;
+          if (this.gzipInFlight === sources) this.gzipInFlight = undefined;
         });
       }
       sourcesGzip = await sources.gzipped;
@@ -205,11 +216,13 @@ export class PrometheusExporter implements Exporter {
   }
 
   private currentSourcesPart(): SourcesPart | undefined {
-    if (this.sourcesPart?.version === this.rendered.version) return this.sourcesPart;
+    const last = this.sourcesPart;
+    const now = performance.now();
+    if (last && (last.version === this.rendered.version || now - last.madeAt < REUSE_FOR_COSTS * last.costMs)) return last;
     const names = new Set<string>();
     const plain = this.rendered.assemble([], names, this.targetInfo);
     if (plain === undefined) return undefined;
-    this.sourcesPart = { version: this.rendered.version, names, plain };
+    this.sourcesPart = { version: this.rendered.version, names, plain, madeAt: now, costMs: performance.now() - now };
     return this.sourcesPart;
   }
 
