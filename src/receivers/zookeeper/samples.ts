@@ -153,8 +153,8 @@ export class SampleMapper {
   private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
     // The hot loop: one cached mapping per key, one sample object per value, nothing else allocated.
     mntr.numbers.forEach((value, key) => {
-      const { metric, attributes } = this.mapping(key, mntr.numbers);
-      samples.push({ metric, value, attributes });
+      const mapping = sharedMapping(key, mntr.numbers);
+      samples.push({ metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity });
     });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
@@ -198,15 +198,13 @@ export class SampleMapper {
     if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
   }
 
-  private mapping(key: string, reply: ReadonlyMap<string, number>): { metric: MetricDescriptor; attributes: Attributes } {
-    const mapping = sharedMapping(key, reply);
-    if (!mapping.extra) return { metric: mapping.metric, attributes: this.identity };
+  private extraAttributesOf(mapping: KeyMapping): Attributes {
     let attributes = this.extraAttributes.get(mapping);
     if (!attributes) {
-      attributes = this.attributes(mapping.extra);
+      attributes = this.attributes(mapping.extra!);
       if (this.extraAttributes.size < MAX_CACHED) this.extraAttributes.set(mapping, attributes);
     }
-    return { metric: mapping.metric, attributes };
+    return attributes;
   }
 
   /** Identity plus extra attributes, built once per distinct extra set. */
