@@ -13,8 +13,9 @@ if (process.send) {
   let peakRss = 0;
   const sampleRss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 200);
   sampleRss.unref();
-  // The IPC channel must not keep the agent alive once it shuts down.
+  // The IPC channel must not keep the agent alive once it shuts down, and the agent stops when the bench goes away.
   process.channel?.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   process.on('message', (message: { reset?: true; report?: true }) => {
     if (message.reset) {
       cpuAtReset = process.cpuUsage();

@@ -14,6 +14,8 @@ interface StartMessage {
 }
 
 if (process.send) {
+  // The bench went away (killed, crashed): so do its targets.
+  process.on('disconnect', () => process.exit(0));
   let mntrCount = 0;
   let ruokCount = 0;
   let probed = new Uint8Array(0);

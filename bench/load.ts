@@ -183,7 +183,10 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
     const [agent, zk] = await Promise.all([ask<AgentReport>(child, { report: true }, 'cpuMs'), ask<FakeReport>(fake.child, { report: true }, 'mntr')]);
     const cycles = (elapsedS * 1000) / scenario.intervalMs;
     const scheduled = scenario.targets * cycles;
-    const what = `${scenario.floor ? 'floor' : 'zkotel'} ${scenario.label}, ${scenario.targets} targets, ${scenario.intervalMs / 1000} s interval, ${scenario.commands.join('+')}, ${scenario.scrapers} scraper(s), ${fmt(elapsedS, 0)} s`;
+    // The machine's load average says how far the figures can be trusted: above the core count, processes wait for a CPU.
+    const what =
+      `${scenario.floor ? 'floor' : 'zkotel'} ${scenario.label}, ${scenario.targets} targets, ${scenario.intervalMs / 1000} s interval, ${scenario.commands.join('+')}, ` +
+      `${scenario.scrapers} scraper(s), ${fmt(elapsedS, 0)} s (machine load average ${fmt(os.loadavg()[0]!, 1)} on ${os.cpus().length} cores)`;
     const lines = [
       `CPU ${fmt(agent.cpuMs / (scenario.targets * cycles), 3)} ms per target per cycle, ${fmt(agent.cpuMs / Math.max(1, zk.mntr), 3)} ms per mntr probe (${fmt((agent.cpuMs / (elapsedS * 1000)) * 100, 0)}% of a core)`,
       `RSS ${fmt(agent.rssMb, 0)} MB (peak ${fmt(agent.peakRssMb, 0)} MB)`,

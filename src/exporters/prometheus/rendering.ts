@@ -8,8 +8,8 @@
  *
  * The output is byte-identical to `PrometheusSerializer` of `@opentelemetry/exporter-prometheus` fed by
  * `snapshotToScopeMetrics` (proven by test/exporters/prometheus/rendering.test.ts). Snapshots where that
- * serializer's conflict rules would drop samples (one metric name with two kinds, or one series from two
- * sources) are not "regular": the exporter then renders them through the OTel path, which also reports them.
+ * serializer's conflict rules would drop samples (one metric name with two kinds, one series from two
+ * sources, or one series twice in a batch) are not "regular": the exporter then renders them through the OTel path, which also reports them.
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
 
@@ -215,6 +215,9 @@ export class FragmentRenderer {
     let regular = true;
     let lastAttributes: Attributes | undefined;
     let lastLabels: Buffer | undefined;
+    let lastKey = '';
+    // Plans are made when a source's layout changes, not per batch: this check is not on the steady path.
+    const seen = new Set<string>();
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
       let family = byName.get(sample.metric.name);
@@ -223,10 +226,15 @@ export class FragmentRenderer {
       family.indices.push(i);
       if (sample.attributes !== lastAttributes) {
         lastAttributes = sample.attributes;
-        attributeKeys.add(this.sortedKey(lastAttributes));
+        lastKey = this.sortedKey(lastAttributes);
+        attributeKeys.add(lastKey);
         lastLabels = this.labelBytesOf(lastAttributes);
       }
       labels.push(lastLabels!);
+      // One series twice in a batch: the OTel path may drop the second (once another source has the metric).
+      const series = `${sample.metric.name}\u0000${lastKey}`;
+      if (seen.has(series)) regular = false;
+      seen.add(series);
     }
     const order = new Int32Array(samples.length);
     const familyEnds = new Int32Array(byName.size);

@@ -113,6 +113,8 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
     assert.equal(renderedBody(twoKinds, {}), undefined);
     const twoKindsInOneBatch = [batchOf('a', [[describeMetric('x', 'gauge'), 1, { a: '1' }], [describeMetric('x', 'counter'), 1, { a: '2' }]])];
     assert.equal(renderedBody(twoKindsInOneBatch, {}), undefined);
+    const twiceInOneBatch = [batchOf('a', [[GAUGE, 1, { e: '1' }]]), batchOf('b', [[GAUGE, 1, { e: '2' }], [GAUGE, 2, { e: '2' }]])];
+    assert.equal(renderedBody(twiceInOneBatch, {}), undefined);
     const sameSeries = [batchOf('a', [[GAUGE, 1, { e: '1', f: '2' }]]), batchOf('b', [[GAUGE, 2, { f: '2', e: '1' }]])];
     assert.equal(renderedBody(sameSeries, {}), undefined);
     // Once the colliding source is gone, the fast path is back.
