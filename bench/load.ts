@@ -146,6 +146,19 @@ async function scrape(url: string, count: number, untilMs: number, targets: numb
   return result;
 }
 
+/** Sums of the agent's own probe counters, read from /metrics: probes finished and ticks skipped. */
+async function probeCounters(url: string): Promise<{ done: number; skipped: number }> {
+  const agent = new http.Agent();
+  try {
+    const { body, gzip } = await scrapeOnce(url, agent);
+    const text = (gzip ? await promisify(gunzip)(body) : body).toString('utf8');
+    const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((total, match) => total + Number(match[1]), 0);
+    return { done: sum('zkotel_receiver_probe_duration_count'), skipped: sum('zkotel_receiver_probe_skipped_total') };
+  } finally {
+    agent.destroy();
+  }
+}
+
 async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port: number }, dir: string): Promise<void> {
   const metricsPort = await freePort();
   const configFile = path.join(dir, `agent-${scenario.targets}.yaml`);
@@ -175,12 +188,15 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
       await sleep(250);
     }
     await sleep(scenario.intervalMs + 500);
+    const url = `http://127.0.0.1:${metricsPort}/metrics`;
+    const countersBefore = scenario.floor ? undefined : await probeCounters(url);
     await Promise.all([ask(child, { reset: true }, 'reset'), ask(fake.child, { reset: true }, 'reset')]);
     const started = Date.now();
     const scrapes = await scrape(`http://127.0.0.1:${metricsPort}/metrics`, scenario.scrapers, started + windowS * 1000, scenario.targets);
     if (scenario.scrapers === 0) await sleep(started + windowS * 1000 - Date.now());
     const elapsedS = (Date.now() - started) / 1000;
     const [agent, zk] = await Promise.all([ask<AgentReport>(child, { report: true }, 'cpuMs'), ask<FakeReport>(fake.child, { report: true }, 'mntr')]);
+    const countersAfter = countersBefore && (await probeCounters(url));
     const cycles = (elapsedS * 1000) / scenario.intervalMs;
     const scheduled = scenario.targets * cycles;
     // The machine's load average says how far the figures can be trusted: above the core count, processes wait for a CPU.
@@ -194,6 +210,11 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
       `event-loop delay p99 ${fmt(agent.eventLoopP99Ms, 1)} ms (max ${fmt(agent.eventLoopMaxMs, 0)} ms)`,
     ];
     if (!scenario.floor) lines.push(`false down transitions ${downs}`);
+    if (countersBefore && countersAfter) {
+      const done = countersAfter.done - countersBefore.done;
+      const skipped = countersAfter.skipped - countersBefore.skipped;
+      lines.push(`agent's own count: ${fmt(done, 0)} probes done + ${fmt(skipped, 0)} ticks skipped (zkotel_receiver_probe_skipped_total) = ${fmt(done + skipped, 0)} vs ${fmt(scheduled, 0)} scheduled`);
+    }
     if (scenario.scrapers > 0) {
       const l = scrapes.latenciesMs;
       lines.push(

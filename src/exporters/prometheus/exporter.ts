@@ -25,17 +25,19 @@ interface SourcesPart {
   readonly names: ReadonlySet<string>;
   readonly plain: Buffer;
   gzipped?: Promise<Buffer>;
-  /** When it was made (performance.now()) and what making it cost in wall time, gzip included once done. */
+  /** When it was made (performance.now()) and what making it cost: CPU of the assembly, plus its gzip's wall time once done. */
   readonly madeAt: number;
   costMs: number;
 }
 
 /**
- * A body is remade for a newer snapshot only once it is older than this many times what it cost to make: many
- * scrapers on a large, ever-changing snapshot then spend at most a third of the time rendering (the body is at
- * most two renderings stale), while a small snapshot, cheap to render, is fresh at every scrape.
+ * A body that cost at least MIN_COST_TO_REUSE_MS to make (CPU of the assembly, then the wall time of its gzip) is
+ * remade for a newer snapshot only once it is older than REUSE_FOR_COSTS times that cost: many scrapers on a large,
+ * ever-changing snapshot then spend at most a third of the time rendering (the body is at most two renderings
+ * stale), while a snapshot of up to ~100 targets is always fresh at every scrape.
  */
 const REUSE_FOR_COSTS = 2;
+const MIN_COST_TO_REUSE_MS = 10;
 
 /** Whether the client accepts gzip (`Accept-Encoding: gzip`, not `gzip;q=0`). */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -196,7 +198,7 @@ export class PrometheusExporter implements Exporter {
         this.gzipInFlight = sources;
         const started = performance.now();
         sources.gzipped = gzipAsync(sources.plain, GZIP_OPTIONS).finally(() => {
-          sources.costMs += performance.now() - started;
+          if (sources.costMs >= MIN_COST_TO_REUSE_MS) sources.costMs += performance.now() - started;
           if (this.gzipInFlight === sources) this.gzipInFlight = undefined;
         });
       }
@@ -218,11 +220,13 @@ export class PrometheusExporter implements Exporter {
   private currentSourcesPart(): SourcesPart | undefined {
     const last = this.sourcesPart;
     const now = performance.now();
-    if (last && (last.version === this.rendered.version || now - last.madeAt < REUSE_FOR_COSTS * last.costMs)) return last;
+    if (last && (last.version === this.rendered.version || (last.costMs >= MIN_COST_TO_REUSE_MS && now - last.madeAt < REUSE_FOR_COSTS * last.costMs))) return last;
     const names = new Set<string>();
+    const cpu = process.cpuUsage();
     const plain = this.rendered.assemble([], names, this.targetInfo);
     if (plain === undefined) return undefined;
-    this.sourcesPart = { version: this.rendered.version, names, plain, madeAt: now, costMs: performance.now() - now };
+    const { user, system } = process.cpuUsage(cpu);
+    this.sourcesPart = { version: this.rendered.version, names, plain, madeAt: now, costMs: (user + system) / 1000 };
     return this.sourcesPart;
   }
 
