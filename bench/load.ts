@@ -189,14 +189,19 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
     }
     await sleep(scenario.intervalMs + 500);
     const url = `http://127.0.0.1:${metricsPort}/metrics`;
+    // The agent's own counters are read around the window; a read takes time, so the window they cover is bracketed.
+    const readStarted = Date.now();
     const countersBefore = scenario.floor ? undefined : await probeCounters(url);
+    const readDone = Date.now();
     await Promise.all([ask(child, { reset: true }, 'reset'), ask(fake.child, { reset: true }, 'reset')]);
     const started = Date.now();
     const scrapes = await scrape(`http://127.0.0.1:${metricsPort}/metrics`, scenario.scrapers, started + windowS * 1000, scenario.targets);
     if (scenario.scrapers === 0) await sleep(started + windowS * 1000 - Date.now());
     const elapsedS = (Date.now() - started) / 1000;
     const [agent, zk] = await Promise.all([ask<AgentReport>(child, { report: true }, 'cpuMs'), ask<FakeReport>(fake.child, { report: true }, 'mntr')]);
+    const secondReadStarted = Date.now();
     const countersAfter = countersBefore && (await probeCounters(url));
+    const secondReadDone = Date.now();
     const cycles = (elapsedS * 1000) / scenario.intervalMs;
     const scheduled = scenario.targets * cycles;
     // The machine's load average says how far the figures can be trusted: above the core count, processes wait for a CPU.
@@ -213,7 +218,11 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
     if (countersBefore && countersAfter) {
       const done = countersAfter.done - countersBefore.done;
       const skipped = countersAfter.skipped - countersBefore.skipped;
-      lines.push(`agent's own count: ${fmt(done, 0)} probes done + ${fmt(skipped, 0)} ticks skipped (zkotel_receiver_probe_skipped_total) = ${fmt(done + skipped, 0)} vs ${fmt(scheduled, 0)} scheduled`);
+      const scheduledIn = (ms: number) => (scenario.targets * ms) / scenario.intervalMs;
+      lines.push(
+        `agent's own count: ${fmt(done, 0)} probes done + ${fmt(skipped, 0)} ticks skipped (zkotel_receiver_probe_skipped_total) = ${fmt(done + skipped, 0)}; ` +
+          `scheduled between its two reads: ${fmt(scheduledIn(secondReadStarted - readDone), 0)}–${fmt(scheduledIn(secondReadDone - readStarted), 0)}`,
+      );
     }
     if (scenario.scrapers > 0) {
       const l = scrapes.latenciesMs;
