@@ -27,7 +27,11 @@ if (process.send) {
       // The histogram times a timer repeating every RESOLUTION_MS: the delay is what comes on top of that.
       const lagMs = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
       const rss = process.memoryUsage.rss();
+      const { heapUsed, heapTotal, external } = process.memoryUsage();
       process.send!({
+        heapUsedMb: heapUsed / 1e6,
+        heapTotalMb: heapTotal / 1e6,
+        externalMb: external / 1e6,
         cpuMs: (cpu.user + cpu.system) / 1000,
         rssMb: rss / 1e6,
         peakRssMb: Math.max(peakRss, rss) / 1e6,

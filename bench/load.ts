@@ -38,6 +38,9 @@ interface AgentReport {
   peakRssMb: number;
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
 }
 interface FakeReport {
   mntr: number;
@@ -210,7 +213,7 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
       `${scenario.scrapers} scraper(s), ${fmt(elapsedS, 0)} s (machine load average ${fmt(os.loadavg()[0]!, 1)} on ${os.cpus().length} cores)`;
     const lines = [
       `CPU ${fmt(agent.cpuMs / (scenario.targets * cycles), 3)} ms per target per cycle, ${fmt(agent.cpuMs / Math.max(1, zk.mntr), 3)} ms per mntr probe (${fmt((agent.cpuMs / (elapsedS * 1000)) * 100, 0)}% of a core)`,
-      `RSS ${fmt(agent.rssMb, 0)} MB (peak ${fmt(agent.peakRssMb, 0)} MB)`,
+      `RSS ${fmt(agent.rssMb, 0)} MB (peak ${fmt(agent.peakRssMb, 0)} MB; JS heap ${fmt(agent.heapUsedMb, 0)} of ${fmt(agent.heapTotalMb, 0)} MB, external ${fmt(agent.externalMb, 0)} MB)`,
       `probes done ${fmt(zk.mntr, 0)} of ${fmt(scheduled, 0)} scheduled (${fmt((100 * zk.mntr) / scheduled, 1)}%), ${zk.probedTargets}/${scenario.targets} targets probed in the window`,
       `event-loop delay p99 ${fmt(agent.eventLoopP99Ms, 1)} ms (max ${fmt(agent.eventLoopMaxMs, 0)} ms)`,
     ];

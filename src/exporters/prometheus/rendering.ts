@@ -34,6 +34,8 @@ export interface RenderOptions {
 export interface RenderedBatch {
   /** The batch's lines, family after family, UTF-8 (off the JS heap: the garbage collector never scans it). */
   readonly bytes: Buffer;
+  /** The allocation `bytes` is a view of (with headroom): the source's next rendering writes into it again. */
+  readonly backing: Buffer;
   /** Metric (descriptor) names in order of first appearance; bytes `starts[i]..starts[i+1]` are family i's lines. */
   readonly families: readonly string[];
   readonly starts: Int32Array;
@@ -161,7 +163,12 @@ export class FragmentRenderer {
     this.plans.delete(source);
   }
 
-  render(batch: Batch): RenderedBatch {
+  /**
+   * `reuse`: the backing buffer of the source's previous rendering, which nothing reads any more; written into
+   * again when the new rendering fits, so a steady source allocates no new memory outside the JS heap (freed
+   * buffers would only be returned at the next full collection).
+   */
+  render(batch: Batch, reuse?: Buffer): RenderedBatch {
     const samples = batch.samples;
     let plan = this.plans.get(batch.source);
     if (!plan || !plan.matches(samples)) {
@@ -195,9 +202,11 @@ export class FragmentRenderer {
       }
     }
     starts[families.length] = at;
-    const bytes = Buffer.allocUnsafeSlow(at);
-    this.scratch.copy(bytes, 0, 0, at);
-    return { bytes, families, starts, descriptors: plan.descriptors, attributeKeys: plan.attributeKeys, regular: plan.regular };
+    // Headroom: the next batch's values may print a few bytes longer.
+    const backing = reuse && reuse.length >= at ? reuse : Buffer.allocUnsafeSlow(at + (at >> 4));
+    this.scratch.copy(backing, 0, 0, at);
+    const bytes = backing.subarray(0, at);
+    return { bytes, backing, families, starts, descriptors: plan.descriptors, attributeKeys: plan.attributeKeys, regular: plan.regular };
   }
 
   private reserve(at: number, bytes: number): void {
@@ -337,7 +346,8 @@ export class RenderedSnapshot {
       this.renderer.forget(batch.source);
     }
     else {
-      const rendered = this.renderer.render(batch);
+      // Assembly is synchronous, so nothing reads the previous rendering of this source any more.
+      const rendered = this.renderer.render(batch, previous?.backing);
       this.remember(rendered);
       this.sources.set(batch.source, rendered);
     }
