@@ -1,10 +1,11 @@
 /**
  * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3 and of 50 endpoints, each
- * one batch made from the real 3.8.0 leader mntr fixture. The HTTP client runs in this process, so the CPU
+ * one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does. The HTTP client runs in this process, so the CPU
  * figure is server + a minimal keep-alive client (which only collects the body's bytes).
  * Run: node dist/bench/scrape.js
  */
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { prometheusExporterConfigSchema } from '../src/exporters/prometheus/config.js';
 import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
@@ -24,7 +25,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(url: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent }, (response) => {
+      .get(url, { agent, headers: { 'accept-encoding': 'gzip' } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`GET ${url}: HTTP ${response.statusCode}`))));
@@ -34,26 +35,42 @@ function get(url: string): Promise<Buffer> {
   });
 }
 
-function feed(endpoints: number): void {
+const mappers: SampleMapper[] = [];
+function feed(endpoints: number, from = 0): void {
   const now = Date.now();
-  for (let i = 0; i < endpoints; i++) {
+  for (let i = from; i < endpoints; i++) {
     const endpoint = `zk-${i}.example:2181`;
-    const samples = new SampleMapper(Object.freeze({ 'zk.endpoint': endpoint })).toSamples({ replies: { mntr: parseMntr(reply) }, failures: [], durationMs: 2.5 }, 0);
+    mappers[i] ??= new SampleMapper(Object.freeze({ 'zk.endpoint': endpoint }));
+    const samples = mappers[i]!.toSamples({ replies: { mntr: parseMntr(reply) }, failures: [], durationMs: 2.5 }, 0);
     exporter.consume({ source: `zookeeper|${endpoint}`, timeMs: now, startTimeMs: now - 60_000, samples });
   }
 }
 
 try {
   const url = `http://${exporter.address}${config.path}`;
-  for (const endpoints of [3, 50]) {
+  for (const endpoints of [3, 50, 200, 1000]) {
     feed(endpoints);
     const timing = await runAsync(() => get(url), { warmup: 10, minIterations: 20, minMs: 2000 });
-    const body = timing.last.toString('utf8');
+    // A new batch of one endpoint before every scrape: the body is assembled and gzipped anew each time.
+    let next = 0;
+    const changing = await runAsync(
+      async () => {
+        feed((next % endpoints) + 1, next++ % endpoints);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return get(url);
+      },
+      { warmup: 3, minIterations: 10, minMs: 2000 },
+    );
+    const body = gunzipSync(timing.last).toString('utf8');
     const series = body.split('\n').filter((line) => line.length > 0 && !line.startsWith('#')).length;
     const label = `scrape /metrics (${endpoints} endpoints, ${fmt(series, 0)} series, ${fmtBytes(timing.last.length)})`;
     console.log(
       `${label}: ${fmt(timing.wallUs / 1000, 2)} ms/scrape (p50 ${fmt(percentile(timing.latenciesUs, 50) / 1000, 2)}, p99 ${fmt(percentile(timing.latenciesUs, 99) / 1000, 2)}), ` +
         `${fmt(timing.cpuUs / 1000, 2)} ms CPU/scrape, ${fmt(timing.cpuUs / series, 2)} µs CPU/series, ${timing.iterations} scrapes`,
+    );
+    console.log(
+      `${label}, one endpoint's batch new before each scrape: p50 ${fmt(percentile(changing.latenciesUs, 50) / 1000 - 50, 2)} ms, p99 ${fmt(percentile(changing.latenciesUs, 99) / 1000 - 50, 2)} ms ` +
+        `(after a 50 ms pause), ${fmt(changing.cpuUs / 1000, 2)} ms CPU per batch + scrape`,
     );
   }
 } finally {

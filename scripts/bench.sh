@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (timing goals live here, never in unit tests): mntr parse+map CPU, /metrics render cost, and
-# end-to-end probes against a real 1-node ZooKeeper. Prints one line per figure. Usage: npm run bench
+# Benchmarks (timing goals live here, never in unit tests): mntr parse+map CPU, /metrics render cost,
+# end-to-end probes against a real 1-node ZooKeeper, and the load bench (the agent against 200/1,000/5,000 fake
+# ZooKeeper targets in a process of their own, with 1 and 20 scrapers; bench/load.ts). Usage: npm run bench
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,3 +12,4 @@ node --expose-gc dist/bench/mntr.js
 node --expose-gc dist/bench/stages.js
 node dist/bench/scrape.js
 node dist/bench/probe.js
+node dist/bench/load.js

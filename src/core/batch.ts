@@ -17,6 +17,12 @@ export interface MetricDescriptor {
   readonly valueType: ValueType;
   readonly unit: string;
   readonly description: string;
+  /**
+   * Meta labels (`__*`, never exported) that every sample of this metric carries, e.g. `{ __mntr_key: 'avg_latency' }`:
+   * relabel rules see them like meta attributes, yet they cost nothing per sample. A receiver keeps one descriptor
+   * per distinct meta set, so such descriptors share a name with their siblings (exporters group them by name).
+   */
+  readonly meta?: Attributes;
 }
 
 export type Attributes = Readonly<Record<string, string>>;
@@ -60,7 +66,7 @@ export interface Batch {
 export function describeMetric(
   name: string,
   kind: MetricKind,
-  options: { unit?: string; description?: string; valueType?: ValueType } = {},
+  options: { unit?: string; description?: string; valueType?: ValueType; meta?: Attributes } = {},
 ): MetricDescriptor {
   return Object.freeze({
     name,
@@ -68,5 +74,11 @@ export function describeMetric(
     valueType: options.valueType ?? 'double',
     unit: options.unit ?? '',
     description: options.description ?? '',
+    ...(options.meta ? { meta: Object.freeze({ ...options.meta }) } : {}),
   });
+}
+
+/** `metric` with meta labels added to its own: a descriptor of its own, with the same name, kind, unit and description. */
+export function withMeta(metric: MetricDescriptor, meta: Attributes): MetricDescriptor {
+  return describeMetric(metric.name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType, meta: { ...metric.meta, ...meta } });
 }

@@ -1,27 +1,57 @@
-import type { OperatorFunction } from 'rxjs';
-import type { Attributes, Batch } from './batch.js';
+import { map, type OperatorFunction } from 'rxjs';
+import type { Attributes, Batch, Sample } from './batch.js';
 import { isMetaAttribute } from './prometheus-names.js';
-import { seriesStage } from './series-stage.js';
 
 const MAX_INTERNED = 100_000;
 
 /**
  * Removes pipeline-internal `__*` attributes before batches reach exporters (like Prometheus drops `__` labels
  * after relabeling). Attribute sets that become equal become the same object, so exporters' caches stay small.
+ *
+ * Receivers put their meta labels on descriptors (`MetricDescriptor.meta`), so attributes rarely hold any: this
+ * stage decides once per attribute object, and a run of samples sharing one object (a target's identity) costs
+ * one comparison per sample. A batch without meta attributes passes on as the same object.
  */
 export function stripMetaAttributes(): OperatorFunction<Batch, Batch> {
   const interned = new Map<string, Attributes>();
-  return seriesStage((series) => {
-    let hasMeta = false;
-    for (const key in series.attributes) if (isMetaAttribute(key)) hasMeta = true;
-    if (!hasMeta) return series;
-    const kept = Object.fromEntries(Object.entries(series.attributes).filter(([key]) => !isMetaAttribute(key)));
-    const key = JSON.stringify(kept);
-    let attributes = interned.get(key);
-    if (!attributes) {
-      attributes = Object.freeze(kept);
-      if (interned.size < MAX_INTERNED) interned.set(key, attributes);
+  const strippedOf = new WeakMap<Attributes, Attributes>();
+  const strip = (attributes: Attributes): Attributes => {
+    let stripped = strippedOf.get(attributes);
+    if (stripped === undefined) {
+      stripped = attributes;
+      for (const key in attributes) {
+        if (!isMetaAttribute(key)) continue;
+        const kept = Object.fromEntries(Object.entries(attributes).filter(([name]) => !isMetaAttribute(name)));
+        const cacheKey = JSON.stringify(kept);
+        stripped = interned.get(cacheKey);
+        if (!stripped) {
+          stripped = Object.freeze(kept);
+          if (interned.size < MAX_INTERNED) interned.set(cacheKey, stripped);
+        }
+        break;
+      }
+      strippedOf.set(attributes, stripped);
     }
-    return { metric: series.metric, attributes };
+    return stripped;
+  };
+  return map((batch) => {
+    const samples = batch.samples;
+    let output: Sample[] | undefined;
+    let last: Attributes | undefined;
+    let lastStripped: Attributes | undefined;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      if (sample.attributes !== last) {
+        last = sample.attributes;
+        lastStripped = strip(last);
+      }
+      if (lastStripped === sample.attributes) {
+        output?.push(sample);
+        continue;
+      }
+      output ??= samples.slice(0, i);
+      output.push({ ...sample, attributes: lastStripped! });
+    }
+    return output ? { ...batch, samples: output } : batch;
   });
 }

@@ -19,9 +19,14 @@ export function seriesStage(rewrite: SeriesRewrite): OperatorFunction<Batch, Bat
   return (source) => {
     // Per subscription; weak, so series that stop appearing are forgotten with their attribute objects.
     const remembered = new WeakMap<Attributes, Map<MetricDescriptor, Series | null>>();
+    // Samples of one target mostly share one attribute object: a run of them costs one WeakMap lookup.
+    let lastAttributes: Attributes | undefined;
+    let lastByMetric: Map<MetricDescriptor, Series | null> | undefined;
     const rewriteSample = (sample: Sample): Series | null => {
-      let byMetric = remembered.get(sample.attributes);
+      let byMetric = sample.attributes === lastAttributes ? lastByMetric : remembered.get(sample.attributes);
       if (!byMetric) remembered.set(sample.attributes, (byMetric = new Map()));
+      lastAttributes = sample.attributes;
+      lastByMetric = byMetric;
       let result = byMetric.get(sample.metric);
       if (result === undefined) {
         result = rewrite(sample);

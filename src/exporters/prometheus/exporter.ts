@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gzip, gzipSync } from 'node:zlib';
 import { PrometheusExporter as OtelPrometheusReader, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type CollectionResult, type MetricProducer } from '@opentelemetry/sdk-metrics';
@@ -11,6 +13,44 @@ import { ConversionWarnings } from '../../internal/exporterhelper/conversion-war
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
 import { WebServer } from '../../internal/webserver/server.js';
+import { FragmentRenderer, RenderedSnapshot } from './rendering.js';
+
+/** Fastest level: a scrape body is large and short-lived; level 1 keeps most of the saving for a fraction of the CPU. */
+const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED, chunkSize: 1 << 20 };
+const gzipAsync = promisify(gzip);
+
+/** The sources' part of a body, assembled once per snapshot version; gzipped once, on the zlib thread pool. */
+interface SourcesPart {
+  readonly version: number;
+  /** Metric names in the part: the agent's own part may only add new families. */
+  readonly names: ReadonlySet<string>;
+  readonly plain: Buffer;
+  gzipped?: Promise<Buffer>;
+  /** When it was made (performance.now()) and what making it cost: CPU of the assembly, plus its gzip's wall time once done. */
+  readonly madeAt: number;
+  costMs: number;
+}
+
+/**
+ * A body that cost at least MIN_COST_TO_REUSE_MS to make (CPU of the assembly, then the wall time of its gzip) is
+ * remade for a newer snapshot only once it is older than REUSE_FOR_COSTS times that cost: many scrapers on a large,
+ * ever-changing snapshot then spend at most a third of the time rendering (the body is at most two renderings
+ * stale), while a snapshot of up to ~100 targets is always fresh at every scrape.
+ */
+const REUSE_FOR_COSTS = 2;
+const MIN_COST_TO_REUSE_MS = 10;
+
+/** Whether the client accepts gzip (`Accept-Encoding: gzip`, not `gzip;q=0`). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.find((param) => param.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /**
@@ -36,6 +76,11 @@ export class PrometheusExporter implements Exporter {
   private readonly server: WebServer;
   private readonly scrapes: { served(code: number, ms: number): void };
   private readonly includeTelemetry: boolean;
+  private readonly rendered: RenderedSnapshot;
+  private readonly targetInfo: string;
+  private sourcesPart: SourcesPart | undefined;
+  /** The part whose gzip is running: scrapes that come meanwhile share it (single flight). */
+  private gzipInFlight: SourcesPart | undefined;
 
   /** `options.includeTelemetry`: serve the agent's zkotel_* metrics too (default: unless they have their own endpoint). */
   constructor(
@@ -52,6 +97,9 @@ export class PrometheusExporter implements Exporter {
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
     this.serializer = new PrometheusSerializer(config.namespace, false, undefined, !config.target_info, true);
+    this.rendered = new RenderedSnapshot(new FragmentRenderer({ namespace: config.namespace ?? '', constantLabels: config.const_labels ?? {} }));
+    // target_info exactly as the OTel serializer writes it, once: the resource never changes.
+    this.targetInfo = this.serializer.serialize({ resource: this.resource, scopeMetrics: [] }).replace(/# no registered metrics$/, '');
     this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
   }
 
@@ -78,11 +126,14 @@ export class PrometheusExporter implements Exporter {
 
   consume(batch: Batch): void {
     this.snapshot.put(batch);
+    this.rendered.put(batch);
   }
 
   async shutdown(): Promise<void> {
     await this.server.close();
     this.snapshot.clear();
+    this.rendered.clear();
+    this.sourcesPart = undefined;
     await this.meterProvider.shutdown().catch(() => {});
   }
 
@@ -105,16 +156,77 @@ export class PrometheusExporter implements Exporter {
     }
     const started = performance.now();
     try {
-      const { resourceMetrics, errors } = await this.reader.collect();
-      for (const error of errors) this.logger.error('metrics collection error', { error });
-      const body = this.serializer.serialize(resourceMetrics).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped');
-      response.writeHead(200, { 'content-type': CONTENT_TYPE }).end(request.method === 'HEAD' ? undefined : body);
+      const gzipped = acceptsGzip(request.headers['accept-encoding']);
+      const parts = (await this.renderedBody(gzipped)) ?? (await this.serializedBody(gzipped));
+      const length = parts.reduce((sum, part) => sum + part.length, 0);
+      response.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': length, ...(gzipped ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept-Encoding' });
+      if (request.method === 'HEAD') response.end();
+      else {
+        for (const part of parts.slice(0, -1)) response.write(part);
+        response.end(parts[parts.length - 1]);
+      }
       this.scrapes.served(200, performance.now() - started);
     } catch (error) {
       this.logger.error('scrape failed', { error });
       response.writeHead(500, { 'content-type': 'text/plain' }).end(`scrape failed: ${error instanceof Error ? error.message : String(error)}\n`);
       this.scrapes.served(500, performance.now() - started);
     }
+  }
+
+  /**
+   * The body from the pre-rendered fragments: the sources' part (assembled once per snapshot version, its gzip
+   * shared by every scrape that comes while it runs) followed by the agent's own metrics, rendered per scrape.
+   * Gzipped, it is two gzip members, which decompress as one stream (RFC 1952). Undefined when the snapshot is
+   * not regular (kind conflicts, one series from two sources): the OTel path then decides and reports.
+   */
+  private async renderedBody(gzipped: boolean): Promise<Buffer[] | undefined> {
+    // Single flight: a gzip scrape that comes while a body is being gzipped waits for that one.
+    const sources = (gzipped ? this.gzipInFlight : undefined) ?? this.currentSourcesPart();
+    if (!sources) return undefined;
+    let sourcesGzip: Buffer | undefined;
+    if (gzipped) {
+      if (!sources.gzipped) {
+        this.gzipInFlight = sources;
+        const started = performance.now();
+        sources.gzipped = gzipAsync(sources.plain, GZIP_OPTIONS).finally(() => {
+          if (sources.costMs >= MIN_COST_TO_REUSE_MS) sources.costMs += performance.now() - started;
+          if (this.gzipInFlight === sources) this.gzipInFlight = undefined;
+        });
+      }
+      sourcesGzip = await sources.gzipped;
+    }
+    let own: Buffer = Buffer.alloc(0);
+    if (this.includeTelemetry) {
+      const ownRendered = this.rendered.renderer.render(this.telemetry.snapshot());
+      const names = new Set<string>();
+      const bytes = new RenderedSnapshot(this.rendered.renderer).assemble([ownRendered], names);
+      if (bytes === undefined || !this.rendered.regularWith([ownRendered]) || [...names].some((name) => sources.names.has(name))) return undefined;
+      own = bytes;
+    }
+    if (sources.names.size === 0 && own.length === 0) own = Buffer.from('# no registered metrics');
+    if (!gzipped) return [sources.plain, own];
+    return own.length === 0 ? [sourcesGzip!] : [sourcesGzip!, gzipSync(own, GZIP_OPTIONS)];
+  }
+
+  private currentSourcesPart(): SourcesPart | undefined {
+    const last = this.sourcesPart;
+    const now = performance.now();
+    if (last && (last.version === this.rendered.version || (last.costMs >= MIN_COST_TO_REUSE_MS && now - last.madeAt < REUSE_FOR_COSTS * last.costMs))) return last;
+    const names = new Set<string>();
+    const cpu = process.cpuUsage();
+    const plain = this.rendered.assemble([], names, this.targetInfo);
+    if (plain === undefined) return undefined;
+    const { user, system } = process.cpuUsage(cpu);
+    this.sourcesPart = { version: this.rendered.version, names, plain, madeAt: now, costMs: (user + system) / 1000 };
+    return this.sourcesPart;
+  }
+
+  /** The OTel path: snapshot → metric data → PrometheusSerializer; it also reports kind conflicts and duplicates. */
+  private async serializedBody(gzipped: boolean): Promise<Buffer[]> {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    for (const error of errors) this.logger.error('metrics collection error', { error });
+    const body = Buffer.from(this.serializer.serialize(resourceMetrics).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped'));
+    return [gzipped ? await gzipAsync(body, GZIP_OPTIONS) : body];
   }
 }
 

@@ -5,7 +5,8 @@
  * - `__name__`: the metric's Prometheus name without the exporter's `namespace` prefix: `zookeeper.latency.avg` is
  *   `zookeeper_latency_avg`, and counters end in `_total` (`zookeeper_packets_received_total`).
  * - every attribute under its Prometheus label name (`zk.endpoint` is `zk_endpoint`), and meta attributes (`__*`,
- *   never exported) under their own name: `__mntr_key` holds the mntr key the sample came from (`avg_latency`).
+ *   never exported) under their own name, and the descriptor's meta labels (`MetricDescriptor.meta`): `__mntr_key`
+ *   holds the mntr key the sample came from (`avg_latency`).
  *
  * After the rules:
  * - a missing or empty `__name__` drops the sample; otherwise it is the metric's name. A new name gets a new
@@ -42,7 +43,7 @@ export function relabelStage(config: RelabelProcessorConfig): OperatorFunction<B
     if (!byName) descriptors.set(metric, (byName = new Map()));
     let renamed = byName.get(name);
     if (!renamed) {
-      renamed = describeMetric(name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType });
+      renamed = describeMetric(name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType, ...(metric.meta ? { meta: metric.meta } : {}) });
       if (byName.size < MAX_NAMES_PER_METRIC) byName.set(name, renamed);
     }
     return renamed;
@@ -63,6 +64,8 @@ export function relabelStage(config: RelabelProcessorConfig): OperatorFunction<B
     // Null prototype: a label may be called anything, `__proto__` included.
     const labels: Record<string, string> = Object.create(null);
     const attributeKeys = new Map<string, string>();
+    // The descriptor's meta labels stay on the descriptor: they are never turned into attributes.
+    if (series.metric.meta) Object.assign(labels, series.metric.meta);
     for (const key of Object.keys(series.attributes)) {
       const name = isMetaAttribute(key) ? key : prometheusLabelName(key);
       labels[name] = series.attributes[key]!;

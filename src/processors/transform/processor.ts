@@ -108,7 +108,7 @@ export class MetricTransformer {
     const valueType = metric.valueType === 'int' && !Number.isInteger(scale) ? 'double' : metric.valueType;
     const same = name === metric.name && kind === metric.kind && unit === metric.unit && description === metric.description && valueType === metric.valueType;
     if (same) return scale === 1 ? null : { metric, scale };
-    return { metric: describeMetric(name, kind, { unit, description, valueType }), scale };
+    return { metric: describeMetric(name, kind, { unit, description, valueType, ...(metric.meta ? { meta: metric.meta } : {}) }), scale };
   }
 
   private warnInvalidName(rule: Rule, metric: string, expanded: string): void {

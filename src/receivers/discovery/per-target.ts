@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { Logger } from '../../core/logger.js';
 import { sameTarget, type Target } from './target.js';
@@ -79,4 +79,33 @@ export function perTarget(
     };
   });
   return { batches, targetCount: () => count };
+}
+
+/**
+ * A target's collection ticks: the first `initialDelayMs` after subscription, then on the grid
+ * `initialDelayMs + phaseMs + k × intervalMs` (k ≥ 1). Each tick is scheduled against that grid, not against when the
+ * previous one ran, so nothing drifts. A phase per target (see `tickPhase`) spreads the probes of many targets over
+ * the interval instead of firing them all at once. Each emission is the number of due ticks that were lost before
+ * it because the event loop was blocked past them, so `1 + lost` summed over emissions is exactly the number of
+ * ticks scheduled so far. One timer per loop.
+ */
+export function collectionTicks(initialDelayMs: number, intervalMs: number, phaseMs = 0, scheduler: SchedulerLike = asyncScheduler): Observable<number> {
+  return new Observable<number>((subscriber) => {
+    const start = scheduler.now() + initialDelayMs + phaseMs;
+    let next = 0;
+    return scheduler.schedule(function tick(this: SchedulerAction<unknown>) {
+      const due = next === 0 ? 0 : Math.max(next, Math.floor((scheduler.now() - start) / intervalMs));
+      const lost = due - next;
+      next = due + 1;
+      subscriber.next(lost);
+      this.schedule(undefined, Math.max(0, start + next * intervalMs - scheduler.now()));
+    }, initialDelayMs);
+  });
+}
+
+/** A stable offset in [0, intervalMs) from a target's endpoint, as Prometheus offsets each target's scrapes. */
+export function tickPhase(endpoint: string, intervalMs: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < endpoint.length; i++) hash = Math.imul(hash ^ endpoint.charCodeAt(i), 16777619);
+  return (hash >>> 0) % Math.max(1, Math.floor(intervalMs));
 }

@@ -26,12 +26,23 @@ export interface ProbeOptions {
   readonly transport: Transport;
 }
 
-/** Sends every command concurrently (four-letter words: each on its own connection), all under one deadline. Never rejects. */
+/** The abort reason of a passed deadline: one shared object, so aborting a probe builds no DOMException. */
+const DEADLINE_PASSED = Object.freeze(new ProbeError('timeout', 'the probe deadline passed'));
+
+/**
+ * Sends every command concurrently (four-letter words: each on its own connection), all under one deadline. Never rejects.
+ * One AbortController and one timer per probe: the receiver's stop signal is forwarded by a listener removed at the
+ * end (AbortSignal.any would build a dependent signal per probe, and an abort() without a reason a DOMException).
+ */
 export async function probeEndpoint(options: ProbeOptions): Promise<ProbeOutcome> {
   const started = performance.now();
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
-  const signal = AbortSignal.any([deadline.signal, options.signal]);
+  const stopped = options.signal;
+  const forwardStop = () => deadline.abort(stopped.reason);
+  if (stopped.aborted) forwardStop();
+  else stopped.addEventListener('abort', forwardStop, { once: true });
+  const timer = setTimeout(() => deadline.abort(DEADLINE_PASSED), options.timeoutMs);
+  const signal = deadline.signal;
   const replies: Replies = {};
   const failures: CommandFailure[] = [];
   const { transport } = options;
@@ -47,6 +58,7 @@ export async function probeEndpoint(options: ProbeOptions): Promise<ProbeOutcome
     );
   } finally {
     clearTimeout(timer);
+    stopped.removeEventListener('abort', forwardStop);
   }
   // Report failures in the configured command order so the first-listed cause is the one shown.
   failures.sort((a, b) => options.commands.indexOf(a.command) - options.commands.indexOf(b.command));

@@ -1,4 +1,5 @@
-import { asyncScheduler, defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
+import { asyncScheduler, defer, exhaustMap, filter, finalize, map, Observable } from 'rxjs';
+import { collectionTicks, tickPhase } from '../discovery/per-target.js';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
@@ -23,7 +24,7 @@ const OWN_ATTRIBUTES: ReadonlySet<string> = new Set(ZOOKEEPER_RECEIVER_ATTRIBUTE
 /** The receiver's own zkotel.receiver.* telemetry, per receiver id. */
 interface ProbeTelemetry {
   observe(outcome: ProbeOutcome): void;
-  skipped(): void;
+  skipped(ticks: number): void;
 }
 
 function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
@@ -36,7 +37,7 @@ function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
       duration(receiver, outcome.durationMs / 1000);
       for (const failure of outcome.failures) failures({ receiver: settings.id, reason: failure.error.reason }, 1);
     },
-    skipped: () => skipped(receiver, 1),
+    skipped: (ticks) => skipped(receiver, ticks),
   };
 }
 
@@ -57,7 +58,8 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
 
 /**
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
- * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted.
+ * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted, and so is
+ * every tick lost while the event loop was blocked past it (probes done + skipped = ticks scheduled).
  */
 function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
@@ -68,11 +70,12 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
     let probing = false;
     let skippedTicks = 0;
     const scheduler = settings.scheduler ?? asyncScheduler;
-    return timer(config.initial_delay, config.collection_interval, scheduler).pipe(
-      filter(() => {
-        if (probing) {
-          skippedTicks++;
-          telemetry.skipped();
+    return collectionTicks(config.initial_delay, config.collection_interval, tickPhase(endpoint, config.collection_interval), scheduler).pipe(
+      filter((lost) => {
+        const skipped = lost + (probing ? 1 : 0);
+        if (skipped > 0) {
+          skippedTicks += skipped;
+          telemetry.skipped(skipped);
         }
         return !probing;
       }),
@@ -99,18 +102,29 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
   });
 }
 
-/** A promise-returning task as an Observable whose unsubscription aborts the task. */
+/** Why a probe in flight is abandoned when its loop stops: one shared reason, so no DOMException is built per stop. */
+const LOOP_STOPPED = Object.freeze(new Error('the probe loop stopped'));
+
+/** A promise-returning task as an Observable whose unsubscription before it settles aborts the task. */
 function abortable<T>(task: (signal: AbortSignal) => Promise<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
+    let settled = false;
     task(controller.signal).then(
       (value) => {
+        settled = true;
         subscriber.next(value);
         subscriber.complete();
       },
-      (error: unknown) => subscriber.error(error),
+      (error: unknown) => {
+        settled = true;
+        subscriber.error(error);
+      },
     );
-    return () => controller.abort();
+    // Teardown runs after completion too: aborting a finished task would only cost an abort event.
+    return () => {
+      if (!settled) controller.abort(LOOP_STOPPED);
+    };
   });
 }
 

@@ -7,7 +7,7 @@ import type { MntrReply } from './parse.js';
 import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-extra.js';
 import type { Replies } from './probe.js';
 import { OTEL_MNTR_METRICS } from './catalog.js';
-import { describeOnce, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
+import { describeOnce, keyedDescriptor, type AddSample } from './descriptors.js';
 
 const CONF_GAUGES: Readonly<Record<ConfNumber, { name: string; unit: string; description: string }>> = {
   tickTime: { name: 'tick_time', unit: 'ms', description: 'The server\'s tickTime setting, from conf.' },
@@ -93,7 +93,7 @@ export function extraSamples(replies: Replies, mntr: MntrReply | undefined, add:
   if (wchs) {
     add(m.watchConnections, wchs.connections);
     add(m.watchPaths, wchs.paths);
-    if (wchs.total !== undefined && !mntr?.numbers.has('watch_count')) add(m.watchCount, wchs.total, { [MNTR_KEY_ATTRIBUTE]: 'watch_count' });
+    if (wchs.total !== undefined && !mntr?.numbers.has('watch_count')) add(keyedDescriptor(m.watchCount, 'watch_count'), wchs.total);
   }
   if (envi) add(m.environmentInfo, 1, envi.attributes);
   if (conf) {

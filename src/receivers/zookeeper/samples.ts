@@ -17,10 +17,10 @@ import { describeMetric, type Attributes, type MetricDescriptor, type Sample } f
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
-import { describeOnce, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
+import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 import { extraSamples } from './samples-extra.js';
 
-export { describeOnce, MNTR_KEY_ATTRIBUTE, type AddSample };
+export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
@@ -76,16 +76,28 @@ interface KeyMapping {
   readonly extra?: Attributes;
 }
 
-/** A key's mapping with its attributes already merged with the endpoint's identity. */
-interface ResolvedMapping {
-  readonly metric: MetricDescriptor;
-  readonly attributes: Attributes;
+/**
+ * Every endpoint's mapping of each key, shared (with the `__mntr_key` descriptor): a target costs no memory per key,
+ * only per key with extra attributes. Keys whose mapping depends on the rest of the reply are not cached here.
+ */
+const KEY_MAPPINGS = new Map<string, KeyMapping>();
+
+function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
+  let mapping = KEY_MAPPINGS.get(key);
+  if (!mapping) {
+    const { metric, extra, replyDependent } = mapKeyWithDependence(key, reply);
+    mapping = { metric: keyedDescriptor(metric, key), ...(extra ? { extra } : {}) };
+    // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
+    if (!replyDependent && KEY_MAPPINGS.size < MAX_CACHED) KEY_MAPPINGS.set(key, mapping);
+  }
+  return mapping;
 }
 
 
 /** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
 export class SampleMapper {
-  private readonly mappings = new Map<string, ResolvedMapping>();
+  /** Identity + extra attributes of the keys that have extras (labelled summaries, OTel direction/state keys). */
+  private readonly extraAttributes = new Map<KeyMapping, Attributes>();
   private readonly withExtra = new Map<string, Attributes>();
 
   constructor(private readonly identity: Attributes) {}
@@ -111,8 +123,8 @@ export class SampleMapper {
   private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
     // The hot loop: one cached mapping per key, one sample object per value, nothing else allocated.
     mntr.numbers.forEach((value, key) => {
-      const { metric, attributes } = this.mapping(key, mntr.numbers);
-      samples.push({ metric, value, attributes });
+      const mapping = sharedMapping(key, mntr.numbers);
+      samples.push({ metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity });
     });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
@@ -128,7 +140,7 @@ export class SampleMapper {
   /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
   private srvrSamples(srvr: SrvrReply, mntr: MntrReply | undefined, add: AddSample): void {
     const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
-      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(metric, value, { ...extra, [MNTR_KEY_ATTRIBUTE]: mntrKey });
+      if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(keyedDescriptor(metric, mntrKey), value, extra);
     };
     if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
     if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
@@ -156,16 +168,13 @@ export class SampleMapper {
     if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
   }
 
-  private mapping(key: string, reply: ReadonlyMap<string, number>): ResolvedMapping {
-    let mapping = this.mappings.get(key);
-    if (!mapping) {
-      const { metric, extra } = mapKey(key, reply);
-      // The raw key rides along as a meta attribute for relabel rules (zk_<key> names); the service strips it.
-      mapping = { metric, attributes: this.attributes({ ...extra, [MNTR_KEY_ATTRIBUTE]: key }) };
-      // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
-      if (this.mappings.size < MAX_CACHED) this.mappings.set(key, mapping);
+  private extraAttributesOf(mapping: KeyMapping): Attributes {
+    let attributes = this.extraAttributes.get(mapping);
+    if (!attributes) {
+      attributes = this.attributes(mapping.extra!);
+      if (this.extraAttributes.size < MAX_CACHED) this.extraAttributes.set(mapping, attributes);
     }
-    return mapping;
+    return attributes;
   }
 
   /** Identity plus extra attributes, built once per distinct extra set. */
@@ -195,11 +204,19 @@ export class SampleMapper {
 
 /** The naming rule for one numeric mntr key (without `zk_`). */
 export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
+  const { metric, extra } = mapKeyWithDependence(key, reply);
+  return extra ? { metric, extra } : { metric };
+}
+
+/** mapKey, and whether the answer depended on other keys of the reply (a summary family recognised by its cnt_ key). */
+function mapKeyWithDependence(key: string, reply: ReadonlyMap<string, number>): KeyMapping & { replyDependent: boolean } {
   const spec = OTEL_MNTR_METRICS[key];
-  if (spec) return { metric: otel(key), extra: spec.attributes };
+  if (spec) return { metric: otel(key), extra: spec.attributes, replyDependent: false };
   const summary = SUMMARY_KEY.exec(key);
+  let replyDependent = false;
   if (summary) {
     const [, stat, rest] = summary as unknown as [string, string, string];
+    replyDependent = !SUMMARY_FAMILIES.has(rest) && !Object.keys(SUMMARY_SET_FAMILIES).some((family) => rest.endsWith(`_${family}`));
     const family = summaryFamily(rest, reply);
     if (family) {
       const suffix = STAT_SUFFIX[stat] ?? stat;
@@ -212,11 +229,11 @@ export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapp
         valueType: stat === 'cnt' ? 'int' : 'double',
         description: `${STAT_DESCRIPTIONS[stat]} of ${name}, from mntr.`,
       });
-      return { metric, extra: family.label };
+      return { metric, extra: family.label, replyDependent };
     }
   }
   const kind = COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
-  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }) };
+  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }), replyDependent };
 }
 
 const STAT_DESCRIPTIONS: Readonly<Record<string, string>> = {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { describeMetric } from '../../../src/core/batch.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { prometheusExporterFactory } from '../../../src/exporters/prometheus/factory.js';
-import type { PrometheusExporter } from '../../../src/exporters/prometheus/exporter.js';
+import { acceptsGzip, type PrometheusExporter } from '../../../src/exporters/prometheus/exporter.js';
 import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
 import { scrape, select } from '../../harness/exposition.js';
 import { freePort } from '../../harness/ports.js';
@@ -22,6 +24,52 @@ async function withExporter(config: Record<string, unknown>, test: (exporter: Pr
     await exporter.shutdown();
   }
 }
+
+/** GET with an explicit Accept-Encoding; the raw (still compressed) body. */
+function get(url: string, acceptEncoding: string | undefined): Promise<{ body: Buffer; encoding: string | undefined; length: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ body: Buffer.concat(chunks), encoding: response.headers['content-encoding'], length: response.headers['content-length'] }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('prometheus exporter: encoding and shared renderings', () => {
+  it('gzips when asked (Prometheus asks); the gzipped body decompresses to the plain one', () =>
+    withExporter({}, async (exporter, url) => {
+      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }], [COUNTER, 5, { node: 'a' }]]));
+      const plain = await get(url, undefined);
+      const gzipped = await get(url, 'gzip');
+      assert.equal(plain.encoding, undefined);
+      assert.equal(gzipped.encoding, 'gzip');
+      assert.equal(Number(gzipped.length), gzipped.body.length);
+      // The agent's own zkotel_* values move between two scrapes (it counts them): compare the rest.
+      const strip = (text: string) => text.split('\n').filter((line) => !/^(# (HELP|TYPE|UNIT) )?zkotel_/.test(line)).join('\n');
+      assert.equal(strip(gunzipSync(gzipped.body).toString('utf8')), strip(plain.body.toString('utf8')));
+      assert.match(gunzipSync(gzipped.body).toString('utf8'), /^test_temperature\{node="a"\} 1$/m);
+      assert.equal((await get(url, 'gzip;q=0, identity')).encoding, undefined);
+    }));
+
+  it('concurrent scrapes all get the whole body', () =>
+    withExporter({}, async (exporter, url) => {
+      for (let i = 0; i < 50; i++) exporter.consume(batchOf(`s${i}`, [[GAUGE, i, { node: String(i) }]]));
+      const bodies = await Promise.all(Array.from({ length: 20 }, () => get(url, 'gzip')));
+      for (const { body } of bodies) assert.equal(gunzipSync(body).toString('utf8').match(/^test_temperature\{/gm)?.length, 50);
+    }));
+
+  it('acceptsGzip reads Accept-Encoding as HTTP defines it', () => {
+    assert.equal(acceptsGzip('gzip'), true);
+    assert.equal(acceptsGzip('identity, GZIP;q=0.5'), true);
+    assert.equal(acceptsGzip('*'), true);
+    assert.equal(acceptsGzip('gzip;q=0'), false);
+    assert.equal(acceptsGzip('deflate'), false);
+    assert.equal(acceptsGzip(undefined), false);
+  });
+});
 
 describe('prometheus exporter', () => {
   it('serves the latest batch of each source: a new batch replaces the old one whole', () =>

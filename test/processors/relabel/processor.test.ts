@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, of, toArray } from 'rxjs';
-import { describeMetric, type Batch } from '../../../src/core/batch.js';
+import { describeMetric, withMeta, type Batch } from '../../../src/core/batch.js';
 import { relabelProcessorFactory } from '../../../src/processors/relabel/factory.js';
 import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
 import { testSettings } from '../../harness/settings.js';
@@ -111,6 +111,14 @@ describe('relabel processor', () => {
     };
     assert.equal(await withScheme('legacy'), batch, '"10.0.0.1" is no legacy name: nothing is written');
     assert.deepEqual((await withScheme('utf8')).samples[0]!.attributes, { ...ENDPOINT, '10.0.0.1': '2181' });
+  });
+
+  it('sees the descriptor\'s meta labels (__mntr_key on the descriptor) and keeps them on the descriptor, also when renaming', async () => {
+    const keyed = withMeta(LATENCY, { __mntr_key: 'avg_latency' });
+    const out = await runOne([{ source_labels: ['__mntr_key'], regex: '(.+)', target_label: '__name__', replacement: 'zk_$1' }], batchOf('s', [[keyed, 1, ENDPOINT]]));
+    assert.equal(out.samples[0]!.metric.name, 'zk_avg_latency');
+    assert.deepEqual(out.samples[0]!.metric.meta, { __mntr_key: 'avg_latency' });
+    assert.equal(out.samples[0]!.attributes, ENDPOINT, 'no meta label becomes an attribute');
   });
 
   it('equal new attribute sets are one object', async () => {

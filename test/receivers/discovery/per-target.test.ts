@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Observable, startWith, Subject, throwError, type OperatorFunction } from 'rxjs';
+import { Observable, startWith, Subject, Subscription, throwError, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
-import { perTarget } from '../../../src/receivers/discovery/per-target.js';
+import { collectionTicks, perTarget, tickPhase } from '../../../src/receivers/discovery/per-target.js';
 import type { Target } from '../../../src/receivers/discovery/target.js';
 import { batchOf, GAUGE } from '../../harness/batches.js';
 import { LogRecorder } from './recorder.js';
@@ -108,5 +108,64 @@ describe('perTarget', () => {
     assert.equal(loops.targetCount(), 1);
     assert.equal(log.matching(/probe loop of a target failed/).length, 1);
     subscription.unsubscribe();
+  });
+});
+
+/** A scheduler whose clock only moves when told: `fireAt(t)` runs the pending action at time t, however late that is. */
+class ManualScheduler implements SchedulerLike {
+  private clock = 0;
+  pendingAt: number | undefined;
+  private work: ((this: SchedulerAction<unknown>, state?: unknown) => void) | undefined;
+  now(): number {
+    return this.clock;
+  }
+  schedule<T>(work: (this: SchedulerAction<T>, state: T) => void, delay = 0): Subscription {
+    const subscription = new Subscription(() => (this.pendingAt = undefined));
+    const action = Object.assign(subscription, {
+      schedule: (_state?: T, nextDelay = 0) => {
+        this.pendingAt = this.clock + nextDelay;
+        return action;
+      },
+    }) as unknown as SchedulerAction<T>;
+    this.work = work as (this: SchedulerAction<unknown>, state?: unknown) => void;
+    this.pendingAt = this.clock + delay;
+    this.action = action as unknown as SchedulerAction<unknown>;
+    return subscription;
+  }
+  private action: SchedulerAction<unknown> | undefined;
+  fireAt(time: number): void {
+    assert.ok(this.pendingAt !== undefined && time >= this.pendingAt, `a tick is due by ${time}`);
+    this.clock = time;
+    this.work!.call(this.action!, undefined);
+  }
+}
+
+describe('collectionTicks', () => {
+  it('ticks first after the initial delay, then on a fixed grid shifted by the phase; each tick carries the ticks lost while the loop was blocked', () => {
+    const scheduler = new ManualScheduler();
+    const lost: number[] = [];
+    const subscription = collectionTicks(500, 1000, 250, scheduler).subscribe((missed) => lost.push(missed));
+    assert.equal(scheduler.pendingAt, 500, 'the first tick comes after the initial delay, without the phase');
+    scheduler.fireAt(500);
+    assert.equal(scheduler.pendingAt, 1750, 'the next tick is one interval plus the phase later');
+    scheduler.fireAt(1780);
+    assert.equal(scheduler.pendingAt, 2750, 'a late tick does not shift the grid');
+    // Blocked from 2750 to 5900: the ticks due at 2750, 3750 and 4750 never ran on time; 5750 runs late.
+    scheduler.fireAt(5900);
+    assert.equal(scheduler.pendingAt, 6750);
+    scheduler.fireAt(6750);
+    assert.deepEqual(lost, [0, 0, 3, 0]);
+    const scheduled = 1 + Math.floor((6750 - 1750) / 1000) + 1;
+    assert.equal(lost.length + lost.reduce((sum, n) => sum + n, 0), scheduled, 'ticks run + ticks lost = ticks scheduled');
+    subscription.unsubscribe();
+    assert.equal(scheduler.pendingAt, undefined, 'unsubscribing cancels the timer');
+  });
+
+  it('tickPhase spreads endpoints over the interval, the same phase for the same endpoint', () => {
+    const phases = Array.from({ length: 1000 }, (_, i) => tickPhase(`127.1.${i >> 8}.${i & 255}:2181`, 1000));
+    assert.ok(phases.every((phase) => phase >= 0 && phase < 1000 && Number.isInteger(phase)));
+    const tenths = new Set(phases.map((phase) => Math.floor(phase / 100)));
+    assert.equal(tenths.size, 10, 'every tenth of the interval gets some endpoints');
+    assert.equal(tickPhase('127.1.0.7:2181', 1000), phases[7]);
   });
 });

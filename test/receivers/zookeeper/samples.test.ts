@@ -193,12 +193,21 @@ describe('SampleMapper over every fixture', () => {
         assert.deepEqual(duplicateSeries(samples), []);
       });
 
-      test('samples of one metric share one descriptor', () => {
+      test('samples of one metric and mntr key share one descriptor; samples of one metric agree on kind, unit, type, description', () => {
         const byName = new Map<string, MetricDescriptor>();
-        for (const sample of probe({ mntr: parseMntr(text), ruok: true, srvr: parseSrvr(srvrText(state)) })) {
-          const first = byName.get(sample.metric.name) ?? sample.metric;
-          byName.set(sample.metric.name, first);
-          assert.ok(sample.metric === first, `${seriesId(sample)}: another descriptor instance for ${sample.metric.name}`);
+        const byNameAndKey = new Map<string, MetricDescriptor>();
+        const mappers = [new SampleMapper(IDENTITY), new SampleMapper(Object.freeze({ 'zk.endpoint': '10.9.9.9:2181' }))];
+        for (const mapper of mappers) {
+          for (const sample of mapper.toSamples(outcome({ mntr: parseMntr(text), ruok: true, srvr: parseSrvr(srvrText(state)) }), 0)) {
+            const { name, kind, unit, valueType, description } = sample.metric;
+            const first = byName.get(name) ?? sample.metric;
+            byName.set(name, first);
+            assert.deepEqual({ kind, unit, valueType, description }, { kind: first.kind, unit: first.unit, valueType: first.valueType, description: first.description }, seriesId(sample));
+            const id = `${name}|${sample.metric.meta?.[MNTR_KEY_ATTRIBUTE] ?? ''}`;
+            const keyed = byNameAndKey.get(id) ?? sample.metric;
+            byNameAndKey.set(id, keyed);
+            assert.ok(sample.metric === keyed, `${seriesId(sample)}: another descriptor instance for ${id}`);
+          }
         }
       });
 
@@ -542,11 +551,12 @@ describe('server state and probe health', () => {
 
 describe('the __mntr_key meta attribute', () => {
   for (const name of FIXTURES) {
-    test(`${name}: every mntr sample carries the key it came from`, () => {
+    test(`${name}: every mntr sample's descriptor carries the key it came from; no sample attribute does`, () => {
       const text = readFixture(name);
       const samples = new SampleMapper(IDENTITY).toSamples(outcome({ mntr: parseMntr(text) }), 0);
-      const keys = samples.map((sample) => sample.attributes[MNTR_KEY_ATTRIBUTE]).filter((key): key is string => key !== undefined);
+      const keys = samples.map((sample) => sample.metric.meta?.[MNTR_KEY_ATTRIBUTE]).filter((key): key is string => key !== undefined);
       assert.deepEqual(keys.sort(), [...naiveMntr(text).numbers.keys()].sort());
+      assert.ok(samples.every((sample) => !Object.keys(sample.attributes).some((key) => key.startsWith('__'))));
     });
   }
 });

@@ -1,0 +1,126 @@
+/**
+ * Differential test: the pre-rendered exposition (rendering.ts) against the OTel PrometheusSerializer fed by
+ * snapshotToScopeMetrics, on the same snapshot. Byte-identical, or the fast path declines (irregular snapshots).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { describeMetric, withMeta, type Batch } from '../../../src/core/batch.js';
+import { snapshotToScopeMetrics, SnapshotStore } from '../../../src/core/snapshot.js';
+import { FragmentRenderer, RenderedSnapshot } from '../../../src/exporters/prometheus/rendering.js';
+import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
+import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';
+import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
+import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
+
+const RESOURCE = resourceFromAttributes({ 'service.name': 'zkotel', 'service.version': '0.0.0-test' });
+const RESERVED_SUFFIX_GAUGE = /^# TYPE (\S+_(?:count|sum|bucket)) gauge$/gm;
+
+interface Options {
+  namespace?: string;
+  constantLabels?: Record<string, string>;
+  targetInfo?: boolean;
+}
+
+function otelBody(batches: Batch[], options: Options): string {
+  const store = new SnapshotStore();
+  for (const batch of batches) store.put(batch);
+  const serializer = new PrometheusSerializer(options.namespace ?? '', false, undefined, !options.targetInfo, true);
+  const scopeMetrics = snapshotToScopeMetrics(store.batches(), 'zkotel', undefined, options.constantLabels ?? {});
+  return serializer.serialize({ resource: RESOURCE, scopeMetrics: [scopeMetrics] }).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped');
+}
+
+function renderedBody(batches: Batch[], options: Options): string | undefined {
+  const serializer = new PrometheusSerializer(options.namespace ?? '', false, undefined, !options.targetInfo, true);
+  const targetInfo = serializer.serialize({ resource: RESOURCE, scopeMetrics: [] }).replace(/# no registered metrics$/, '');
+  const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: options.namespace ?? '', constantLabels: options.constantLabels ?? {} }));
+  for (const batch of batches) snapshot.put(batch);
+  const text = snapshot.assemble([])?.toString('utf8');
+  return text === undefined ? undefined : targetInfo + (text === '' ? '# no registered metrics' : text);
+}
+
+const identity = (i: number) => Object.freeze({ 'zk.endpoint': `10.0.0.${i}:2181`, 'zk.cluster': 'main' });
+function zookeeperBatches(count: number, fixture: string): Batch[] {
+  const mntr = parseMntr(readMntrFixture(fixture));
+  const srvr = parseSrvr('Zookeeper version: 3.8.0-abc, built on x\nLatency min/avg/max: 0/0.5/7\nReceived: 10\nSent: 11\nConnections: 2\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n');
+  return Array.from({ length: count }, (_, i) => ({
+    source: `zookeeper|10.0.0.${i}:2181`,
+    timeMs: 1000,
+    startTimeMs: 0,
+    samples: new SampleMapper(identity(i)).toSamples({ replies: { mntr, srvr, ruok: true }, failures: i === 1 ? [{ command: 'ruok', error: Object.assign(new Error('x'), { reason: 'timeout' as const }) as never }] : [], durationMs: 1.25 }, 2),
+  }));
+}
+
+const HISTOGRAM = describeMetric('test.wait.seconds', 'histogram', { unit: 's', description: 'A histogram.' });
+const histogramBatch = (source: string, attributes: Record<string, string>): Batch => ({
+  source,
+  timeMs: 1,
+  startTimeMs: 0,
+  samples: [
+    { metric: HISTOGRAM, attributes, value: 4, histogram: { boundaries: [0.1, 1, Infinity], counts: [1, 2, 1, 0], sum: 2.5, count: 4 } },
+    { metric: HISTOGRAM, attributes: { ...attributes, kind: 'b' }, value: 3, histogram: { boundaries: [0.5], counts: [1, 2], sum: 1.5, count: 3 } },
+  ],
+});
+
+describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', () => {
+  const cases: [string, () => Batch[], Options][] = [
+    ...mntrFixtureNames().map((name): [string, () => Batch[], Options] => [`3 servers answering ${name}, mntr + srvr + ruok`, () => zookeeperBatches(3, name), {}]),
+    ['namespace, const_labels (one overridden by an attribute), target_info', () => zookeeperBatches(2, 'mntr-3.8.0-leader.txt'), { namespace: 'ns', constantLabels: { env: 'prod', 'zk.cluster': 'const' }, targetInfo: true }],
+    [
+      'odd names and values: escaping, NaN, ±Inf, -0, a name starting with a digit, an empty metric name',
+      () => [
+        batchOf('a', [
+          [describeMetric('9lives.x-y', 'gauge', { description: 'back\\slash\nnewline' }), NaN, { 'la.bel': 'quote"back\\slash\nnl' }],
+          [GAUGE, Infinity, { 'ünï': 'ç' }],
+          [GAUGE, -Infinity, {}],
+          [COUNTER, -0, { a: '' }],
+          [describeMetric('', 'gauge'), 1, {}],
+          [describeMetric('queue.count', 'gauge', { unit: 'By' }), 1e21, {}],
+          [describeMetric('x_total', 'counter'), 1.5e-7, {}],
+        ]),
+        batchOf('b', [[COUNTER, 2, { a: 'other' }], [GAUGE, 0.1 + 0.2, { b: '1' }]]),
+      ],
+      {},
+    ],
+    ['histograms (with and without an infinite bound)', () => [histogramBatch('h1', { at: '1' }), histogramBatch('h2', { at: '2' })], {}],
+    ['meta-labelled descriptors of one name share a family', () => [batchOf('m', [[withMeta(GAUGE, { __k: 'a' }), 1, { x: '1' }], [GAUGE, 2, { x: '2' }], [withMeta(GAUGE, { __k: 'b' }), 3, { x: '3' }]])], {}],
+    ['an empty snapshot', () => [], { targetInfo: true }],
+  ];
+  for (const [what, batches, options] of cases) {
+    it(what, () => {
+      const input = batches();
+      const rendered = renderedBody(input, options);
+      assert.notEqual(rendered, undefined, 'a regular snapshot takes the fast path');
+      assert.equal(rendered, otelBody(input, options));
+    });
+  }
+
+  it('a source replaced or forgotten changes the body as it changes the OTel one (order of sources kept)', () => {
+    const [a, b, c] = zookeeperBatches(3, 'mntr-3.8.0-follower.txt');
+    const sequence: Batch[] = [a!, b!, c!, { ...a!, samples: a!.samples.slice(0, 40) }, { ...b!, samples: [] }, b!];
+    const store = new SnapshotStore();
+    const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
+    for (const batch of sequence) {
+      store.put(batch);
+      snapshot.put(batch);
+      assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([...store.batches()], {}).replace(/^# no registered metrics$/, ''));
+    }
+  });
+
+  it('declines what the OTel path would drop and report: one name with two kinds, one series from two sources', () => {
+    const twoKinds = [batchOf('a', [[describeMetric('x', 'gauge'), 1, { a: '1' }]]), batchOf('b', [[describeMetric('x', 'counter'), 1, { a: '2' }]])];
+    assert.equal(renderedBody(twoKinds, {}), undefined);
+    const twoKindsInOneBatch = [batchOf('a', [[describeMetric('x', 'gauge'), 1, { a: '1' }], [describeMetric('x', 'counter'), 1, { a: '2' }]])];
+    assert.equal(renderedBody(twoKindsInOneBatch, {}), undefined);
+    const twiceInOneBatch = [batchOf('a', [[GAUGE, 1, { e: '1' }]]), batchOf('b', [[GAUGE, 1, { e: '2' }], [GAUGE, 2, { e: '2' }]])];
+    assert.equal(renderedBody(twiceInOneBatch, {}), undefined);
+    const sameSeries = [batchOf('a', [[GAUGE, 1, { e: '1', f: '2' }]]), batchOf('b', [[GAUGE, 2, { f: '2', e: '1' }]])];
+    assert.equal(renderedBody(sameSeries, {}), undefined);
+    // Once the colliding source is gone, the fast path is back.
+    const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
+    for (const batch of sameSeries) snapshot.put(batch);
+    snapshot.put({ ...sameSeries[1]!, samples: [] });
+    assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([sameSeries[0]!], {}));
+  });
+});
