@@ -26,7 +26,7 @@ export function loadConfigSource(files: readonly string[], env: NodeJS.ProcessEn
   const parsed: ParsedFile[] = [];
   let value: Record<string, unknown> = {};
   for (const file of files) {
-    const text = readYamlText(file);
+    const text = readYamlText(file, 'config file');
     warnings.push(...text.warnings);
     if (text.problems.length > 0 || !text.doc) {
       problems.push(...text.problems);

@@ -30,13 +30,16 @@ export interface YamlText {
   readonly warnings: readonly ConfigProblem[];
 }
 
-/** Reads and parses `file`; `problems` empty means `doc` is set and can be turned into data with `toData`. */
-export function readYamlText(file: string): YamlText {
+/**
+ * Reads and parses `file`; `problems` empty means `doc` is set and can be turned into data with `toData`.
+ * `kind` names the file in a read error ("config file").
+ */
+export function readYamlText(file: string, kind?: string): YamlText {
   let bytes: Buffer;
   try {
     bytes = readBounded(file, MAX_CONFIG_BYTES);
   } catch (error) {
-    return failed(file, { path: [], message: `cannot read ${file}: ${describeFsError(error)}` });
+    return failed(file, { path: [], message: `cannot read ${kind ? `${kind} ` : ''}${file}: ${describeFsError(error)}` });
   }
   const start: SourceLocation = { file, line: 1, col: 1 };
   if (bytes.length > MAX_CONFIG_BYTES) {
