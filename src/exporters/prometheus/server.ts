@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { closeServer, listen } from '../../core/http.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
-import { BasicAuth } from './auth.js';
+import { BasicAuth, FAILURE_REFILL_MS, type AuthResult } from './auth.js';
 import { loadWebConfig, type ClientAuthType, type WebConfig } from './web-config.js';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -110,8 +110,9 @@ export class MetricsServer {
     const { config, auth } = this.active;
     try {
       for (const [name, value] of Object.entries(config?.headers ?? {})) response.setHeader(name, value);
-      if (auth && !(await auth.check(request.headers.authorization))) {
-        response.writeHead(401, UNAUTHORIZED_HEADERS).end('Unauthorized\n');
+      const verdict = auth ? await auth.authorize(request.headers.authorization, request.socket.remoteAddress ?? '') : 'ok';
+      if (verdict !== 'ok') {
+        refuse(response, verdict);
         return;
       }
       await this.handler(request, response);
@@ -129,6 +130,12 @@ export class MetricsServer {
     if (clientAuth === 'RequireAnyClientCert' && !presented) socket.destroy();
     else if (clientAuth === 'VerifyClientCertIfGiven' && presented && !socket.authorized) socket.destroy();
   }
+}
+
+function refuse(response: ServerResponse, verdict: Exclude<AuthResult, 'ok'>): void {
+  if (verdict === 'denied') response.writeHead(401, UNAUTHORIZED_HEADERS).end('Unauthorized\n');
+  else if (verdict === 'throttled') response.writeHead(429, { 'retry-after': String(Math.ceil(FAILURE_REFILL_MS / 1000)), 'content-type': 'text/plain' }).end('Too many failed logins from this address\n');
+  else response.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('Too many logins being checked; retry\n');
 }
 
 /**
