@@ -50,7 +50,7 @@ export class PrometheusExporter implements Exporter {
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
     this.serializer = new PrometheusSerializer(config.namespace, false, undefined, !config.target_info, true);
-    this.server = new MetricsServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
+    this.server = new MetricsServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger, config.max_connections);
   }
 
   get address(): string | undefined {

@@ -6,7 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { closeServer, listen } from '../../core/http.js';
+import { closeServer, DEFAULT_MAX_CONNECTIONS, limitConnections, listen, serverOptions } from '../../core/http.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { BasicAuth, FAILURE_REFILL_MS, type AuthResult } from './auth.js';
@@ -36,6 +36,7 @@ export class MetricsServer {
     private readonly webConfigFile: string | undefined,
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
+    private readonly maxConnections: number = DEFAULT_MAX_CONNECTIONS,
   ) {}
 
   get scheme(): 'http' | 'https' {
@@ -60,7 +61,8 @@ export class MetricsServer {
     const active = this.load();
     const listener = (request: IncomingMessage, response: ServerResponse) => void this.serve(request, response);
     const tls = active.config?.tls;
-    const server = tls ? https.createServer({ ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener) : http.createServer(listener);
+    const server = tls ? https.createServer({ ...serverOptions(), ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener) : http.createServer(serverOptions(), listener);
+    limitConnections(server, this.maxConnections);
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.checkClientCert(socket));
       server.on('tlsClientError', (error: Error, socket: TLSSocket) => this.logger.debug('TLS handshake failed', { error, remote: socket.remoteAddress }));
