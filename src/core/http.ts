@@ -27,11 +27,14 @@ export function serverOptions(): ServerOptions & { handshakeTimeout: number } {
 
 /**
  * Caps the connections `server` holds at once at `configured`, and lower if the open-files limit is low (see
- * DESCRIPTOR_SHARE); connections past the cap are closed as soon as they are accepted. Returns the cap applied.
+ * DESCRIPTOR_SHARE); connections past the cap are closed as soon as they are accepted. A connection idle for
+ * REQUEST_TIMEOUT_MS is destroyed, so a client that never reads the 408 it was sent cannot keep its descriptor.
+ * Returns the cap applied.
  */
 export function limitConnections(server: Server, configured: number, openFilesLimit: number | undefined = softOpenFilesLimit()): number {
   const cap = openFilesLimit === undefined ? configured : Math.min(configured, Math.max(4, Math.floor(openFilesLimit * DESCRIPTOR_SHARE)));
   server.maxConnections = cap;
+  server.setTimeout(REQUEST_TIMEOUT_MS);
   return cap;
 }
 

@@ -30,6 +30,7 @@ describe('HTTP server limits', () => {
       // Slowloris: request line and one header, then nothing.
       for (let i = 0; i < 3; i++) {
         const socket = connect(port, '127.0.0.1');
+        socket.resume(); // reads the 408, so the close completes
         await once(socket, 'connect');
         socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
         sockets.push(socket);
