@@ -58,7 +58,8 @@ after(async () => {
 
 const up = (endpoint: string) => select(latest, 'zookeeper_up', { zk_endpoint: endpoint })[0]?.value;
 const reason = (endpoint: string) => select(latest, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
-const waitFor = (what: string, condition: () => boolean, timeoutMs = 20_000) => pollUntil(condition, { timeoutMs, what, intervalMs: 50 });
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
+  pollUntil(condition, { timeoutMs, what, intervalMs: 50, context: () => ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`).join('\n') });
 
 it('a frozen server (SIGSTOP) times out alone and comes back on SIGCONT', async () => {
   const leader = await ensemble.leader();
