@@ -58,7 +58,10 @@ export function parseYamlText(file: string, text: string): YamlText {
   // logLevel 'silent': the library's own warnings would go to stderr; they are reported below, located.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'silent' });
   const at = (offset: number): SourceLocation => ({ file, ...lines.linePos(offset) });
-  const problems: ConfigProblem[] = doc.errors.map((error) => ({ location: at(error.pos[0]), path: [], message: firstLine(error.message) }));
+  const problems: ConfigProblem[] = doc.errors.map((error) => ({ location: at(error.pos[0]), path: [], message: parserMessage(error.message) }));
+  // The parser reports its stack overflow once per level it unwinds: once is enough.
+  const overflow = problems.findIndex((problem) => problem.message.includes('ran out of stack'));
+  if (overflow >= 0) problems.splice(0, problems.length, ...problems.filter((problem, index) => index === overflow || !problem.message.includes('ran out of stack')));
   const warnings: ConfigProblem[] = doc.warnings.map((warning) => ({ location: at(warning.pos[0]), path: [], message: firstLine(warning.message) }));
   if (problems.length === 0) problems.push(...structureProblems(doc.contents, at));
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.source);
@@ -161,6 +164,12 @@ function decodeUtf8(bytes: Buffer): string | { line: number; col: number } {
 
 function failed(file: string, problem: ConfigProblem): YamlText {
   return { file, empty: false, problems: [problem], warnings: [] };
+}
+
+/** The parser's message; its own stack overflow (it catches it) means the nesting is far past the limit. */
+function parserMessage(message: string): string {
+  const line = firstLine(message);
+  return /Maximum call stack/.test(line) ? `nested far more than ${MAX_NESTING_DEPTH} levels deep (the YAML parser ran out of stack)` : line;
 }
 
 function firstLine(message: string): string {
