@@ -12,6 +12,13 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
 
+/**
+ * The longest duration any setting accepts: one day. Node's timers take at most 2^31-1 ms (24.8 days) and fire
+ * after 1 ms when given more, so a larger value would turn an hourly job into a busy loop; nothing zkotel waits
+ * for is sensibly longer than a day.
+ */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
 /** Milliseconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION.test(text)) return undefined;

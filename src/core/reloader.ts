@@ -31,8 +31,9 @@ export class ConfigReloader {
     this.service = service;
   }
 
+  /** Never rejects: every failure is logged, counted in zkotel_config_last_reload_successful and returned. */
   reload(): Promise<ReloadOutcome> {
-    const next = this.queue.then(() => this.apply());
+    const next = this.queue.then(() => this.apply()).catch((error: unknown) => this.failed('reload failed', error));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -51,14 +52,18 @@ export class ConfigReloader {
     try {
       await this.service.reconfigure(resolution.config);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.logger.error('reload failed while applying the configuration', { error: message });
-      this.record(false);
-      return { ok: false, errors: [message] };
+      return this.failed('reload failed while applying the configuration; the previous one keeps running', error);
     }
     this.logger.info('configuration reloaded', { config: this.files });
     this.record(true);
     return { ok: true };
+  }
+
+  private failed(what: string, error: unknown): ReloadOutcome {
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(what, { error: message });
+    this.record(false);
+    return { ok: false, errors: [message] };
   }
 
   private record(ok: boolean): void {

@@ -64,10 +64,14 @@ export class Service {
     return service;
   }
 
-  /** Readiness is latched: a reload that rebuilds receivers does not make a serving agent unready. */
+  /**
+   * The first round is latched: a reload that rebuilds receivers does not make a serving agent unready. Exporters
+   * are checked every time: one the config names that does not run (a reload could not restore it) is not ready.
+   */
   status(): ServiceStatus {
     this.everReady ||= this.subscriptions.length > 0 && this.roundDone();
-    return { exportersStarted: this.exportersStarted, firstRoundDone: this.everReady };
+    const serving = [...this.config.exporters.keys()].every((id) => !this.isUsed('exporters', id) || this.exporters.has(id));
+    return { exportersStarted: this.exportersStarted && serving, firstRoundDone: this.everReady };
   }
 
   /** A reload rejected before it reached the service (an invalid config file) still counts as the last reload. */
@@ -142,14 +146,30 @@ export class Service {
     return running;
   }
 
+  /**
+   * All or nothing: when a new exporter cannot start (its port is taken, its web config is broken), the exporters
+   * started for the new config are stopped, the retired ones are started again from the previous config, and
+   * collection resumes under the previous config; the error is then thrown for the reload to report.
+   */
   private async applyConfig(config: ResolvedConfig): Promise<void> {
+    const previous = this.config;
     await this.stopPipelines();
     const keep = new Map<string, Exporter>();
     const retired: Exporter[] = [];
     for (const [id, exporter] of this.exporters) {
-      const unchanged = isDeepStrictEqual(config.exporters.get(id)?.config, this.config.exporters.get(id)?.config);
+      const unchanged = isDeepStrictEqual(config.exporters.get(id)?.config, previous.exporters.get(id)?.config);
       if (unchanged && [...config.service.pipelines.values()].some((pipeline) => pipeline.exporters.includes(id))) keep.set(id, exporter);
       else retired.push(exporter);
+    }
+    // Retired exporters go first: a replacement may listen on the same port.
+    await this.stopAll(retired);
+    this.config = config;
+    this.exporters = new Map(keep);
+    try {
+      if (!this.stopped) await this.startExporters(keep);
+    } catch (error) {
+      await this.rollBack(previous, keep);
+      throw error;
     }
     for (const [id, exporter] of keep) {
       // A file the exporter reads (its web config) that cannot be applied leaves the running one in place.
@@ -158,17 +178,23 @@ export class Service {
     for (const extension of this.extensions) {
       await extension.reload?.().catch((error: unknown) => this.logger.error('extension kept its running settings', { error }));
     }
-    // Retired exporters go first: a replacement may listen on the same port.
-    await this.stopAll(retired);
-    this.config = config;
+    this.ledger.nextGeneration(keep.values());
+    if (!this.stopped) this.startPipelines();
+  }
+
+  /** Back to `previous` after a failed reload; what cannot be started again leaves the agent not ready. */
+  private async rollBack(previous: ResolvedConfig, keep: ReadonlyMap<string, Exporter>): Promise<void> {
+    await this.stopAll([...this.exporters].filter(([id]) => !keep.has(id)).map(([, exporter]) => exporter));
+    this.config = previous;
     this.exporters = new Map(keep);
     this.ledger.nextGeneration(keep.values());
     try {
       if (!this.stopped) await this.startExporters(keep);
-    } finally {
-      // Whatever happened, collection goes on with the exporters that run: a reload never leaves the agent idle.
-      if (!this.stopped) this.startPipelines();
+    } catch (error) {
+      this.logger.error('the previous configuration could not be restored either; /readyz reports not ready until a reload succeeds', { error });
     }
+    // Collection goes on with the exporters that run: a failed reload never leaves the agent idle.
+    if (!this.stopped) this.startPipelines();
   }
 
   private startPipelines(): void {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { defer, map, Subject } from 'rxjs';
 import { z } from 'zod';
@@ -76,6 +78,7 @@ function scribble(value: unknown): void {
 function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[], hosts: Host[] = []) {
   const empty = configObject({}).prefault({});
   let failNext = false;
+  const starts = new Map<string, number>();
   const registry = new Registry([
     defineReceiver({
       attributes: [],
@@ -107,7 +110,9 @@ function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[],
       configSchema: configObject({ label: z.string().default('') }).prefault({}),
       createExporter: (settings, config): Exporter => ({
         start: async () => {
+          starts.set(settings.id, (starts.get(settings.id) ?? 0) + 1);
           if (config.label === 'broken') throw new Error('cannot listen');
+          if (config.label === 'starts-once' && starts.get(settings.id)! > 1) throw new Error('port taken meanwhile');
           events.push(`${settings.id} started`);
         },
         consume: (batch) => void received.push(batch),
@@ -248,5 +253,57 @@ describe('service reconfigure', () => {
     const stopped = events.filter((event) => event.endsWith('shutdown') && event.startsWith('recording')).map((event) => event.split(' ')[0]);
     assert.deepEqual(started.sort(), stopped.sort(), 'every exporter started was shut down');
     await assert.rejects(service.reconfigure(resolve(registry, base({ recording: {} }, ['recording']))), /shutting down/);
+  });
+
+  it('rolls back a reload whose new exporter cannot start: the retired exporter is started again and collection goes on under the old config', async () => {
+    const events: string[] = [];
+    const feed = new Subject<Batch>();
+    const received: Batch[] = [];
+    const { registry } = testRegistry(events, feed, received);
+    const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
+    try {
+      await assert.rejects(service.reconfigure(resolve(registry, base({ recording: { label: 'broken' } }, ['recording']))), /exporter "recording": cannot listen/);
+      assert.deepEqual(events.filter((event) => event.startsWith('recording')), ['recording started', 'recording shutdown', 'recording shutdown', 'recording started']);
+      assert.equal(service.status().exportersStarted, true);
+      feed.next(batchOf('after', [[GAUGE, 1]]));
+      assert.deepEqual(received.map((batch) => batch.source), ['metrics|after'], 'the restored exporter gets batches');
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('readiness reflects what serves: an exporter that cannot be restored makes the service not ready until a reload succeeds', async () => {
+    const events: string[] = [];
+    const feed = new Subject<Batch>();
+    const { registry } = testRegistry(events, feed, []);
+    const service = await Service.start(resolve(registry, base({ recording: { label: 'starts-once' } }, ['recording'])), silentLogger);
+    try {
+      assert.equal(service.status().exportersStarted, true);
+      await assert.rejects(service.reconfigure(resolve(registry, base({ recording: { label: 'broken' } }, ['recording']))), /cannot listen/);
+      assert.equal(service.status().exportersStarted, false, 'nothing serves the recording exporter');
+      await service.reconfigure(resolve(registry, base({ 'recording/other': {} }, ['recording/other'])));
+      assert.equal(service.status().exportersStarted, true);
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('a reload moving /metrics to a port in use is rejected and the old /metrics keeps answering', async () => {
+    const prometheus = BUILTIN_FACTORIES.find((factory) => factory.kind === 'exporter' && factory.type === 'prometheus')!;
+    const { registry: manual } = testRegistry([], new Subject<Batch>(), []);
+    const registry = new Registry([manual.get('receiver', 'manual')!, prometheus]);
+    const [oldPort, busyPort] = [await freePort(), await freePort()];
+    const busy = createServer().listen(busyPort, '127.0.0.1');
+    await once(busy, 'listening');
+    const service = await Service.start(resolve(registry, base({ prometheus: { endpoint: `127.0.0.1:${oldPort}` } }, ['prometheus'])), silentLogger);
+    try {
+      await assert.rejects(service.reconfigure(resolve(registry, base({ prometheus: { endpoint: `127.0.0.1:${busyPort}` } }, ['prometheus']))), /address already in use/);
+      const response = await fetch(`http://127.0.0.1:${oldPort}/metrics`);
+      assert.equal(response.status, 200);
+      assert.equal(service.status().exportersStarted, true);
+    } finally {
+      await service.shutdown();
+      busy.close();
+    }
   });
 });

@@ -5,6 +5,8 @@
  * as Go templates. When it names a set environment variable, a warning suggests `${env:NAME}`.
  */
 const REFERENCE = /\$\$|\$\{([^}]*)\}/g;
+/** `${env:NAME` with no closing brace before the end of the value. */
+const UNTERMINATED = /\$\{([A-Za-z][A-Za-z0-9+.-]*:[^}]*)$/;
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -43,6 +45,9 @@ export function expandEnv(input: string, env: NodeJS.ProcessEnv = process.env): 
     unsetVariables.push(name!);
     return '';
   });
+  // `${env:NAME` left open would otherwise stay in the value as literal text.
+  const unterminated = UNTERMINATED.exec(input.replace(REFERENCE, ''));
+  if (unterminated) problems.push(`unterminated reference "${unterminated[0]}": missing the closing "}"`);
   const wholeReference = references === 1 && /^\$\{[^}]*\}$/.test(input);
   return { value, wholeReference, problems, unsetVariables, warnings };
 }

@@ -59,10 +59,23 @@ const serviceSchema = configObject({
   pipelines: z.record(z.string(), configObject({ receivers: idList, processors: idList, exporters: idList })).default({}),
 }).prefault({});
 
+/**
+ * Reads, checks and resolves the config files. Never throws: whatever goes wrong, even a bug in a component's
+ * schema, ends as a problem located in the files, so start, `validate`, SIGHUP and POST /-/reload report it alike.
+ */
 export function loadConfig(files: readonly string[], registry: Registry, env: NodeJS.ProcessEnv = process.env): Resolution {
-  const source = loadConfigSource(files, env);
-  if (source.problems.length > 0) return { problems: source.problems, warnings: source.warnings };
-  return resolveConfig(source, registry);
+  try {
+    const source = loadConfigSource(files, env);
+    if (source.problems.length > 0) return { problems: source.problems, warnings: source.warnings };
+    return resolveConfig(source, registry);
+  } catch (error) {
+    const location = files[0] === undefined ? undefined : { file: files[0], line: 1, col: 1 };
+    return { problems: [{ ...(location ? { location } : {}), path: [], message: `cannot load the configuration: ${describeError(error)}` }], warnings: [] };
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function resolveConfig(source: ConfigSource, registry: Registry): Resolution {
@@ -172,7 +185,13 @@ function resolveSection<F extends ComponentFactory>(
       problem([section, id], `unknown ${kind} type "${match[1]}" (valid types: ${registry.types(kind).join(', ') || 'none'})`);
       continue;
     }
-    const parsed = factory.configSchema.safeParse(value ?? {}, { reportInput: true });
+    let parsed: ReturnType<typeof factory.configSchema.safeParse>;
+    try {
+      parsed = factory.configSchema.safeParse(value ?? {}, { reportInput: true });
+    } catch (error) {
+      problem([section, id], `cannot check this ${kind}'s settings: ${describeError(error)}`);
+      continue;
+    }
     if (!parsed.success) {
       for (const { path, message } of schemaProblems(parsed.error)) problem([section, id, ...path], message);
       continue;

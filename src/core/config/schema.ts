@@ -3,7 +3,7 @@
  * reject unknown keys the same way, parse durations the same way, and report errors the same way.
  */
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../duration.js';
 import type { ConfigPath } from './errors.js';
 
 /** A mapping that rejects unknown keys and names the valid ones. */
@@ -14,8 +14,12 @@ export function configObject<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
-/** A Go-style duration (`250ms`, `10s`, `1m30s`), parsed to milliseconds. Give defaults with `.prefault('10s')`. */
-export function duration(options: { min?: number } = {}) {
+/**
+ * A Go-style duration (`250ms`, `10s`, `1m30s`), parsed to milliseconds. Give defaults with `.prefault('10s')`.
+ * At most `max` (default and ceiling: MAX_DURATION_MS, one day), at least `min` when given.
+ */
+export function duration(options: { min?: number; max?: number } = {}) {
+  const max = Math.min(options.max ?? MAX_DURATION_MS, MAX_DURATION_MS);
   return z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -24,6 +28,10 @@ export function duration(options: { min?: number } = {}) {
     }
     if (options.min !== undefined && ms < options.min) {
       ctx.addIssue({ code: 'custom', message: `duration "${text}" is too short: must be at least ${options.min}ms` });
+      return z.NEVER;
+    }
+    if (!(ms <= max)) {
+      ctx.addIssue({ code: 'custom', message: `duration "${text}" is too long: must be at most ${formatDuration(max)}` });
       return z.NEVER;
     }
     return ms;
@@ -99,4 +107,9 @@ function describeType(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** `max_connections` of an HTTP server: how many connections it holds at once (see core/http.ts). */
+export function maxConnections(defaultValue: number) {
+  return z.number().int().min(1, 'must be at least 1').max(65_535, 'must be at most 65535').default(defaultValue);
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parse, parseDocument, visit, type Document } from 'yaml';
+import { parse, visit, type Document, type LineCounter } from 'yaml';
 import { expandEnv } from './env.js';
-import { childOf, describeFsError } from './yaml-file.js';
+import { childOf } from './yaml-file.js';
+import { readYamlText, toData } from './yaml-text.js';
 import type { ConfigPath, ConfigProblem, SourceLocation } from './errors.js';
 
 /** One parsed config file, kept as a YAML document so every value can be traced to its line and column. */
@@ -26,39 +26,32 @@ export function loadConfigSource(files: readonly string[], env: NodeJS.ProcessEn
   const parsed: ParsedFile[] = [];
   let value: Record<string, unknown> = {};
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      problems.push({ path: [], message: `cannot read config file ${file}: ${describeFsError(error)}` });
+    const text = readYamlText(file, 'config file');
+    warnings.push(...text.warnings);
+    if (text.problems.length > 0 || !text.doc) {
+      problems.push(...text.problems);
       continue;
     }
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const { doc, lines } = text as { doc: Document.Parsed; lines: LineCounter };
     const at = (offset: number): SourceLocation => ({ file, ...lines.linePos(offset) });
-    for (const error of doc.errors) problems.push({ location: at(error.pos[0]), path: [], message: firstLine(error.message) });
-    if (doc.errors.length > 0) continue;
+    if (text.empty) {
+      problems.push({ location: at(0), path: [], message: 'the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:' });
+      continue;
+    }
     expandScalars(doc, env, (offset, message, isWarning) =>
       (isWarning ? warnings : problems).push({ location: at(offset), path: [], message }),
     );
-    let content: unknown;
-    try {
-      content = doc.toJS({ maxAliasCount: 100 });
-    } catch (error) {
-      // e.g. "Excessive alias count": an alias bomb must be a config error, not a crash.
-      problems.push({ location: at(doc.contents?.range?.[0] ?? 0), path: [], message: error instanceof Error ? error.message : String(error) });
+    const data = toData(text);
+    if (data.problem) {
+      problems.push(data.problem);
       continue;
     }
-    if (content === null || content === undefined) {
-      parsed.push({ file, doc, lines });
-      continue;
-    }
-    if (!isPlainObject(content)) {
+    if (!isPlainObject(data.value)) {
       problems.push({ location: at(doc.contents?.range?.[0] ?? 0), path: [], message: 'the config must be a mapping (receivers:, exporters:, service:, ...)' });
       continue;
     }
     parsed.push({ file, doc, lines });
-    value = mergeDeep(value, content);
+    value = mergeDeep(value, data.value);
   }
   return { value, problems, warnings, locate: (path) => locate(parsed, path) };
 }
@@ -82,7 +75,9 @@ function expandScalars(doc: Document.Parsed, env: NodeJS.ProcessEnv, report: Rep
 
 function retype(text: string): unknown {
   try {
-    return parse(text) ?? text;
+    const value: unknown = parse(text, { logLevel: 'silent' });
+    // 1e400 would become Infinity: keep what the variable holds as text, and let the schema say what it expected.
+    return value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value)) ? text : value;
   } catch {
     return text;
   }
@@ -121,6 +116,3 @@ function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>)
   return merged;
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!;
-}

@@ -17,7 +17,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { readableFile } from './files.js';
+import { CERTIFICATE, pemFile, PRIVATE_KEY } from './pem.js';
 import { configObject } from './schema.js';
 
 export const TLS_MIN_VERSIONS = ['1.2', '1.3'] as const;
@@ -25,11 +25,11 @@ export type TlsMinVersion = (typeof TLS_MIN_VERSIONS)[number];
 
 export const clientTlsConfigSchema = configObject({
   /** PEM file of the CA certificates that may sign the server's certificate (default: Node's bundled roots). */
-  ca_file: readableFile.optional(),
+  ca_file: pemFile(CERTIFICATE).optional(),
   /** PEM client certificate, for mutual TLS. Needs `key_file`. */
-  cert_file: readableFile.optional(),
+  cert_file: pemFile(CERTIFICATE).optional(),
   /** PEM private key (unencrypted) of `cert_file`. */
-  key_file: readableFile.optional(),
+  key_file: pemFile(PRIVATE_KEY).optional(),
   /** SNI name and the name the server certificate must be valid for (default: the host connected to). */
   server_name: z.string().min(1).optional(),
   /** Accept any server certificate. Gives up authenticating the server: for tests only. */

@@ -3,11 +3,13 @@
  * exporter's web config), read with positions so its problems are reported as `FILE:LINE:COL: path: message`
  * like every config error. No `${env:…}` expansion: such files keep the meaning they have for other tools.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigPath, ConfigProblem, SourceLocation } from './errors.js';
 import { schemaProblems, type SchemaProblem } from './schema.js';
+import { readYamlText, toData } from './yaml-text.js';
+
+export { describeFsError } from './files.js';
 
 export interface YamlFile {
   readonly file: string;
@@ -22,21 +24,11 @@ export interface YamlFile {
 }
 
 export function readYamlFile(file: string): YamlFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return yamlFile(file, undefined, undefined, [{ path: [], message: `cannot read ${file}: ${describeFsError(error)}` }]);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = doc.errors.map((error) => ({
-    location: { file, ...lines.linePos(error.pos[0]) },
-    path: [],
-    message: error.message.split('\n')[0]!,
-  }));
-  const value: unknown = problems.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
-  return yamlFile(file, value, { doc, lines }, problems);
+  const text = readYamlText(file);
+  if (text.problems.length > 0 || !text.doc) return yamlFile(file, undefined, undefined, text.problems);
+  const data = toData(text);
+  if (data.problem) return yamlFile(file, undefined, undefined, [data.problem]);
+  return yamlFile(file, data.value, { doc: text.doc, lines: text.lines! }, []);
 }
 
 /**
@@ -95,13 +87,4 @@ export function childOf(node: unknown, segment: string | number): { node: unknow
     return item ? { node: item, offset: item.range?.[0] } : undefined;
   }
   return undefined;
-}
-
-/** `no such file`, `permission denied`, … for an error from `fs`. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { configObject, duration } from '../../core/config/schema.js';
-import { readableFile } from '../../core/config/files.js';
 import { retryOnFailureSchema, sendingQueueSchema } from '../../internal/exporterhelper/config.js';
+import { CERTIFICATE, pemFile, PRIVATE_KEY } from '../../core/config/pem.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -22,14 +22,21 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** Headers are text, whatever YAML made of the value. */
 const scalarText = scalar.transform(String);
+/** What Node (RFC 9110 field-value) refuses in a header value: control characters other than tab, and DEL. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A header value Node will send: checked here, as otherwise every export fails (ERR_INVALID_CHAR) and is retried. */
+const headerValue = scalarText.superRefine((value, ctx) => {
+  const bad = INVALID_HEADER_VALUE.exec(value);
+  if (bad) ctx.addIssue({ code: 'custom', message: `header value has a control character (${JSON.stringify(bad[0])} at position ${bad.index}): a header value cannot span lines or hold control characters` });
+});
 
 const tlsSchema = configObject({
   /** PEM file with the CA certificates that may sign the server's certificate (default: Node's bundled roots). */
-  ca_file: readableFile.optional(),
+  ca_file: pemFile(CERTIFICATE).optional(),
   /** PEM client certificate, for mutual TLS. Needs `key_file`. */
-  cert_file: readableFile.optional(),
+  cert_file: pemFile(CERTIFICATE).optional(),
   /** PEM private key of `cert_file`. */
-  key_file: readableFile.optional(),
+  key_file: pemFile(PRIVATE_KEY).optional(),
   /** Accept any server certificate. For tests only: it gives up the authentication of the backend. */
   insecure_skip_verify: z.boolean().default(false),
 })
@@ -57,7 +64,7 @@ export const otlpExporterConfigSchema = configObject({
   metrics_endpoint: z.string().optional(),
   /** Sent with every request (gRPC: as metadata). Never logged. */
   headers: z
-    .record(z.string().regex(HEADER_NAME, 'header names must be HTTP tokens (letters, digits, !#$%&\'*+-.^_`|~)'), scalarText)
+    .record(z.string().regex(HEADER_NAME, 'header names must be HTTP tokens (letters, digits, !#$%&\'*+-.^_`|~)'), headerValue)
     .default({}),
   compression: z.enum(['none', 'gzip']).default('none'),
   /** Deadline of one export request, the official exporter's own quick retries included. */

@@ -100,7 +100,7 @@ export class PrometheusExporter implements Exporter {
     this.rendered = new RenderedSnapshot(new FragmentRenderer({ namespace: config.namespace ?? '', constantLabels: config.const_labels ?? {} }));
     // target_info exactly as the OTel serializer writes it, once: the resource never changes.
     this.targetInfo = this.serializer.serialize({ resource: this.resource, scopeMetrics: [] }).replace(/# no registered metrics$/, '');
-    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger);
+    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger, config.max_connections);
   }
 
   get address(): string | undefined {

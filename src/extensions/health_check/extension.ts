@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { CreateSettings, Extension, Host } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
-import { listen, closeServer } from '../../core/http.js';
+import { closeServer, limitConnections, listen, serverOptions } from '../../core/http.js';
 import type { HealthCheckConfig } from './config.js';
 
 /**
@@ -19,13 +19,14 @@ export class HealthCheckExtension implements Extension {
 
   async start(host: Host): Promise<void> {
     this.host = host;
-    const server = createServer((request, response) =>
+    const server = createServer(serverOptions(), (request, response) =>
       this.handle(request, response).catch((error: unknown) => {
         this.settings.logger.error('health_check request failed', { error });
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }) + '\n');
       }),
     );
+    limitConnections(server, this.config.max_connections);
     await listen(server, parseHostPort(this.config.endpoint)!, this.config.endpoint);
     server.on('error', (error) => this.settings.logger.error('health_check server error', { error }));
     this.server = server;

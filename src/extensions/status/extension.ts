@@ -37,7 +37,7 @@ export class StatusExtension implements Extension {
     private readonly settings: CreateSettings,
     private readonly config: StatusConfig,
   ) {
-    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), settings.logger);
+    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), settings.logger, config.max_connections);
   }
 
   async start(host: Host): Promise<void> {

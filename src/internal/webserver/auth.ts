@@ -1,46 +1,94 @@
 /**
- * HTTP basic auth against bcrypt hashes, as exporter-toolkit does it: without timing leaks, and without a bcrypt
- * per scrape.
+ * HTTP basic auth against bcrypt hashes, as exporter-toolkit does it, hardened against login floods.
  * - The user name is compared with every configured one in constant time (SHA-256 digests, `timingSafeEqual`,
  *   no early exit), and an unknown user still costs one bcrypt comparison, against a dummy hash of the usual cost.
- * - Successful (user, password) pairs are remembered by a SHA-256 of the pair, so a scraper that authenticated
- *   once is checked by a hash lookup. Failures are never cached: each one costs a bcrypt.
- * - bcrypt comparisons run one at a time (exporter-toolkit's mutex), so a flood of bad passwords costs one core.
+ * - Verified (user, password) pairs are remembered by a SHA-256 of the pair, so a scraper that authenticated once
+ *   is checked by a hash lookup, before anything else: failed attempts never delay it. The memory is shared by
+ *   every BasicAuth with the same users and hashes, so it survives a reload that does not change the web config.
+ * - bcrypt runs on worker threads (BcryptPool), at most MAX_CONCURRENT at a time with at most MAX_WAITING waiting;
+ *   beyond that the request is answered "busy" at once instead of joining an unbounded queue.
+ * - Each client address may have at most MAX_IN_FLIGHT_PER_CLIENT comparisons running or waiting, and
+ *   FAILURE_BURST failed logins, refilled at one per FAILURE_REFILL_MS: past that it is throttled (no bcrypt),
+ *   so one flooding client cannot starve the others.
  */
-import bcrypt from 'bcryptjs';
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { sharedBcryptPool } from './bcrypt-pool.js';
 import { bcryptCost } from './web-config.js';
 
 export type BcryptCompare = (password: string, hash: string) => Promise<boolean>;
 
-/** Successful pairs remembered at most; the oldest goes first. */
+/** `ok`: verified; `denied`: wrong or missing credentials (401); `throttled`: too many failures or attempts from this client (429); `busy`: the verification queue is full (503). */
+export type AuthResult = 'ok' | 'denied' | 'throttled' | 'busy';
+
+/** Verified pairs remembered per users set; the oldest goes first. */
 const CACHE_SIZE = 100;
+/** Users sets whose verified pairs are remembered (a reload back and forth keeps both). */
+const CACHES_KEPT = 8;
+export const MAX_CONCURRENT = 2;
+export const MAX_WAITING = 32;
+export const MAX_IN_FLIGHT_PER_CLIENT = 2;
+export const FAILURE_BURST = 10;
+export const FAILURE_REFILL_MS = 6000;
+/** Client addresses tracked at most; the oldest entry goes first. */
+const CLIENTS_TRACKED = 10_000;
 const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+const verifiedCaches = new Map<string, Set<string>>();
+
+export interface BasicAuthOptions {
+  /** bcrypt comparison; default: the process's worker pool. Tests pass one that counts. */
+  readonly compare?: BcryptCompare;
+  /** Failure budget per client; default: shared by the process. */
+  readonly limiter?: FailureLimiter;
+}
 
 export class BasicAuth {
   private readonly users: readonly { readonly digest: Buffer; readonly hash: string }[];
   private readonly dummyHash: string;
-  private readonly verified = new Set<string>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly verified: Set<string>;
+  private readonly compare: BcryptCompare;
+  private readonly limiter: FailureLimiter;
+  private readonly gate = new Gate(MAX_CONCURRENT, MAX_WAITING);
+  private readonly inFlight = new Map<string, number>();
 
-  /** `users`: user → bcrypt hash. `compare` is bcryptjs's unless a test counts the calls. */
-  constructor(users: ReadonlyMap<string, string>, private readonly compare: BcryptCompare = bcrypt.compare) {
+  /** `users`: user → bcrypt hash. */
+  constructor(users: ReadonlyMap<string, string>, options: BasicAuthOptions = {}) {
     this.users = [...users].map(([user, hash]) => ({ digest: sha256(user), hash }));
     this.dummyHash = dummyHash(mostCommonCost([...users.values()]));
+    this.verified = verifiedCache(users);
+    this.compare = options.compare ?? ((password, hash) => sharedBcryptPool().compare(password, hash));
+    this.limiter = options.limiter ?? sharedLimiter;
   }
 
   /** Whether the `Authorization` header carries the right password of a configured user. */
-  async check(authorization: string | undefined): Promise<boolean> {
+  async check(authorization: string | undefined, client = ''): Promise<boolean> {
+    return (await this.authorize(authorization, client)) === 'ok';
+  }
+
+  async authorize(authorization: string | undefined, client = ''): Promise<AuthResult> {
     const credentials = parseBasic(authorization);
-    if (!credentials) return false;
-    const hash = this.lookup(credentials.user);
+    if (!credentials) return 'denied';
     const key = sha256(`${credentials.user.length}:${credentials.user}:${credentials.password}`).toString('hex');
-    if (this.verified.has(key)) return true;
-    const matches = await this.serially(() => this.compare(credentials.password, hash ?? this.dummyHash));
-    if (!matches || hash === undefined) return false;
+    if (this.verified.has(key)) return 'ok';
+    if (this.limiter.exhausted(client) || (this.inFlight.get(client) ?? 0) >= MAX_IN_FLIGHT_PER_CLIENT) return 'throttled';
+    const hash = this.lookup(credentials.user);
+    this.inFlight.set(client, (this.inFlight.get(client) ?? 0) + 1);
+    let matches: boolean | undefined;
+    try {
+      matches = await this.gate.run(() => this.compare(credentials.password, hash ?? this.dummyHash));
+    } finally {
+      const left = this.inFlight.get(client)! - 1;
+      if (left === 0) this.inFlight.delete(client);
+      else this.inFlight.set(client, left);
+    }
+    if (matches === undefined) return 'busy';
+    if (!matches || hash === undefined) {
+      this.limiter.failed(client);
+      return 'denied';
+    }
     this.verified.add(key);
     if (this.verified.size > CACHE_SIZE) this.verified.delete(this.verified.values().next().value!);
-    return true;
+    return 'ok';
   }
 
   /** The hash of `user`, looked up without revealing by timing whether or where it exists. */
@@ -53,12 +101,76 @@ export class BasicAuth {
     }
     return found;
   }
+}
 
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task, task);
-    this.queue = result.catch(() => {});
-    return result;
+/** Failed logins per client address: a token bucket of FAILURE_BURST, refilled at one per FAILURE_REFILL_MS. */
+export class FailureLimiter {
+  private readonly clients = new Map<string, { tokens: number; atMs: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  exhausted(client: string): boolean {
+    const bucket = this.refill(client);
+    return bucket !== undefined && bucket.tokens < 1;
   }
+
+  failed(client: string): void {
+    const bucket = this.refill(client) ?? { tokens: FAILURE_BURST, atMs: this.now() };
+    bucket.tokens -= 1;
+    this.clients.delete(client);
+    this.clients.set(client, bucket);
+    if (this.clients.size > CLIENTS_TRACKED) this.clients.delete(this.clients.keys().next().value!);
+  }
+
+  private refill(client: string): { tokens: number; atMs: number } | undefined {
+    const bucket = this.clients.get(client);
+    if (!bucket) return undefined;
+    const now = this.now();
+    bucket.tokens = Math.min(FAILURE_BURST, bucket.tokens + (now - bucket.atMs) / FAILURE_REFILL_MS);
+    bucket.atMs = now;
+    if (bucket.tokens >= FAILURE_BURST) this.clients.delete(client);
+    return bucket;
+  }
+}
+
+const sharedLimiter = new FailureLimiter();
+
+/** At most `concurrency` tasks at once and `waiting` queued; `run` resolves undefined at once when the queue is full. */
+class Gate {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly waiting: number,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T | undefined> {
+    if (this.running >= this.concurrency) {
+      if (this.queue.length >= this.waiting) return undefined;
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+/** The verified pairs of this exact users set (names and hashes), shared across BasicAuth instances. */
+function verifiedCache(users: ReadonlyMap<string, string>): Set<string> {
+  const digest = sha256(JSON.stringify([...users].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))).toString('hex');
+  let cache = verifiedCaches.get(digest);
+  if (cache) verifiedCaches.delete(digest);
+  else cache = new Set();
+  verifiedCaches.set(digest, cache);
+  if (verifiedCaches.size > CACHES_KEPT) verifiedCaches.delete(verifiedCaches.keys().next().value!);
+  return cache;
 }
 
 /** `Basic base64(user:password)`; the scheme is case-insensitive and the password may contain ":". */

@@ -6,10 +6,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { closeServer, listen } from '../../core/http.js';
+import { closeServer, DEFAULT_MAX_CONNECTIONS, limitConnections, listen, serverOptions } from '../../core/http.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
-import { BasicAuth } from './auth.js';
+import { BasicAuth, FAILURE_REFILL_MS, type AuthResult } from './auth.js';
 import { loadWebConfig, type ClientAuthType, type WebConfig } from './web-config.js';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -36,6 +36,7 @@ export class WebServer {
     private readonly webConfigFile: string | undefined,
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
+    private readonly maxConnections: number = DEFAULT_MAX_CONNECTIONS,
   ) {}
 
   get scheme(): 'http' | 'https' {
@@ -60,7 +61,8 @@ export class WebServer {
     const active = this.load();
     const listener = (request: IncomingMessage, response: ServerResponse) => void this.serve(request, response);
     const tls = active.config?.tls;
-    const server = tls ? https.createServer({ ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener) : http.createServer(listener);
+    const server = tls ? https.createServer({ ...serverOptions(), ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener) : http.createServer(serverOptions(), listener);
+    limitConnections(server, this.maxConnections);
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.checkClientCert(socket));
       server.on('tlsClientError', (error: Error, socket: TLSSocket) => this.logger.debug('TLS handshake failed', { error, remote: socket.remoteAddress }));
@@ -110,8 +112,9 @@ export class WebServer {
     const { config, auth } = this.active;
     try {
       for (const [name, value] of Object.entries(config?.headers ?? {})) response.setHeader(name, value);
-      if (auth && !(await auth.check(request.headers.authorization))) {
-        response.writeHead(401, UNAUTHORIZED_HEADERS).end('Unauthorized\n');
+      const verdict = auth ? await auth.authorize(request.headers.authorization, request.socket.remoteAddress ?? '') : 'ok';
+      if (verdict !== 'ok') {
+        refuse(response, verdict);
         return;
       }
       await this.handler(request, response);
@@ -129,6 +132,12 @@ export class WebServer {
     if (clientAuth === 'RequireAnyClientCert' && !presented) socket.destroy();
     else if (clientAuth === 'VerifyClientCertIfGiven' && presented && !socket.authorized) socket.destroy();
   }
+}
+
+function refuse(response: ServerResponse, verdict: Exclude<AuthResult, 'ok'>): void {
+  if (verdict === 'denied') response.writeHead(401, UNAUTHORIZED_HEADERS).end('Unauthorized\n');
+  else if (verdict === 'throttled') response.writeHead(429, { 'retry-after': String(Math.ceil(FAILURE_REFILL_MS / 1000)), 'content-type': 'text/plain' }).end('Too many failed logins from this address\n');
+  else response.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('Too many logins being checked; retry\n');
 }
 
 /**

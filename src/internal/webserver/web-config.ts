@@ -4,12 +4,12 @@
  * bcrypt hashes) and extra response headers (`http_server_config.headers`). Names, defaults and checks follow
  * exporter-toolkit's `web/tls_config.go` and `web/handler.go`; relative paths are relative to the file's directory.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext, getCiphers, type SecureContextOptions, type SecureVersion } from 'node:tls';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../../core/config/errors.js';
+import { CERTIFICATE, pemProblem, PRIVATE_KEY, type PemLabel } from '../../core/config/pem.js';
 import { configObject, type SchemaProblem } from '../../core/config/schema.js';
 import { describeFsError, parseYamlFile } from '../../core/config/yaml-file.js';
 
@@ -229,22 +229,8 @@ function pem(dir: string, config: TlsServerConfig, name: 'cert' | 'key' | 'clien
   }
 }
 
-/** The PEM blocks whose label matches `label` must all parse, and there must be at least one. */
-function checkPem(text: string, key: string, report: (key: string, message: string) => void, label: { name: string; pattern: RegExp; parse: (block: string) => void }): void {
-  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)].filter((match) => label.pattern.test(match[1]!));
-  if (blocks.length === 0) {
-    report(key, `not PEM: no -----BEGIN ${label.name}----- block found`);
-    return;
-  }
-  for (const [block] of blocks) {
-    try {
-      label.parse(block);
-    } catch (error) {
-      report(key, `invalid PEM ${label.name}: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-  }
+/** Reports what is wrong with `text` as PEM of `label` on `key`. */
+function checkPem(text: string, key: string, report: (key: string, message: string) => void, label: PemLabel): void {
+  const problem = pemProblem(text, label);
+  if (problem) report(key, problem);
 }
-
-const CERTIFICATE = { name: 'CERTIFICATE', pattern: /^CERTIFICATE$/, parse: (block: string) => void new X509Certificate(block) };
-const PRIVATE_KEY = { name: 'PRIVATE KEY', pattern: /PRIVATE KEY$/, parse: (block: string) => void createPrivateKey(block) };

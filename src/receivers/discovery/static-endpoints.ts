@@ -35,7 +35,9 @@ export function staticEndpoints(
 ): string[] {
   const listed = [...(config.endpoint ? [config.endpoint] : []), ...config.endpoints];
   const endpoints = listed.length > 0 || hasTargetSources(config.discovery) ? listed : [DEFAULT_ENDPOINT];
-  const duplicates = [...new Set(endpoints.filter((endpoint, index) => endpoints.indexOf(endpoint) !== index))];
-  if (duplicates.length > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${duplicates.join(', ')}` });
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const endpoint of endpoints) (seen.has(endpoint) ? duplicates : seen).add(endpoint);
+  if (duplicates.size > 0) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: `endpoint listed twice: ${[...duplicates].join(', ')}` });
   return endpoints;
 }

@@ -8,6 +8,8 @@ export type FailureReason =
   | 'timeout'
   | 'unreachable'
   | 'connection_error'
+  /** The agent itself ran out of file descriptors (EMFILE/ENFILE): not the server's fault. */
+  | 'descriptors_exhausted'
   | 'not_serving'
   | 'not_whitelisted'
   | 'bad_response'
@@ -112,6 +114,10 @@ export function classifySocketError(command: string, error: NodeJS.ErrnoExceptio
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':
       return new ProbeError('unreachable', `${command}: ${error.code} ${error.message}`);
+    case 'EMFILE':
+    case 'ENFILE':
+      // Node's own message names a local address that was never bound ("Local (undefined:undefined)").
+      return new ProbeError('descriptors_exhausted', `${command}: the agent has no file descriptor left for a connection (${error.code}): raise its open-files limit (ulimit -n, LimitNOFILE) or lower the number of targets`);
     default:
       return new ProbeError('connection_error', `${command}: ${error.code ?? ''} ${error.message}`.trim());
   }

@@ -56,7 +56,10 @@ describe('otlp exporter config', () => {
     assert.deepEqual(problems({ protocol: 'http/xml' }).length, 1);
     assert.match(problems({ interval: '5x' })[0]!, /^interval: invalid duration "5x"/);
     assert.deepEqual(problems({ tls: { insecure_skip_verify: true } }), ['tls: TLS settings need an https:// endpoint; this one is plain http']);
-    assert.deepEqual(problems({ endpoint: 'https://h', tls: { cert_file: '/etc/hostname' } }), ['tls::key_file: cert_file and key_file go together: set both or neither']);
+    assert.deepEqual(problems({ endpoint: 'https://h', tls: { cert_file: '/etc/hostname' } }), [
+      'tls::cert_file: "/etc/hostname": not PEM: no -----BEGIN CERTIFICATE----- block found',
+      'tls::key_file: cert_file and key_file go together: set both or neither',
+    ]);
     assert.match(problems({ endpoint: 'https://h', tls: { ca_file: '/nonexistent/ca.pem' } })[0]!, /^tls::ca_file: cannot read "\/nonexistent\/ca.pem": ENOENT/);
     assert.deepEqual(problems({ sending_queue: { queue_size: 0 } }).length, 1);
     assert.deepEqual(problems({ retry_on_failure: { initial_interval: '10s', max_interval: '1s' } }), ['retry_on_failure::max_interval: must be at least initial_interval']);
