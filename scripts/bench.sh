@@ -11,3 +11,4 @@ node --expose-gc dist/bench/mntr.js
 node --expose-gc dist/bench/stages.js
 node dist/bench/scrape.js
 node dist/bench/probe.js
+node dist/bench/agent-group.js
