@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from './batch.js';
 import type { Logger } from './logger.js';
@@ -15,6 +15,11 @@ export interface CreateSettings {
   readonly telemetry: SelfTelemetry;
   /** A running extension by id (extensions start first), e.g. the agent_group a receiver shards its targets by. */
   readonly extension?: (id: string) => Extension | undefined;
+  /**
+   * Where the component takes its time from: timers, intervals, backoff, debounce and `now()`. Absent means
+   * `asyncScheduler` (wall-clock time); tests pass an RxJS `TestScheduler` to run them in virtual time.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**

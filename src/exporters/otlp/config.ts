@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configObject, duration } from '../../core/config/schema.js';
 import { readableFile } from '../../core/config/files.js';
+import { retryOnFailureSchema, sendingQueueSchema } from '../../internal/exporterhelper/config.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -39,22 +40,6 @@ const tlsSchema = configObject({
   })
   .prefault({});
 
-const retrySchema = configObject({
-  /** Retry a failed export that may succeed later (429, 502, 503, 504, UNAVAILABLE, connection errors, timeouts). */
-  enabled: z.boolean().default(true),
-  /** Wait after the first failure; each further failure waits 1.5 times longer, ±50% jitter. */
-  initial_interval: duration({ min: 1 }).prefault('5s'),
-  /** Longest wait between two attempts. */
-  max_interval: duration({ min: 1 }).prefault('30s'),
-  /** Give up on an export this long after its first attempt; 0 never gives up (the queue bound still applies). */
-  max_elapsed_time: duration().prefault('5m'),
-}).prefault({});
-
-const queueSchema = configObject({
-  /** Most exports (snapshots) waiting to be sent, the one being retried included. Past it the oldest is dropped. */
-  queue_size: z.number().int().min(1).max(10_000).default(10),
-}).prefault({});
-
 const resourceSchema = configObject({
   /** Merged over service.name=zkotel, service.version and service.instance.id (a random UUID per process). */
   attributes: z.record(z.string().min(1, 'attribute names must not be empty'), scalar).default({}),
@@ -83,8 +68,10 @@ export const otlpExporterConfigSchema = configObject({
   temporality: z.enum(['cumulative', 'delta']).default('cumulative'),
   tls: tlsSchema,
   resource: resourceSchema,
-  sending_queue: queueSchema,
-  retry_on_failure: retrySchema,
+  /** How many exports may wait; retries drop the oldest when newer ones arrive. */
+  sending_queue: sendingQueueSchema,
+  /** Retried: 429, 502, 503, 504, gRPC UNAVAILABLE and the like, connection errors, timeouts. */
+  retry_on_failure: retryOnFailureSchema,
 })
   .superRefine((config, ctx) => {
     const endpoint = config.endpoint ?? DEFAULT_ENDPOINTS[config.protocol];
@@ -107,9 +94,6 @@ export const otlpExporterConfigSchema = configObject({
     const tlsSet = config.tls.ca_file !== undefined || config.tls.cert_file !== undefined || config.tls.insecure_skip_verify;
     if (tlsSet && typeof target !== 'string' && target.protocol === 'http:') {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS settings need an https:// endpoint; this one is plain http' });
-    }
-    if (config.retry_on_failure.max_interval < config.retry_on_failure.initial_interval) {
-      ctx.addIssue({ code: 'custom', path: ['retry_on_failure', 'max_interval'], message: 'must be at least initial_interval' });
     }
   })
   .transform((config) => ({ ...config, endpoint: config.endpoint ?? DEFAULT_ENDPOINTS[config.protocol] }))

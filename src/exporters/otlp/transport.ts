@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
+import { ExportError, oneLine, retryableError } from '../../internal/exporterhelper/errors.js';
 import { metricsUrl, type OtlpExporterConfig } from './config.js';
 
 export interface OtlpClient {
@@ -126,39 +127,25 @@ const GRPC_CODE_NAMES: Readonly<Record<number, string>> = {
   12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE', 15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
 };
 
-export interface FailureInfo {
-  /** Whether a later attempt may succeed. */
-  readonly retryable: boolean;
-  /** `http_503`, `grpc_unavailable`, `ECONNREFUSED`, `timeout`, … — short, for logs. */
-  readonly reason: string;
-  /** One line, without headers or request data. */
-  readonly message: string;
-}
-
 /**
  * What a failed export means. A numeric `code` is an HTTP status (http protocols) or a gRPC status (grpc).
  * Without one the official exporter met a network error, a timeout, or ran out of its own quick retries on a
  * retryable status; all of these are worth another attempt later.
  */
-export function classifyFailure(protocol: OtlpExporterConfig['protocol'], error: unknown): FailureInfo {
+export function classifyFailure(protocol: OtlpExporterConfig['protocol'], error: unknown): ExportError {
   const code = (error as { code?: unknown } | undefined)?.code;
   const message = oneLine(error instanceof Error ? error.message : String(error ?? 'export failed'));
   if (typeof code === 'number') {
     if (protocol === 'grpc') {
       const name = GRPC_CODE_NAMES[code] ?? `code_${code}`;
-      return { retryable: RETRYABLE_GRPC.has(code), reason: `grpc_${name.toLowerCase()}`, message };
+      return new ExportError(RETRYABLE_GRPC.has(code), `grpc_${name.toLowerCase()}`, message);
     }
     const body = (error as { data?: unknown }).data;
     const detail = typeof body === 'string' && body !== '' ? `: ${oneLine(body)}` : '';
-    return { retryable: RETRYABLE_HTTP.has(code), reason: `http_${code}`, message: `HTTP ${code}${message ? ` ${message}` : ''}${detail}` };
+    return new ExportError(RETRYABLE_HTTP.has(code), `http_${code}`, `HTTP ${code}${message ? ` ${message}` : ''}${detail}`);
   }
-  if (typeof code === 'string') return { retryable: true, reason: code, message };
-  if (/timed out|timeout/i.test(message)) return { retryable: true, reason: 'timeout', message };
-  if (/retryable status/i.test(message)) return { retryable: true, reason: 'retryable_status', message: `${message} (429, 502, 503 or 504, after the exporter's own retries)` };
-  return { retryable: true, reason: 'error', message };
-}
-
-function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  if (typeof code === 'string') return retryableError(code, message);
+  if (/timed out|timeout/i.test(message)) return retryableError('timeout', message);
+  if (/retryable status/i.test(message)) return retryableError('retryable_status', `${message} (429, 502, 503 or 504, after the exporter's own retries)`);
+  return retryableError('error', message);
 }

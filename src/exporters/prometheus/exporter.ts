@@ -5,8 +5,9 @@ import { MeterProvider, type CollectionResult, type MetricProducer } from '@open
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
-import { snapshotToScopeMetrics, SnapshotStore, type ConversionIssues } from '../../core/snapshot.js';
+import { SnapshotStore } from '../../core/snapshot.js';
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
+import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
 import { MetricsServer } from './server.js';
@@ -30,7 +31,7 @@ export class PrometheusExporter implements Exporter {
   private readonly serializer: PrometheusSerializer;
   private readonly logger: Logger;
   private readonly telemetry: SelfTelemetry;
-  private readonly reported = new Set<string>();
+  private readonly warnings: ConversionWarnings;
   private readonly resource = resourceFromAttributes({ 'service.name': AGENT_NAME, 'service.version': AGENT_VERSION });
   private readonly server: MetricsServer;
   private readonly scrapes: { served(code: number, ms: number): void };
@@ -44,6 +45,7 @@ export class PrometheusExporter implements Exporter {
   ) {
     this.logger = settings.logger;
     this.telemetry = settings.telemetry;
+    this.warnings = new ConversionWarnings(settings.logger);
     this.includeTelemetry = options.includeTelemetry ?? settings.telemetry.servedByExporters;
     this.scrapes = scrapeTelemetry(settings);
     const producer: MetricProducer = { collect: async () => this.collectSnapshot() };
@@ -85,21 +87,10 @@ export class PrometheusExporter implements Exporter {
   }
 
   private async collectSnapshot(): Promise<CollectionResult> {
-    const issues: ConversionIssues = { conflictingKinds: new Set(), duplicateSeries: new Set() };
     // The agent's own zkotel_* metrics come with every scrape, as exporters serve their process metrics.
     const batches = this.includeTelemetry ? [...this.snapshot.batches(), this.telemetry.snapshot()] : this.snapshot.batches();
-    const scopeMetrics = snapshotToScopeMetrics(batches, AGENT_NAME, issues, this.config.const_labels);
-    this.reportOnce(issues.conflictingKinds, 'metric produced with two different types; keeping the first one seen');
-    this.reportOnce(issues.duplicateSeries, 'the same series came from two sources (is an endpoint configured twice?); keeping one');
+    const scopeMetrics = this.warnings.toScopeMetrics(batches, AGENT_NAME, this.config.const_labels);
     return { resourceMetrics: { resource: this.resource, scopeMetrics: [scopeMetrics] }, errors: [] };
-  }
-
-  private reportOnce(names: Set<string>, message: string): void {
-    for (const name of names) {
-      if (this.reported.has(`${message}|${name}`)) continue;
-      this.reported.add(`${message}|${name}`);
-      this.logger.warn(message, { metric: name });
-    }
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

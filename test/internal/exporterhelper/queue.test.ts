@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, BoundedQueue } from '../../../src/exporters/otlp/queue.js';
+import { Backoff, BoundedQueue } from '../../../src/internal/exporterhelper/queue.js';
 
-describe('otlp sending queue', () => {
+describe('exporterhelper sending queue', () => {
   it('drops the oldest entries past its capacity, never growing', () => {
     const queue = new BoundedQueue<number>(3);
     assert.deepEqual([queue.push(1), queue.push(2), queue.push(3)], [[], [], []]);
@@ -28,7 +28,7 @@ describe('otlp sending queue', () => {
   });
 });
 
-describe('otlp retry backoff', () => {
+describe('exporterhelper retry backoff', () => {
   it('grows 1.5x per failure up to the maximum, with the jitter range of the Collector, and resets', () => {
     const low = new Backoff({ initialMs: 100, maxMs: 300 }, () => 0);
     assert.deepEqual([low.next(), low.next(), low.next(), low.next()], [50, 75, 113, 150], 'r=0: half of 100, 150, 225, 300');
