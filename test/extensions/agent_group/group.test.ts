@@ -1,5 +1,5 @@
 /**
- * The agent group on real components: a real ZooKeeper for coordination, three agent processes (`zkotel --config`),
+ * The agent group on real components: a real 3-node ZooKeeper ensemble for coordination, three agent processes (`zkotel --config`),
  * thirty fake ensembles of three servers each (ninety targets) listed in a file_sd file with zk_cluster labels.
  */
 import assert from 'node:assert/strict';
@@ -38,7 +38,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const metricsEndpoint = metricsUrl ? new URL(metricsUrl).host : `127.0.0.1:${await freePort()}`;
     const process_ = spawnLogged(process.execPath, [path.join(repoRoot(), 'dist/src/cli.js'), '--config', configFile], {
       logFile: path.join(dir, `${id}.log`),
-      env: { ...process.env, AGENT_ID: id, METRICS_ENDPOINT: metricsEndpoint, COORDINATION: coordination.connectString },
+      env: { ...process.env, AGENT_ID: id, METRICS_ENDPOINT: metricsEndpoint },
     });
     const agent = { id, metricsUrl: `http://${metricsEndpoint}/metrics`, process: process_ };
     agents.set(id, agent);
@@ -69,10 +69,15 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     return count;
   };
   const exactlyOnce = (seen: Awaited<ReturnType<typeof observe>>) => [...coverage(seen).values()].every((n) => n === 1);
+  /** An agent that exited by itself (not killed by the test) ends every wait at once. */
+  const crashed = () => {
+    const dead = [...agents.values()].find((agent) => agent.process.exitStatus && agent.process.exitStatus.signal !== 'SIGKILL');
+    return dead ? `${dead.id} exited: ${JSON.stringify(dead.process.exitStatus)}\n${tailFile(dead.process.logFile, 20)}` : undefined;
+  };
   const logs = () => [...agents.values()].map((agent) => `--- ${agent.id}\n${tailFile(agent.process.logFile, 15)}`).join('\n');
 
   before(async () => {
-    coordination = await startEnsemble({ size: 1, tickTime: 1000 });
+    coordination = await startEnsemble({ size: 3, tickTime: 1000 });
     await coordination.waitReady();
     const groups: { targets: string[]; labels: Record<string, string> }[] = [];
     for (let cluster = 0; cluster < CLUSTERS; cluster++) {
@@ -91,7 +96,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
       configFile,
       [
         'extensions:',
-        `  agent_group: { endpoints: ["\${env:COORDINATION}"], path: /zkotel/agents, session_timeout: ${SESSION_TIMEOUT_MS}ms, member_id: "\${env:AGENT_ID}" }`,
+        `  agent_group: { endpoints: ${JSON.stringify(coordination.connectString.split(','))}, path: /zkotel/agents, session_timeout: ${SESSION_TIMEOUT_MS}ms, member_id: "\${env:AGENT_ID}" }`,
         'receivers:',
         '  zookeeper:',
         '    commands: [ruok]',
@@ -123,7 +128,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const seen = await pollUntil(async () => {
       const now = await observe();
       return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3 && s.connected === 1) ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250, what: 'each of the 90 targets in exactly one agent', context: logs });
+    }, { timeoutMs: 60_000, intervalMs: 250, what: 'each of the 90 targets in exactly one agent', context: logs, abort: crashed });
     const owned = [...seen.values()].map((s) => s.owned ?? 0);
     assert.equal(owned.reduce((a, b) => a + b, 0), allTargets.length, 'owned_targets add up to every target');
     for (const s of seen.values()) assert.equal(s.owned, s.endpoints.length, 'an agent probes what it owns');
@@ -143,7 +148,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     await pollUntil(async () => {
       const now = await observe();
       return now.size === 2 && [...coverage(now).values()].every((n) => n === 1);
-    }, { timeoutMs: SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, intervalMs: 100, what: 'every target covered by the two survivors', context: logs });
+    }, { timeoutMs: SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, intervalMs: 100, what: 'every target covered by the two survivors', context: logs, abort: crashed });
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs <= SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, `covered again after ${tookMs} ms`);
     const survivors = await observe();
@@ -153,7 +158,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const balanced = await pollUntil(async () => {
       const now = await observe();
       return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3) ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250, what: 'the restarted agent back in the group, each target once', context: logs });
+    }, { timeoutMs: 60_000, intervalMs: 250, what: 'the restarted agent back in the group, each target once', context: logs, abort: crashed });
     const fair = allTargets.length / 3;
     for (const [id, s] of balanced) {
       assert.ok(s.endpoints.length >= fair / 2 && s.endpoints.length <= fair * 2, `${id} owns ${s.endpoints.length} targets (fair share ${fair})`);
@@ -164,7 +169,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const before = await observe();
     assert.ok(exactlyOnce(before));
     await coordination.stop();
-    await pollUntil(async () => [...(await observe()).values()].every((s) => s.connected === 0), { timeoutMs: 30_000, intervalMs: 250, what: 'every agent disconnected', context: logs });
+    await pollUntil(async () => [...(await observe()).values()].every((s) => s.connected === 0), { timeoutMs: 30_000, intervalMs: 250, what: 'every agent disconnected', context: logs, abort: crashed });
     // Through a whole session timeout and two intervals, checked all along: nothing is dropped.
     const until = Date.now() + SESSION_TIMEOUT_MS + 2 * INTERVAL_MS;
     while (Date.now() < until) {
