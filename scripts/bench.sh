@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (timing goals live here, never in unit tests): mntr parse+map CPU, /metrics render cost, and
-# end-to-end probes against a real 1-node ZooKeeper. Prints one line per figure. Usage: npm run bench
+# end-to-end probes against a real 1-node ZooKeeper, agent_group rebalances (3 agents x 3,000 targets). Prints one
+# line per figure. Usage: npm run bench
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
