@@ -20,6 +20,11 @@ export interface CreateSettings {
    * `asyncScheduler` (wall-clock time); tests pass an RxJS `TestScheduler` to run them in virtual time.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Receivers only: the attributes that the agent's receivers set on their samples, the union of their factories'
+   * `attributes` (filled in by the registry). Discovery refuses target labels that would be exported like one of them.
+   */
+  readonly receiverAttributes?: ReadonlySet<string>;
 }
 
 /**
@@ -80,6 +85,8 @@ interface FactoryBase<TKind extends ComponentKind, TConfig> {
 }
 
 export interface ReceiverFactory<TConfig = unknown> extends FactoryBase<'receiver', TConfig> {
+  /** Every attribute its receivers set on the samples they produce, besides the identity of their targets (`zk.endpoint`, …). */
+  readonly attributes: readonly string[];
   createReceiver(settings: CreateSettings, config: TConfig): Receiver;
 }
 export interface ProcessorFactory<TConfig = unknown> extends FactoryBase<'processor', TConfig> {
@@ -93,6 +100,8 @@ export interface ExtensionFactory<TConfig = unknown> extends FactoryBase<'extens
   createExtension(settings: CreateSettings, config: TConfig): Extension;
 }
 
+// One registry holds factories of every config type: `unknown` would make createReceiver(settings, config) uncallable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ComponentFactory = ReceiverFactory<any> | ProcessorFactory<any> | ExporterFactory<any> | ExtensionFactory<any>;
 
 type Definition<F extends FactoryBase<ComponentKind, unknown>> = Omit<F, 'kind' | 'createDefaultConfig'>;

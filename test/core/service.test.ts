@@ -17,14 +17,18 @@ import { testSettings } from '../harness/settings.js';
 
 describe('every built-in component', () => {
   for (const factory of BUILTIN_FACTORIES) {
-    it(`${factory.kind} ${factory.type}: the default config round-trips and the component runs create → start → consume → shutdown twice`, async () => {
+    it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → shutdown twice`, async () => {
       const defaults = factory.createDefaultConfig();
-      assert.deepEqual(factory.configSchema.parse({}), defaults);
+      // A component that changed its config in place must not change the next one's defaults (a shared `.default()` object would).
+      const pristine = structuredClone(defaults);
+      scribble(defaults);
+      assert.deepEqual(factory.createDefaultConfig(), pristine);
+      const fresh = factory.createDefaultConfig();
       const settings = testSettings(factory.type);
       if (factory.kind === 'exporter') {
         // Nothing listens for OTLP here: a short timeout keeps its shutdown flush quick.
         const overrides: Record<string, unknown> = { prometheus: { endpoint: `127.0.0.1:${await freePort()}` }, otlp: { timeout: '200ms' } };
-        const config = factory.type in overrides ? factory.configSchema.parse(overrides[factory.type]) : defaults;
+        const config = factory.type in overrides ? factory.configSchema.parse(overrides[factory.type]) : fresh;
         const exporter = factory.createExporter(settings, config);
         await exporter.shutdown();
         const again = factory.createExporter(settings, config);
@@ -37,10 +41,10 @@ describe('every built-in component', () => {
         receiver.batches.subscribe().unsubscribe();
         await receiver.shutdown?.();
       } else if (factory.kind === 'processor') {
-        const processor = factory.createProcessor(settings, defaults);
+        const processor = factory.createProcessor(settings, fresh);
         await processor.shutdown?.();
       } else {
-        const config = factory.type === 'health_check' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : defaults;
+        const config = factory.type === 'health_check' ? factory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}` }) : fresh;
         const host = { status: () => ({ exportersStarted: true, firstRoundDone: true }) };
         await factory.createExtension(settings, config).shutdown();
         const extension = factory.createExtension(settings, config);
@@ -52,12 +56,24 @@ describe('every built-in component', () => {
   }
 });
 
+/** Changes every object and array inside `value`, in place. */
+function scribble(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) scribble(item);
+    value.push('scribbled');
+  } else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) scribble(item);
+    (value as Record<string, unknown>).scribbled = true;
+  }
+}
+
 /** Test components: a receiver fed by hand, a processor that can be told to throw, an exporter that records. */
 function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[]) {
   const empty = configObject({}).prefault({});
   let failNext = false;
   const registry = new Registry([
     defineReceiver({
+      attributes: [],
       type: 'manual',
       configSchema: empty,
       createReceiver: () => ({

@@ -16,18 +16,29 @@ import { repoRoot } from '../harness/fixtures.js';
 
 const DIR = path.join(repoRoot(), 'deploy/kubernetes/sharded');
 const documents = (file: string) => parseAllDocuments(readFileSync(path.join(DIR, file), 'utf8')) as ReturnType<typeof parseAllDocuments> & unknown[];
-const manifests = ['configmap.yaml', 'statefulset.yaml'].flatMap((file) => (documents(file) as { toJS(): Record<string, any> }[]).map((document) => document.toJS()));
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef: { fieldPath: string } };
+}
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  spec: { replicas: number; template: { spec: { containers: { env: EnvVar[] }[] } } };
+}
+const manifests = ['configmap.yaml', 'statefulset.yaml'].flatMap((file) => (documents(file) as { toJS(): Manifest }[]).map((document) => document.toJS()));
 const temp = mkdtempSync(path.join(os.tmpdir(), 'zkotel-sharded-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('deploy/kubernetes/sharded', () => {
   const statefulSet = manifests.find((manifest) => manifest.kind === 'StatefulSet')!;
   const container = statefulSet.spec.template.spec.containers[0];
-  const env = Object.fromEntries(container.env.map((entry: { name: string; value?: string; valueFrom?: unknown }) => [entry.name, entry]));
+  const env = Object.fromEntries(container!.env.map((entry) => [entry.name, entry]));
 
   it('takes the shard from the pod ordinal and SHARDS equal to replicas', () => {
-    assert.equal(env.SHARD.valueFrom.fieldRef.fieldPath, "metadata.labels['apps.kubernetes.io/pod-index']");
-    assert.equal(Number(env.SHARDS.value), statefulSet.spec.replicas);
+    assert.equal(env.SHARD!.valueFrom!.fieldRef.fieldPath, "metadata.labels['apps.kubernetes.io/pod-index']");
+    assert.equal(Number(env.SHARDS!.value), statefulSet.spec.replicas);
     const kustomization = documents('kustomization.yaml')[0]!.toJS() as { resources: string[] };
     assert.deepEqual(kustomization.resources.sort(), ['configmap.yaml', 'statefulset.yaml']);
   });
@@ -35,8 +46,8 @@ describe('deploy/kubernetes/sharded', () => {
   it("every shard's config loads, and the shards together keep each ensemble exactly once, whole", () => {
     const configMap = manifests.find((manifest) => manifest.metadata.name === 'zkotel-sharded-config')!;
     const file = path.join(temp, 'config.yaml');
-    writeFileSync(file, configMap.data['config.yaml']);
-    const shards = Number(env.SHARDS.value);
+    writeFileSync(file, configMap.data!['config.yaml']!);
+    const shards = Number(env.SHARDS!.value);
     const targets: Target[] = [];
     for (let cluster = 0; cluster < 40; cluster++) for (let server = 0; server < 3; server++) targets.push({ endpoint: `zk-${cluster}-${server}:2181`, attributes: { 'zk.cluster': `ensemble-${cluster}` } });
     const shardOf = new Map<string, number>();

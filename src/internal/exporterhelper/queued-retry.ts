@@ -13,7 +13,18 @@
  * - `retries_exhausted`: retryable, but retries are disabled or `max_elapsed_time` is over;
  * - `shutdown`: not delivered by the end of the shutdown flush, or sent after shutdown.
  */
-import { asyncScheduler, defer, from, ignoreElements, Observable, throwError, timeout, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  from,
+  ignoreElements,
+  Observable,
+  throwError,
+  timeout,
+  type ObservableInput,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { Logger } from '../../core/logger.js';
 import { SECONDS_BUCKETS, type CounterHandle, type GaugeHandle, type HistogramHandle, type SelfTelemetry } from '../../core/telemetry.js';
 import type { RetryOnFailureConfig, SendingQueueConfig } from './config.js';
@@ -93,10 +104,16 @@ function counts(telemetry: SelfTelemetry, prefix: string): Counts {
   return {
     sent: telemetry.counter(`${prefix}.sent`, { description: 'Samples the backend accepted.' }),
     failed: telemetry.counter(`${prefix}.failed`, { description: 'Export attempts that failed, by reason.' }),
-    dropped: telemetry.counter(`${prefix}.dropped`, { description: 'Samples given up on without being delivered, by reason (queue_full, rejected, retries_exhausted, shutdown).' }),
+    dropped: telemetry.counter(`${prefix}.dropped`, {
+      description: 'Samples given up on without being delivered, by reason (queue_full, rejected, retries_exhausted, shutdown).',
+    }),
     queueSize: telemetry.gauge(`${prefix}.queue.size`, { valueType: 'int', description: 'Exports waiting in the sending queue (one more may be in flight).' }),
     queueCapacity: telemetry.gauge(`${prefix}.queue.capacity`, { valueType: 'int', description: 'sending_queue.queue_size: most exports the queue holds.' }),
-    duration: telemetry.histogram(`${prefix}.export.duration`, { unit: 's', boundaries: SECONDS_BUCKETS, description: 'How long export attempts took, successful or not.' }),
+    duration: telemetry.histogram(`${prefix}.export.duration`, {
+      unit: 's',
+      boundaries: SECONDS_BUCKETS,
+      description: 'How long export attempts took, successful or not.',
+    }),
   };
 }
 
@@ -325,7 +342,10 @@ export class QueuedRetrySender<T> {
     if (this.failing) this.failing.dropped += pending.size;
     if (reason === 'queue_full' && !this.queueFullWarned) {
       this.queueFullWarned = true;
-      this.options.logger.warn(`${this.options.name} sending queue full: dropping the oldest exports`, { ...this.options.logFields, queue_size: this.config.sending_queue.queue_size });
+      this.options.logger.warn(`${this.options.name} sending queue full: dropping the oldest exports`, {
+        ...this.options.logFields,
+        queue_size: this.config.sending_queue.queue_size,
+      });
     }
   }
 

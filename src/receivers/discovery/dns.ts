@@ -4,7 +4,7 @@
  * resolved again when probed) and A/AAAA targets are `<address>:<port>`.
  */
 import dns from 'node:dns';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { DnsConfig } from './config.js';
@@ -19,7 +19,7 @@ const LOOKUP_TRIES = 2;
 const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 
 /** `defaultRefreshIntervalMs` (the receiver's collection interval) applies when the config sets no refresh_interval. */
-export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS): Observable<readonly Target[]> {
+export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS, scheduler: SchedulerLike = asyncScheduler): Observable<readonly Target[]> {
   const refreshIntervalMs = config.refresh_interval ?? defaultRefreshIntervalMs;
   return new Observable<readonly Target[]>((subscriber) => {
     const resolver = new dns.promises.Resolver({ timeout: Math.min(LOOKUP_TIMEOUT_MS, refreshIntervalMs), tries: LOOKUP_TRIES });
@@ -31,7 +31,7 @@ export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshInte
     const rejected = new Map<string, ReadonlySet<string>>();
     let emitted: readonly Target[] | undefined;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Subscription | undefined;
 
     const resolveName = async (name: string) => {
       try {
@@ -69,13 +69,13 @@ export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshInte
         emitted = list;
         subscriber.next(list);
       }
-      timer = setTimeout(() => void round(), refreshIntervalMs);
+      timer = scheduler.schedule(() => void round(), refreshIntervalMs);
     };
 
     void round();
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      timer?.unsubscribe();
       resolver.cancel();
     };
   });

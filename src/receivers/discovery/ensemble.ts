@@ -2,7 +2,7 @@
  * Ensemble discovery: the members of the ensemble the seeds belong to, read from `/zookeeper/config` through one
  * ZooKeeper session and followed through a watch, so `reconfig` additions and removals show without a restart.
  */
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Logger } from '../../core/logger.js';
 import { clientFactory, ZkError, type ClientFactory, type ZkClient } from '../zkclient/client.js';
 import type { DiscoveryConfig } from './config.js';
@@ -39,6 +39,8 @@ export interface EnsembleDiscoveryOptions {
   readonly memberPort?: number | undefined;
   /** How long to wait for a first membership before probing the seeds themselves (default 3 s). */
   readonly fallbackAfterMs?: number;
+  /** Time for the fallback and reconnection timers (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 const DEFAULT_FALLBACK_AFTER_MS = 3000;
@@ -62,7 +64,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
     let emitted: readonly Target[] | undefined;
     let session: MembershipSession | undefined;
     let connectedTo = '';
-    let reopenTimer: NodeJS.Timeout | undefined;
+    let reopenTimer: Subscription | undefined;
+    const scheduler = options.scheduler ?? asyncScheduler;
     let backoffMs = REOPEN_BACKOFF_MS.first;
     const notice = transitionLogger(logger);
 
@@ -77,10 +80,11 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
       waitedForMembership = true;
       emit();
     };
-    const fallbackTimer = setTimeout(() => fallBack('no seed answered yet'), options.fallbackAfterMs ?? DEFAULT_FALLBACK_AFTER_MS);
+    const fallbackTimer = scheduler.schedule(() => fallBack('no seed answered yet'), options.fallbackAfterMs ?? DEFAULT_FALLBACK_AFTER_MS);
 
     const open = () => {
-      clearTimeout(reopenTimer);
+      reopenTimer?.unsubscribe();
+      reopenTimer = undefined;
       session?.close();
       session = undefined;
       // Known members help find the ensemble again when the seeds themselves are gone.
@@ -91,7 +95,7 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
         notice(`lost:${why}`, 'warn', `ensemble discovery: ${why}; reconnecting`, { retry_in_ms: backoffMs });
         session?.close();
         session = undefined;
-        reopenTimer = setTimeout(open, backoffMs);
+        reopenTimer = scheduler.schedule(open, backoffMs);
         backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
       };
       session = new MembershipSession((hooks) => createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks), {
@@ -132,8 +136,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
     });
     return () => {
       seedSubscription.unsubscribe();
-      clearTimeout(fallbackTimer);
-      clearTimeout(reopenTimer);
+      fallbackTimer.unsubscribe();
+      reopenTimer?.unsubscribe();
       session?.close();
     };
   });

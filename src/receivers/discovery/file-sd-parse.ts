@@ -52,7 +52,7 @@ export type FileSdResult =
   | { readonly targets?: undefined; readonly problems?: undefined; readonly error: string };
 
 /** The targets of one file, or every problem in it as `FILE:LINE:COL: path: message` lines. */
-export function readFileSdFile(file: string): FileSdResult {
+export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<string>): FileSdResult {
   const yaml = readYamlFile(file);
   if (yaml.problems.length > 0) return { error: yaml.problems.map(formatProblem).join('\n') };
   // An empty file is most likely one being rewritten: an error, so the file's last good targets are kept.
@@ -62,7 +62,7 @@ export function readFileSdFile(file: string): FileSdResult {
   if (!parsed.success) return { error: yaml.problemsAt(schemaProblems(parsed.error)).map(formatProblem).join('\n') };
   const dropped: SchemaProblem[] = [];
   const targets = parsed.data.flatMap((group, index) => {
-    const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }));
+    const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }), receiverAttributes);
     const meta = metaOf(group.labels, file);
     return group.targets.flatMap((endpoint, at) => {
       if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes, meta })];
@@ -81,11 +81,11 @@ export const CLUSTER_LABEL = 'zk_cluster';
  * Prometheus label as an attribute the receiver sets (identity wins; Prometheus refuses reserved labels likewise).
  * `zk_cluster` is the exception: it is the target's cluster, so it becomes the `zk.cluster` attribute.
  */
-function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void): Attributes {
+function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void, receiverAttributes: ReadonlySet<string> | undefined): Attributes {
   const kept = Object.entries(labels).flatMap(([name, value]): [string, string][] => {
     if (name.startsWith('__')) return [];
     if (name === CLUSTER_LABEL) return value === '' ? [] : [['zk.cluster', value]];
-    const clash = reservedAttributeClash(name);
+    const clash = reservedAttributeClash(name, receiverAttributes);
     if (clash !== undefined) drop(name, `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`);
     return clash === undefined ? [[name, value]] : [];
   });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { describeFsError } from '../../core/config/yaml-file.js';
 import type { Logger } from '../../core/logger.js';
 import type { FileSdConfig } from './config.js';
@@ -25,7 +25,8 @@ function inodeOf(directory: string): string | undefined {
   }
 }
 
-export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<readonly Target[]> {
+/** `receiverAttributes`: what the agent's receivers set on samples; a target label exported like one of them is dropped. */
+export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: SchedulerLike = asyncScheduler, receiverAttributes?: ReadonlySet<string>): Observable<readonly Target[]> {
   const patterns = config.files.map(filePattern);
   const directories = [...new Set(patterns.map((pattern) => pattern.directory))];
   return new Observable<readonly Target[]>((subscriber) => {
@@ -39,7 +40,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     let stopped = false;
     let running: Promise<void> | undefined;
     let again = false;
-    let settleTimer: NodeJS.Timeout | undefined;
+    let settleTimer: Subscription | undefined;
 
     const report = (key: string, problem: string | undefined, log: () => void) => {
       if (problem === undefined) logged.delete(key);
@@ -74,7 +75,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
       const files = await matchingFiles();
       for (const file of lastGood.keys()) if (!files.includes(file)) lastGood.delete(file);
       for (const file of files) {
-        const result = readFileSdFile(file);
+        const result = readFileSdFile(file, receiverAttributes);
         if (result.error !== undefined) {
           const kept = lastGood.get(file)?.length ?? 0;
           report(file, result.error, () => logger.error('file_sd: bad file; keeping its last good targets', { file, kept_targets: kept, error: result.error }));
@@ -110,8 +111,8 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     const changed = () => {
-      clearTimeout(settleTimer);
-      settleTimer = setTimeout(refresh, CHANGE_SETTLE_MS);
+      settleTimer?.unsubscribe();
+      settleTimer = scheduler.schedule(refresh, CHANGE_SETTLE_MS);
     };
 
     /**
@@ -158,11 +159,14 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger): Observable<
     };
 
     refresh();
-    const interval = setInterval(refresh, config.refresh_interval);
+    const interval = scheduler.schedule(function tick() {
+      refresh();
+      this.schedule(undefined, config.refresh_interval);
+    }, config.refresh_interval);
     return () => {
       stopped = true;
-      clearInterval(interval);
-      clearTimeout(settleTimer);
+      interval.unsubscribe();
+      settleTimer?.unsubscribe();
       for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     };

@@ -25,6 +25,8 @@ export function perTarget(
   logger: Logger,
   /** Told the number of running loops whenever it changes (a failed loop counts as gone). */
   countChanged: (count: number) => void = () => {},
+  /** The clock of the batches that forget a source. */
+  now: () => number = Date.now,
 ): PerTargetLoops {
   let count = 0;
   const setCount = (next: number) => {
@@ -35,8 +37,8 @@ export function perTarget(
   const batches = new Observable<Batch>((subscriber) => {
     const running = new Map<string, { target: Target; subscription?: Subscription }>();
     const forget = (target: Target) => {
-      const now = Date.now();
-      subscriber.next({ source: sourceOf(target), timeMs: now, startTimeMs: now, samples: [] });
+      const timeMs = now();
+      subscriber.next({ source: sourceOf(target), timeMs, startTimeMs: timeMs, samples: [] });
     };
     const failed = (entry: { target: Target }, error: unknown) => {
       if (running.get(entry.target.endpoint) !== entry) return;

@@ -39,6 +39,7 @@ export function targetReceiver(
       }),
     settings.logger,
     (count) => targetGauge(receiverAttributes, count),
+    settings.scheduler ? () => settings.scheduler!.now() : Date.now,
   );
   return {
     batches: loops.batches,

@@ -63,28 +63,30 @@ export function endpointOf(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The identity of a target's series, set by `targetReceiver` and ensemble discovery for every receiver. */
+export const IDENTITY_ATTRIBUTES: readonly string[] = Object.freeze(['zk.endpoint', 'zk.cluster', 'zk.server.id', 'zk.member.role']);
+
+/** Labels the Prometheus exposition adds itself. */
+export const EXPOSITION_LABELS: readonly string[] = Object.freeze(['le', 'quantile', 'otel_scope_name', 'otel_scope_version']);
+
+/** Per set of receiver attributes: Prometheus label name → the reserved attribute exported under it. */
+const clashTables = new WeakMap<ReadonlySet<string>, ReadonlyMap<string, string>>();
+const NO_RECEIVER_ATTRIBUTES: ReadonlySet<string> = new Set();
+
+function clashTable(receiverAttributes: ReadonlySet<string>): ReadonlyMap<string, string> {
+  let table = clashTables.get(receiverAttributes);
+  if (!table) {
+    table = new Map([...IDENTITY_ATTRIBUTES, ...EXPOSITION_LABELS, ...receiverAttributes].map((name) => [prometheusLabelName(name), name]));
+    clashTables.set(receiverAttributes, table);
+  }
+  return table;
+}
+
 /**
- * Attributes the receivers set themselves: the identity of a series (`zk.endpoint`, `zk.cluster`, the ensemble's
- * `zk.server.id` and `zk.member.role`), the resource attributes, and the attributes of their metrics. A target
- * attribute under one of these names (after Prometheus name sanitisation) would duplicate a label in the exposition.
+ * The reserved attribute that a target attribute `name` would be exported as the same Prometheus label as, if any:
+ * the identity attributes, the exposition's own labels, and `receiverAttributes` (what the agent's receivers set
+ * on their samples, as their factories declare it: `Registry.receiverAttributes()`).
  */
-export const RESERVED_ATTRIBUTES: readonly string[] = Object.freeze([
-  // identity and resource
-  'zk.endpoint', 'zk.cluster', 'zk.server.id', 'zk.member.role', 'zk.version', 'server.state',
-  // zookeeper receiver: catalog, summary sets, probe failures, cons, envi, conf
-  'direction', 'state', 'server_id', 'namespace', 'command', 'reason', 'client_address',
-  'zookeeper_version', 'java_version', 'java_vendor', 'os_name', 'os_arch',
-  'client_port', 'data_dir', 'data_log_dir', 'tick_time', 'max_client_cnxns', 'min_session_timeout', 'max_session_timeout',
-  'init_limit', 'sync_limit', 'election_alg', 'election_port', 'quorum_port', 'peer_type', 'membership_version',
-  // zookeeper_session receiver
-  'operation', 'code', 'source',
-  // added by the Prometheus exposition itself
-  'le', 'quantile', 'otel_scope_name', 'otel_scope_version',
-]);
-
-const reservedByLabelName = new Map(RESERVED_ATTRIBUTES.map((name) => [prometheusLabelName(name), name]));
-
-/** The reserved attribute that `name` would be exported as the same Prometheus label as, if any. */
-export function reservedAttributeClash(name: string): string | undefined {
-  return reservedByLabelName.get(prometheusLabelName(name));
+export function reservedAttributeClash(name: string, receiverAttributes: ReadonlySet<string> = NO_RECEIVER_ATTRIBUTES): string | undefined {
+  return clashTable(receiverAttributes).get(prometheusLabelName(name));
 }

@@ -1,4 +1,4 @@
-import { combineLatest, distinctUntilChanged, map, type Observable, of } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, type Observable, of, type SchedulerLike } from 'rxjs';
 import type { CreateSettings } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
 import type { RelabelConfig } from '../../processors/relabel/relabel.js';
@@ -23,6 +23,10 @@ export interface DiscoveryContext {
   readonly relabelConfigs?: readonly RelabelConfig[] | undefined;
   /** The receiver's `cluster`: the `zk_cluster` label relabeling sees for targets with no cluster of their own. */
   readonly cluster?: string | undefined;
+  /** The receiver's time (its create settings' scheduler): refresh intervals, debounce, fallback and backoff timers. */
+  readonly scheduler?: SchedulerLike | undefined;
+  /** What the agent's receivers set on their samples (their factories' `attributes`): target labels may not clash with it. */
+  readonly receiverAttributes?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -33,13 +37,13 @@ export interface DiscoveryContext {
 export function discoverTargets(context: DiscoveryContext): Observable<readonly Target[]> {
   const { config, logger } = context;
   const sources: Observable<readonly Target[]>[] = [of(staticTargets(context.staticEndpoints))];
-  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' })));
-  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs));
+  if (config?.file_sd) sources.push(fileSdTargets(config.file_sd, logger.child({ discovery: 'file_sd' }), context.scheduler, context.receiverAttributes));
+  if (config?.dns) sources.push(dnsTargets(config.dns, logger.child({ discovery: 'dns' }), context.refreshIntervalMs, context.scheduler));
   const union = combineLatest(sources).pipe(
     map((lists) => uniqueTargets(lists.flat())),
     distinctUntilChanged(sameTargetList),
   );
-  const found = config?.ensemble ? ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port }) : union;
+  const found = config?.ensemble ? ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port, scheduler: context.scheduler }) : union;
   if (!context.relabelConfigs?.length) return found;
   const relabel = targetRelabeler(context.relabelConfigs, context.cluster, logger.child({ discovery: 'relabel' }));
   return found.pipe(map(relabel), distinctUntilChanged(sameTargetList));
@@ -49,7 +53,13 @@ export function discoverTargets(context: DiscoveryContext): Observable<readonly 
  * The targets a ZooKeeper receiver probes: discovered, relabeled, and — with `agent_group` — only those this agent
  * owns in its group. Throws when `agent_group` names no running sharding extension (a config mistake).
  */
-export function receiverTargets(settings: CreateSettings, config: TargetReceiverConfig, seedClient: SeedClientFactory): Observable<readonly Target[]> {
+export function receiverTargets(
+  settings: CreateSettings,
+  config: TargetReceiverConfig,
+  seedClient: SeedClientFactory,
+  /** The receiver's own attributes, when the registry did not give the union of every receiver's. */
+  ownAttributes: ReadonlySet<string>,
+): Observable<readonly Target[]> {
   const targets = discoverTargets({
     staticEndpoints: config.endpoints,
     config: config.discovery,
@@ -58,6 +68,8 @@ export function receiverTargets(settings: CreateSettings, config: TargetReceiver
     seedClient,
     relabelConfigs: config.relabel_configs,
     cluster: config.cluster,
+    scheduler: settings.scheduler,
+    receiverAttributes: settings.receiverAttributes ?? ownAttributes,
   });
   if (config.agent_group === undefined) return targets;
   const shard = settings.extension?.(config.agent_group);

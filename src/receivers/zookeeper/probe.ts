@@ -1,20 +1,8 @@
 import type { FourLetterWord } from './config.js';
 import { ProbeError } from './four-letter-word.js';
-import type { MntrReply, SrvrReply } from './parse.js';
-import type { ConfReply, ConsReply, EnviReply, IsroReply, WchsReply } from './parse-extra.js';
-import type { Transport } from './transport.js';
+import type { Replies, Transport } from './transport.js';
 
-export interface Replies {
-  mntr?: MntrReply;
-  ruok?: boolean;
-  srvr?: SrvrReply;
-  stat?: SrvrReply;
-  isro?: IsroReply;
-  wchs?: WchsReply;
-  envi?: EnviReply;
-  conf?: ConfReply;
-  cons?: ConsReply;
-}
+export type { Replies } from './transport.js';
 
 export interface CommandFailure {
   readonly command: FourLetterWord;

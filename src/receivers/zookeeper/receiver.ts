@@ -1,4 +1,4 @@
-import { defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
+import { asyncScheduler, defer, exhaustMap, filter, finalize, map, Observable, timer } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
@@ -10,12 +10,15 @@ import { ClientTlsLoader } from '../../core/config/tls.js';
 import { clientFactory } from '../zkclient/client.js';
 import { transport as zkTransport } from '../zkclient/dial.js';
 import { AdminTransport } from './admin.js';
+import { ZOOKEEPER_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
 import { FourLetterWordTransport, type Transport } from './transport.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
 
 const MAX_LOGGED_ODD_LINES = 20;
+/** Reserved when the receiver is made outside a registry (which gives the union of every receiver's). */
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set(ZOOKEEPER_RECEIVER_ATTRIBUTES);
 
 /** The receiver's own zkotel.receiver.* telemetry, per receiver id. */
 interface ProbeTelemetry {
@@ -48,7 +51,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
   const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
-  const targets = receiverTargets(settings, config, seedClient);
+  const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
   return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
 
@@ -64,7 +67,8 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
     let probing = false;
     let skippedTicks = 0;
-    return timer(config.initial_delay, config.collection_interval).pipe(
+    const scheduler = settings.scheduler ?? asyncScheduler;
+    return timer(config.initial_delay, config.collection_interval, scheduler).pipe(
       filter(() => {
         if (probing) {
           skippedTicks++;
@@ -85,7 +89,7 @@ function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig
         ).pipe(finalize(() => (probing = false)));
       }),
       map((outcome): Batch => {
-        const timeMs = Date.now();
+        const timeMs = scheduler.now();
         health.observe(outcome, timeMs);
         telemetry.observe(outcome);
         return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };

@@ -6,7 +6,8 @@ import type { MetricDescriptor } from '../../core/batch.js';
 import type { MntrReply } from './parse.js';
 import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-extra.js';
 import type { Replies } from './probe.js';
-import { describeOnce, mapKey, MNTR_KEY_ATTRIBUTE, type AddSample } from './samples.js';
+import { OTEL_MNTR_METRICS } from './catalog.js';
+import { describeOnce, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 
 const CONF_GAUGES: Readonly<Record<ConfNumber, { name: string; unit: string; description: string }>> = {
   tickTime: { name: 'tick_time', unit: 'ms', description: 'The server\'s tickTime setting, from conf.' },
@@ -49,7 +50,8 @@ function metrics(): ExtraMetrics {
     readOnly: describeOnce('zookeeper.read_only', 'gauge', { valueType: 'int', description: 'Whether the server is in read-only mode (isro): 1 for ro, 0 for rw.' }),
     watchConnections: describeOnce('zookeeper.watch.connections', 'gauge', { valueType: 'int', unit: '{connections}', description: 'Connections with at least one watch, from wchs.' }),
     watchPaths: describeOnce('zookeeper.watch.paths', 'gauge', { valueType: 'int', unit: '{paths}', description: 'Paths with at least one watch, from wchs.' }),
-    watchCount: mapKey('watch_count', new Map()).metric,
+    // The same descriptor object as mntr's zk_watch_count (describeOnce keys by name).
+    watchCount: describeOnce(OTEL_MNTR_METRICS.watch_count!.name, OTEL_MNTR_METRICS.watch_count!.kind, OTEL_MNTR_METRICS.watch_count),
     environmentInfo: describeOnce('zookeeper.environment.info', 'gauge', { valueType: 'int', description: 'The server\'s Java and OS environment (envi), as attributes; value 1.' }),
     configInfo: describeOnce('zookeeper.config.info', 'gauge', { valueType: 'int', description: 'Key settings of the server (conf), as attributes; value 1.' }),
     config: Object.fromEntries(

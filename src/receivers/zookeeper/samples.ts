@@ -13,31 +13,17 @@
  *    monotonically, else a gauge.
  * 4. String keys become state/info metrics with value 1.
  */
-import { describeMetric, type Attributes, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
+import { describeMetric, type Attributes, type MetricDescriptor, type Sample } from '../../core/batch.js';
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
+import { describeOnce, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 import { extraSamples } from './samples-extra.js';
 
-/** Meta attribute (`__*`, never exported) holding the mntr key a sample came from, e.g. `avg_latency`. */
-export const MNTR_KEY_ATTRIBUTE = '__mntr_key';
+export { describeOnce, MNTR_KEY_ATTRIBUTE, type AddSample };
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
-/** Every cache here is capped: ZooKeeper prints a few hundred keys, a broken server could print endless new ones. */
-const MAX_CACHED = 10_000;
-
-/** One descriptor per metric name, whichever key produced it (batch.ts: stages may compare descriptors by reference). */
-const DESCRIPTORS = new Map<string, MetricDescriptor>();
-export function describeOnce(name: string, kind: MetricKind, options: Parameters<typeof describeMetric>[2]): MetricDescriptor {
-  let metric = DESCRIPTORS.get(name);
-  if (!metric) {
-    metric = describeMetric(name, kind, options);
-    // Bounded like SampleMapper.attributes: names come from a finite catalog plus the keys servers print.
-    if (DESCRIPTORS.size < MAX_CACHED) DESCRIPTORS.set(name, metric);
-  }
-  return metric;
-}
 
 const OTEL_DESCRIPTORS: ReadonlyMap<string, MetricDescriptor> = new Map(
   Object.entries(OTEL_MNTR_METRICS).map(([key, spec]) => [key, describeOnce(spec.name, spec.kind, spec)]),
@@ -95,7 +81,6 @@ interface ResolvedMapping {
   readonly attributes: Attributes;
 }
 
-export type AddSample = (metric: MetricDescriptor, value: number, extra?: Attributes) => void;
 
 /** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
 export class SampleMapper {

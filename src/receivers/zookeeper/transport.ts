@@ -7,9 +7,21 @@ import type { ClientTlsLoader } from '../../core/config/tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';
-import { parseMntr, parseRuok, parseSrvr } from './parse.js';
-import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs } from './parse-extra.js';
-import type { Replies } from './probe.js';
+import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
+import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
+
+/** The parsed replies of one probe, by command. */
+export interface Replies {
+  mntr?: MntrReply;
+  ruok?: boolean;
+  srvr?: SrvrReply;
+  stat?: SrvrReply;
+  isro?: IsroReply;
+  wchs?: WchsReply;
+  envi?: EnviReply;
+  conf?: ConfReply;
+  cons?: ConsReply;
+}
 
 export type Reply<C extends FourLetterWord> = NonNullable<Replies[C]>;
 

@@ -1,19 +1,24 @@
-import { defer, exhaustMap, finalize, from, map, Observable, timer } from 'rxjs';
+import { asyncScheduler, defer, finalize, map, Observable } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
+import { roundsEvery } from '../../internal/scraperhelper/rounds.js';
 import { receiverTargets } from '../discovery/targets.js';
 import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { clientFactory } from '../zkclient/client.js';
 import { dialer, transport } from '../zkclient/dial.js';
+import { SESSION_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
+
+/** Reserved when the receiver is made outside a registry (which gives the union of every receiver's). */
+const OWN_ATTRIBUTES: ReadonlySet<string> = new Set(SESSION_RECEIVER_ATTRIBUTES);
 import { SessionMetrics } from './metrics.js';
 import { measureReplication } from './replication.js';
 import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
 
 /**
  * One probe loop per server, each with its own session: a dead or hung server delays nobody else, and rounds
- * of one server never overlap (`exhaustMap` drops ticks while a round runs). After its own operations, each
+ * of one server never overlap (`roundsEvery` skips ticks while a round runs). After its own operations, each
  * server's round writes once for the replication lag that every other connected server's session reports.
  */
 export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
@@ -24,7 +29,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const token = agentToken();
   // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
   const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
-  const targets = receiverTargets(settings, config, seedClient);
+  const scheduler = settings.scheduler ?? asyncScheduler;
+  const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
@@ -38,9 +44,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
           await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined);
         }
       };
-      return timer(config.initial_delay, config.collection_interval).pipe(
-        exhaustMap(() => from(round())),
-        map((): Batch => ({ source, timeMs: Date.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
+      return roundsEvery(round, { initialDelayMs: config.initial_delay, intervalMs: config.collection_interval }, scheduler).pipe(
+        map((): Batch => ({ source, timeMs: scheduler.now(), startTimeMs: probe.metrics.startTimeMs, samples: probe.metrics.samples() })),
         finalize(() => {
           if (probes.get(endpoint) === probe) probes.delete(endpoint);
           for (const other of probes.values()) other.metrics.forgetSource(endpoint);

@@ -35,7 +35,9 @@ async function exchange(config: Record<string, unknown>, port: number, host = '1
     socket.on('data', (chunk: Buffer) => (reply += chunk.toString()));
     socket.on('end', () => resolve({ reply }));
     socket.on('error', (error) => {
-      const failure = describeTlsError(error, loaded.options.servername ?? host, loaded.options.cert !== undefined);
+      // What the test configured, not what the loader made of it: a loader that dropped server_name or the
+      // certificate must not be excused by a diagnosis built from its own output.
+      const failure = describeTlsError(error, typeof config.server_name === 'string' ? config.server_name : host, config.cert_file !== undefined);
       resolve(failure ? { failure, error } : { error });
     });
   });

@@ -12,6 +12,7 @@ import { OtlpReceiver, type ReceivedExport, type Transport } from '../../harness
 import { freePort } from '../../harness/ports.js';
 import { pollUntil } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
+import { VirtualClock } from '../../harness/virtual-time.js';
 
 const LATENCY = describeMetric('test.latency', 'histogram', { unit: 's', description: 'A histogram.' });
 /** A batch with one histogram sample: 3 observations in buckets (-inf, 0.1], (0.1, 1], (1, +inf). */
@@ -322,17 +323,26 @@ describe('otlp exporter against a real OTLP receiver', () => {
     await unstarted.shutdown();
     await unstarted.shutdown();
 
+    // A backend that accepts and never answers: the flush ends at its budget, min(timeout, 4 s), on the exporter's clock.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const clock = new VirtualClock();
     const telemetry = new SelfTelemetry();
+    // Only the pipeline's two samples in the snapshot, so the drop count is exact.
+    telemetry.servedByExporters = false;
     const nowhere = otlpExporterFactory.createExporter(
-      testSettings('otlp/nowhere', undefined, telemetry),
-      otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: `http://127.0.0.1:${await freePort()}`, interval: '1h', timeout: '300ms' }),
+      { ...testSettings('otlp/nowhere', undefined, telemetry), scheduler: clock.scheduler },
+      otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, interval: '1h', timeout: '300ms' }),
     );
-    await nowhere.start();
-    nowhere.consume(batchOf('f', [[GAUGE, 1]]));
-    const started = Date.now();
-    await nowhere.shutdown();
-    assert.ok(Date.now() - started < 2000, `shutdown took ${Date.now() - started}ms with nothing listening`);
-    assert.ok(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { reason: 'shutdown' }) >= 1, 'the undelivered final snapshot is counted, in samples');
+    try {
+      await nowhere.start();
+      nowhere.consume(batchOf('f', [[GAUGE, 3], [GAUGE, 4, ZK1]]));
+      await clock.until(nowhere.shutdown(), 10_000);
+      assert.ok(clock.now <= 600, `shutdown took ${clock.now} ms: the 300 ms flush, then at most as long for the clients to close`);
+      assert.equal(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: 'otlp/nowhere', reason: 'shutdown' }), 2, 'the undelivered final snapshot is counted, in samples');
+    } finally {
+      silent.close();
+    }
   });
 
   it('refuses a TLS file it cannot read at start, naming the key', async () => {

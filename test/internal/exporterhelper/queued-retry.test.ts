@@ -148,7 +148,9 @@ describe('exporterhelper queuedRetry', () => {
 
   it('gives up after max_elapsed_time, counting the wait it would need, or at the first failure when retries are disabled', async () => {
     const failing: Answer = { ms: 10, error: unavailable() };
-    const elapsed = harness([failing, failing, failing, failing], { retry_on_failure: { enabled: true, initial_interval: 100, max_interval: 300, max_elapsed_time: 400 } });
+    const elapsed = harness([failing, failing, failing, failing], {
+      retry_on_failure: { enabled: true, initial_interval: 100, max_interval: 300, max_elapsed_time: 400 },
+    });
     elapsed.sender.send('a', 3);
     await elapsed.clock.advance(2000);
     // Retries at 110 and 270; after the failure at 280 the next try would be at 505, past 400: dropped at 280.
@@ -213,13 +215,24 @@ describe('exporterhelper queuedRetry', () => {
     const recovered = logs().filter((l) => l.msg === 'Test export recovered');
     assert.equal(failingLines.length, 1);
     assert.deepEqual(
-      { level: failingLines[0]!.level, url: failingLines[0]!.url, reason: failingLines[0]!.reason, error: failingLines[0]!.error, retrying: failingLines[0]!.retrying },
+      {
+        level: failingLines[0]!.level,
+        url: failingLines[0]!.url,
+        reason: failingLines[0]!.reason,
+        error: failingLines[0]!.error,
+        retrying: failingLines[0]!.retrying,
+      },
       { level: 'warn', url: 'http://backend', reason: 'http_503', error: 'HTTP 503: token *** refused', retrying: true },
     );
     assert.equal(recovered.length, 1);
     // a fails at 10 and is pushed out by b at 50; b fails at 120 (first try at 110) and 280, succeeds at 515.
     assert.deepEqual(
-      { level: recovered[0]!.level, failed_for_ms: recovered[0]!.failed_for_ms, failed_attempts: recovered[0]!.failed_attempts, dropped_samples: recovered[0]!.dropped_samples },
+      {
+        level: recovered[0]!.level,
+        failed_for_ms: recovered[0]!.failed_for_ms,
+        failed_attempts: recovered[0]!.failed_attempts,
+        dropped_samples: recovered[0]!.dropped_samples,
+      },
       { level: 'info', failed_for_ms: 505, failed_attempts: 3, dropped_samples: 4 },
     );
   });
@@ -280,7 +293,11 @@ describe('exporterhelper queuedRetry', () => {
       else if (kind < 10) answers.push({ ms: 5, error: new Error('socket hang up') });
       else answers.push('hang');
     }
-    const { clock, sender, count } = harness(answers, { sending_queue: { queue_size: 3 }, timeout: 200, retry_on_failure: { enabled: true, initial_interval: 20, max_interval: 80, max_elapsed_time: 500 } }, 300);
+    const { clock, sender, count } = harness(
+      answers,
+      { sending_queue: { queue_size: 3 }, timeout: 200, retry_on_failure: { enabled: true, initial_interval: 20, max_interval: 80, max_elapsed_time: 500 } },
+      300,
+    );
     let total = 0;
     for (let tick = 0; tick < 100; tick++) {
       sender.send(`item-${tick}`, tick + 1);
@@ -291,7 +308,10 @@ describe('exporterhelper queuedRetry', () => {
     total += 1;
     assert.equal(count('sent') + count('dropped'), total);
     for (const reason of ['queue_full', 'rejected', 'retries_exhausted', 'shutdown']) assert.ok(count('dropped', { reason }) >= 0);
-    assert.ok(count('sent') > 0 && count('dropped', { reason: 'rejected' }) > 0 && count('dropped', { reason: 'queue_full' }) > 0, 'the sequence exercised several outcomes');
+    assert.ok(
+      count('sent') > 0 && count('dropped', { reason: 'rejected' }) > 0 && count('dropped', { reason: 'queue_full' }) > 0,
+      'the sequence exercised several outcomes',
+    );
   });
 });
 

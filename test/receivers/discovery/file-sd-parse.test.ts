@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { builtinRegistry } from '../../../src/components.js';
 import { FILE_SD_PATTERN, filePattern, readFileSdFile } from '../../../src/receivers/discovery/file-sd-parse.js';
 import { withoutMeta, withoutMetaResult } from './recorder.js';
 
@@ -66,7 +67,9 @@ describe('readFileSdFile', () => {
     assert.match(result.problems?.[1] ?? '', /d\.yaml:4:7: 0::targets::2: invalid endpoint ":2181"/);
   });
 
-  // Labels that would be exported as the same Prometheus label as an attribute the receivers set.
+  // Labels that would be exported as the same Prometheus label as an attribute the receivers set (identity, or
+  // what the built-in receivers' factories declare).
+  const receiverAttributes = builtinRegistry().receiverAttributes();
   const reserved: [string, string][] = [
     ['zk_endpoint', 'zk.endpoint'],
     ['zk__cluster', 'zk.cluster'],
@@ -81,7 +84,7 @@ describe('readFileSdFile', () => {
   for (const [label, attribute] of reserved) {
     it(`drops the reserved label ${label} (clashes with ${attribute}) with a located problem, keeping the group's other labels`, () => {
       const file = fileWith(`reserved-${label}.yaml`, `- targets: [zk1:2181]\n  labels:\n    env: prod\n    ${label}: x\n- targets: [zk2:2181]\n`);
-      const result = readFileSdFile(file);
+      const result = readFileSdFile(file, receiverAttributes);
       assert.deepEqual(withoutMeta(result.targets), [
         { endpoint: 'zk1:2181', attributes: { env: 'prod' } },
         { endpoint: 'zk2:2181', attributes: {} },
@@ -93,7 +96,7 @@ describe('readFileSdFile', () => {
 
   it('zk_cluster sets the targets\' cluster; __ labels, the source and the file are meta labels for relabeling', () => {
     const file = fileWith('cluster.yaml', '- targets: [zk1:2181]\n  labels: {zk_cluster: orders, env: prod, __meta_tier: gold}\n');
-    const result = readFileSdFile(file);
+    const result = readFileSdFile(file, receiverAttributes);
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.targets, [
       { endpoint: 'zk1:2181', attributes: { 'zk.cluster': 'orders', env: 'prod' }, meta: { __meta_tier: 'gold', __meta_zookeeper_source: 'file_sd', __meta_filepath: file } },
@@ -102,7 +105,7 @@ describe('readFileSdFile', () => {
 
   it('keeps labels that only look like reserved ones', () => {
     const file = fileWith('near.yaml', '- targets: [zk1:2181]\n  labels: {zk_endpoints: a, _source: b, Operation: c, zk: d}\n');
-    assert.deepEqual(withoutMetaResult(readFileSdFile(file)), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
+    assert.deepEqual(withoutMetaResult(readFileSdFile(file, receiverAttributes)), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
   });
 
   it('reports a missing file', () => {

@@ -117,18 +117,21 @@ describe('shared ZooKeeper client against fakes', () => {
   });
 
   it('dials nothing more once closed while it keeps failing to connect', async () => {
-    const server = await droppingServer();
+    const [server, controlServer] = await Promise.all([droppingServer(), droppingServer()]);
     const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 10_000, spinDelayMs: 20 }, quiet);
+    // A twin that stays open paces the check: absence is shown over as many dials as it makes, not over a fixed time.
+    const control = new ZkClient({ endpoints: [controlServer.endpoint], sessionTimeoutMs: 10_000, spinDelayMs: 20 }, quiet);
     try {
       void client.connect(inSeconds(10));
       await pollUntil(() => server.connections() >= 3 || undefined, { timeoutMs: 10_000, what: 'repeated connection attempts' });
       await client.close(0);
       const atClose = server.connections();
-      // Absence can only be shown over time: 25 spin delays, during which an open client would dial ~25 times.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.ok(server.connections() <= atClose + 1, `${server.connections() - atClose} connections after close`);
+      void control.connect(inSeconds(30));
+      await pollUntil(() => controlServer.connections() >= 10 || undefined, { timeoutMs: 20_000, what: 'ten dials of the open twin' });
+      assert.ok(server.connections() <= atClose + 1, `${server.connections() - atClose} connections after close, while an open client dialed ${controlServer.connections()} times`);
     } finally {
-      await server.close();
+      await control.close(0);
+      await Promise.all([server.close(), controlServer.close()]);
     }
   });
 });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEnsemble, type Ensemble } from '../../harness/ensemble.js';
 import { pollUntil } from '../../harness/process.js';
@@ -22,11 +23,16 @@ describe('zookeeper_session receiver on a server in read-only mode', () => {
         what: 'a first round',
       });
       await Promise.all(others.map((node) => ensemble.stopNode(node.id)));
-      await pollUntil(() => errorCount(receiver.latest(survivor!.endpoint), { operation: 'connect', code: 'READ_ONLY' }) > 0 || undefined, {
+      const readOnly = await pollUntil(() => errorCount(receiver.latest(survivor!.endpoint), { operation: 'connect', code: 'READ_ONLY' }) || undefined, {
         timeoutMs: 30_000,
         what: 'READ_ONLY to be counted',
         context: () => `${JSON.stringify(receiver.latest(survivor!.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value]))}\n${receiver.logText()}`,
       });
+      // From then on every failed connect is READ_ONLY: neither NO_QUORUM nor CONNECTION_LOSS grows any more.
+      const otherCodes = (batch = receiver.latest(survivor!.endpoint)) => [errorCount(batch, { operation: 'connect', code: 'NO_QUORUM' }), errorCount(batch, { operation: 'connect', code: 'CONNECTION_LOSS' })];
+      const othersThen = otherCodes();
+      await pollUntil(() => errorCount(receiver.latest(survivor!.endpoint), { operation: 'connect', code: 'READ_ONLY' }) >= readOnly + 3 || undefined, { timeoutMs: 30_000, what: 'three more READ_ONLY connects' });
+      assert.deepEqual(otherCodes(), othersThen);
     } finally {
       await receiver.stop();
     }
