@@ -4,6 +4,8 @@ import { Registry } from './core/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { otlpExporterFactory } from './exporters/otlp/factory.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
+import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.js';
+import { agentGroupExtensionFactory } from './extensions/agent_group/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { statusExtensionFactory } from './extensions/status/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -24,9 +26,11 @@ export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
   limitProcessorFactory,
   prometheusExporterFactory,
   otlpExporterFactory,
+  prometheusRemoteWriteExporterFactory,
   debugExporterFactory,
   healthCheckExtensionFactory,
   statusExtensionFactory,
+  agentGroupExtensionFactory,
 ];
 
 export function builtinRegistry(): Registry {

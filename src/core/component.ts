@@ -13,6 +13,8 @@ export interface CreateSettings {
   readonly logger: Logger;
   /** The agent's own metrics: count what the component does here (`zkotel.*`). */
   readonly telemetry: SelfTelemetry;
+  /** A running extension by id (extensions start first), e.g. the agent_group a receiver shards its targets by. */
+  readonly extension?: (id: string) => Extension | undefined;
   /**
    * Where the component takes its time from: timers, intervals, backoff, debounce and `now()`. Absent means
    * `asyncScheduler` (wall-clock time); tests pass an RxJS `TestScheduler` to run them in virtual time.

@@ -24,6 +24,7 @@ export interface ServiceOptions {
 export class Service {
   readonly telemetry: SelfTelemetry;
   private readonly extensions: Extension[] = [];
+  private readonly extensionsById = new Map<string, Extension>();
   private exporters = new Map<string, Exporter>();
   private readonly receivers = new Map<string, Receiver>();
   private processors: Processor[] = [];
@@ -108,6 +109,7 @@ export class Service {
       const { factory, config } = this.config.extensions.get(id)!;
       const extension = factory.createExtension(this.settings(id), config);
       this.extensions.push(extension);
+      this.extensionsById.set(id, extension);
       await startComponent('extension', id, () => extension.start(host));
     }
   }
@@ -264,7 +266,7 @@ export class Service {
   }
 
   private settings(id: string, context: Record<string, string> = {}): CreateSettings {
-    return { id, logger: this.logger.child({ component: id, ...context }), telemetry: this.telemetry };
+    return { id, logger: this.logger.child({ component: id, ...context }), telemetry: this.telemetry, extension: (wanted) => this.extensionsById.get(wanted) };
   }
 
   private isUsed(section: 'exporters', id: string): boolean {

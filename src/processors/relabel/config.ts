@@ -35,6 +35,9 @@ const rule = z
   })
   .pipe(ruleFields.superRefine((value, ctx) => addProblems(ctx, value, 'utf8')));
 
+/** One Prometheus relabel_config, checked as Prometheus checks it: also the receivers' `relabel_configs` entries. */
+export const relabelRuleSchema = rule;
+
 export const relabelProcessorConfigSchema = configObject({
   /** Prometheus relabel_config entries, applied in order. None: the processor passes batches through untouched. */
   rules: z.array(rule).default([]),

@@ -8,7 +8,7 @@ import { asyncScheduler, Observable, type SchedulerLike, type Subscription } fro
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { DnsConfig } from './config.js';
-import { endpointOf, sameTargetList, uniqueTargets, type Target } from './target.js';
+import { endpointOf, META_LABELS, sameTargetList, uniqueTargets, type Target } from './target.js';
 
 /** Answers that say "no such records": the name has no targets now, which is news, not a failure. */
 const NO_RECORDS: ReadonlySet<string> = new Set([dns.NOTFOUND, dns.NODATA]);
@@ -64,7 +64,7 @@ export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshInte
     const round = async () => {
       await Promise.all(config.names.map(resolveName));
       if (stopped) return;
-      const list = uniqueTargets(config.names.flatMap((name) => (lastGood.get(name) ?? []).map((endpoint) => ({ endpoint, attributes: {} }))));
+      const list = uniqueTargets(config.names.flatMap((name) => (lastGood.get(name) ?? []).map((endpoint) => ({ endpoint, attributes: {}, meta: { [META_LABELS.source]: 'dns', [META_LABELS.dnsName]: name } }))));
       if (!emitted || !sameTargetList(emitted, list)) {
         emitted = list;
         subscriber.next(list);

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { clientFactory, ZkError, type ClientFactory, type ZkClient } from '../zkclient/client.js';
 import type { DiscoveryConfig } from './config.js';
 import { parseEnsembleConfig, type EnsembleMember } from './ensemble-config.js';
-import { sameTargetList, uniqueTargets, type Target } from './target.js';
+import { META_LABELS, sameTargetList, uniqueTargets, type Target } from './target.js';
 
 export const MEMBERSHIP_PATH = '/zookeeper/config';
 /** Attributes of every target found by ensemble discovery. */
@@ -148,14 +148,16 @@ function memberTarget(member: EnsembleMember): Target {
 }
 
 function membersAsTargets(members: readonly EnsembleMember[], seeds: readonly Target[]): readonly Target[] {
-  const seedAttributes = new Map(seeds.map((seed) => [seed.endpoint, seed.attributes]));
+  const seedsByEndpoint = new Map(seeds.map((seed) => [seed.endpoint, seed]));
   return uniqueTargets(
-    members.map((member) =>
-      Object.freeze({
+    members.map((member) => {
+      const seed = seedsByEndpoint.get(member.endpoint);
+      return Object.freeze({
         endpoint: member.endpoint,
-        attributes: Object.freeze({ ...seedAttributes.get(member.endpoint), [SERVER_ID_ATTRIBUTE]: member.id, [MEMBER_ROLE_ATTRIBUTE]: member.role }),
-      }),
-    ),
+        attributes: Object.freeze({ ...seed?.attributes, [SERVER_ID_ATTRIBUTE]: member.id, [MEMBER_ROLE_ATTRIBUTE]: member.role }),
+        meta: Object.freeze({ ...seed?.meta, [META_LABELS.source]: 'ensemble', [META_LABELS.memberRole]: member.role, [META_LABELS.memberId]: member.id }),
+      });
+    }),
   );
 }
 

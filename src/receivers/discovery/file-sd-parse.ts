@@ -8,7 +8,7 @@ import type { Attributes } from '../../core/batch.js';
 import { formatProblem } from '../../core/config/errors.js';
 import { parseHostPort, schemaProblems, type SchemaProblem } from '../../core/config/schema.js';
 import { readYamlFile } from '../../core/config/yaml-file.js';
-import { reservedAttributeClash, uniqueTargets, type Target } from './target.js';
+import { META_LABELS, reservedAttributeClash, uniqueTargets, type Target } from './target.js';
 
 /** Prometheus's own rule: wildcards (`*`, `?`) only in the last path element, and a .json/.yml/.yaml extension. */
 export const FILE_SD_PATTERN = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
@@ -63,8 +63,9 @@ export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<st
   const dropped: SchemaProblem[] = [];
   const targets = parsed.data.flatMap((group, index) => {
     const attributes = attributesOf(group.labels, (name, message) => dropped.push({ path: [index, 'labels', name], message }), receiverAttributes);
+    const meta = metaOf(group.labels, file);
     return group.targets.flatMap((endpoint, at) => {
-      if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes })];
+      if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes, meta })];
       dropped.push({ path: [index, 'targets', at], message: `invalid endpoint ${JSON.stringify(endpoint)}: expected host:port (port 1-65535); target dropped` });
       return [];
     });
@@ -72,16 +73,27 @@ export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<st
   return { targets: uniqueTargets(targets), problems: yaml.problemsAt(dropped).map(formatProblem) };
 }
 
+/** The label that sets a target's cluster (`zk.cluster`): the one identity label a target group may give. */
+export const CLUSTER_LABEL = 'zk_cluster';
+
 /**
  * The labels that become attributes: not the `__` meta labels, and not a label that would be exported as the same
  * Prometheus label as an attribute the receiver sets (identity wins; Prometheus refuses reserved labels likewise).
+ * `zk_cluster` is the exception: it is the target's cluster, so it becomes the `zk.cluster` attribute.
  */
 function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void, receiverAttributes: ReadonlySet<string> | undefined): Attributes {
-  const kept = Object.entries(labels).filter(([name]) => {
-    if (name.startsWith('__')) return false;
+  const kept = Object.entries(labels).flatMap(([name, value]): [string, string][] => {
+    if (name.startsWith('__')) return [];
+    if (name === CLUSTER_LABEL) return value === '' ? [] : [['zk.cluster', value]];
     const clash = reservedAttributeClash(name, receiverAttributes);
     if (clash !== undefined) drop(name, `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`);
-    return clash === undefined;
+    return clash === undefined ? [[name, value]] : [];
   });
   return Object.freeze(Object.fromEntries(kept));
+}
+
+/** What relabel_configs see beyond the attributes: the source, the file, and the group's own `__` labels. */
+function metaOf(labels: Readonly<Record<string, string>>, file: string): Readonly<Record<string, string>> {
+  const meta = Object.entries(labels).filter(([name]) => name.startsWith('__'));
+  return Object.freeze({ ...Object.fromEntries(meta), [META_LABELS.source]: 'file_sd', [META_LABELS.filePath]: file });
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { duration, hostPort } from '../../core/config/schema.js';
+import { relabelRuleSchema } from '../../processors/relabel/config.js';
+import type { RelabelConfig } from '../../processors/relabel/relabel.js';
 import { discoveryConfigSchema, hasTargetSources, type DiscoveryConfig } from './config.js';
 
 /** As the Collector's zookeeper receiver: a local server when nothing (no endpoint, no file_sd or dns) is configured. */
@@ -22,7 +24,21 @@ export const targetReceiverFields = {
   cluster: z.string().min(1).optional(),
   /** Targets beyond the static `endpoints`: the ensemble's own membership, file_sd files, DNS names. */
   discovery: discoveryConfigSchema.optional(),
+  /** Prometheus relabel_configs over each target's labels (`__address__`, `zk_cluster`, `__meta_zookeeper_*`, …). */
+  relabel_configs: z.array(relabelRuleSchema).optional(),
+  /** The id of an `agent_group` extension: probe only the targets this agent owns in the group. */
+  agent_group: z.string().min(1).optional(),
 };
+
+/** What discovery needs of a receiver's config (the validated `targetReceiverFields`). */
+export interface TargetReceiverConfig {
+  readonly endpoints: readonly string[];
+  readonly collection_interval: number;
+  readonly cluster?: string | undefined;
+  readonly discovery?: DiscoveryConfig | undefined;
+  readonly relabel_configs?: readonly RelabelConfig[] | undefined;
+  readonly agent_group?: string | undefined;
+}
 
 /**
  * The static targets of a receiver config: `endpoint` (shorthand for one) and `endpoints`, or the local default

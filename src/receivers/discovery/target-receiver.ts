@@ -9,7 +9,7 @@ export interface TargetContext {
   readonly target: Target;
   /** The batch source of this target: the receiver id and the endpoint. */
   readonly source: string;
-  /** Attributes of every series of this target: its discovered attributes, `zk.endpoint` and `zk.cluster`. */
+  /** Attributes of every series of this target: its discovered attributes, `zk.endpoint`, and `zk.cluster` (its own, else the receiver's). */
   readonly identity: Attributes;
 }
 
@@ -34,7 +34,8 @@ export function targetReceiver(
       loop({
         target,
         source: sourceOf(target),
-        identity: Object.freeze({ ...target.attributes, 'zk.endpoint': target.endpoint, ...(cluster ? { 'zk.cluster': cluster } : {}) }),
+        // A target's own cluster (file_sd, relabeling) wins over the receiver's.
+        identity: Object.freeze({ ...(cluster ? { 'zk.cluster': cluster } : {}), ...target.attributes, 'zk.endpoint': target.endpoint }),
       }),
     settings.logger,
     (count) => targetGauge(receiverAttributes, count),

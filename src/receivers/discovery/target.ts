@@ -7,16 +7,43 @@ export interface Target {
   readonly endpoint: string;
   /** Added to every series of this target (e.g. the member role found by ensemble discovery, file_sd labels). */
   readonly attributes: Attributes;
+  /**
+   * Where discovery found the target, as Prometheus `__meta_*` labels (`__meta_zookeeper_source`, the member's role
+   * and id, the DNS name, a file_sd file's path and `__` labels). Only `relabel_configs` see them; never exported.
+   */
+  readonly meta?: Readonly<Record<string, string>>;
 }
+
+/** The `__meta_*` labels discovery gives a target (Prometheus names service-discovery labels this way). */
+export const META_LABELS = Object.freeze({
+  /** `static`, `file_sd`, `dns` or `ensemble`: which source listed the target. */
+  source: '__meta_zookeeper_source',
+  /** Ensemble discovery: `participant` or `observer`, from `/zookeeper/config`. */
+  memberRole: '__meta_zookeeper_member_role',
+  /** Ensemble discovery: the member's server id (`server.N`). */
+  memberId: '__meta_zookeeper_member_id',
+  /** dns discovery: the name that was resolved. */
+  dnsName: '__meta_zookeeper_dns_name',
+  /** file_sd: the file the target was read from (Prometheus's own name). */
+  filePath: '__meta_filepath',
+});
 
 export function staticTargets(endpoints: readonly string[]): readonly Target[] {
-  return endpoints.map((endpoint) => Object.freeze({ endpoint, attributes: Object.freeze({}) }));
+  const meta = Object.freeze({ [META_LABELS.source]: 'static' });
+  return endpoints.map((endpoint) => Object.freeze({ endpoint, attributes: Object.freeze({}), meta }));
 }
 
-/** Same target, same attributes: its probe loop can keep running. */
+/** Same target, same attributes and meta labels: its probe loop (and its relabeling) can stay as it is. */
 export function sameTarget(a: Target, b: Target): boolean {
-  const aKeys = Object.keys(a.attributes);
-  return a.endpoint === b.endpoint && aKeys.length === Object.keys(b.attributes).length && aKeys.every((key) => a.attributes[key] === b.attributes[key]);
+  return a.endpoint === b.endpoint && sameRecord(a.attributes, b.attributes) && sameRecord(a.meta ?? NO_META, b.meta ?? NO_META);
+}
+
+const NO_META: Readonly<Record<string, string>> = Object.freeze({});
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const aKeys = Object.keys(a);
+  return aKeys.length === Object.keys(b).length && aKeys.every((key) => a[key] === b[key]);
 }
 
 /** One target per endpoint, the first one listed winning: the union of several sources. */

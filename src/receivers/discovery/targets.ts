@@ -1,9 +1,14 @@
 import { combineLatest, distinctUntilChanged, map, type Observable, of, type SchedulerLike } from 'rxjs';
+import type { CreateSettings } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
+import type { RelabelConfig } from '../../processors/relabel/relabel.js';
 import type { DiscoveryConfig } from './config.js';
 import { dnsTargets } from './dns.js';
 import { ensembleTargets, type SeedClientFactory } from './ensemble.js';
 import { fileSdTargets } from './file-sd.js';
+import { targetRelabeler } from './relabel-targets.js';
+import { isTargetShard, ownedTargets } from './sharding.js';
+import type { TargetReceiverConfig } from './static-endpoints.js';
 import { sameTargetList, staticTargets, uniqueTargets, type Target } from './target.js';
 
 export interface DiscoveryContext {
@@ -14,6 +19,10 @@ export interface DiscoveryContext {
   readonly refreshIntervalMs?: number | undefined;
   /** Opens the client that reads `/zookeeper/config` from the seeds (ensemble discovery); e.g. to add TLS or auth. */
   readonly seedClient?: SeedClientFactory | undefined;
+  /** Prometheus relabel_configs applied to every target found (relabel-targets.ts). */
+  readonly relabelConfigs?: readonly RelabelConfig[] | undefined;
+  /** The receiver's `cluster`: the `zk_cluster` label relabeling sees for targets with no cluster of their own. */
+  readonly cluster?: string | undefined;
   /** The receiver's time (its create settings' scheduler): refresh intervals, debounce, fallback and backoff timers. */
   readonly scheduler?: SchedulerLike | undefined;
   /** What the agent's receivers set on their samples (their factories' `attributes`): target labels may not clash with it. */
@@ -34,6 +43,38 @@ export function discoverTargets(context: DiscoveryContext): Observable<readonly 
     map((lists) => uniqueTargets(lists.flat())),
     distinctUntilChanged(sameTargetList),
   );
-  if (!config?.ensemble) return union;
-  return ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port, scheduler: context.scheduler });
+  const found = config?.ensemble ? ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port, scheduler: context.scheduler }) : union;
+  if (!context.relabelConfigs?.length) return found;
+  const relabel = targetRelabeler(context.relabelConfigs, context.cluster, logger.child({ discovery: 'relabel' }));
+  return found.pipe(map(relabel), distinctUntilChanged(sameTargetList));
+}
+
+/**
+ * The targets a ZooKeeper receiver probes: discovered, relabeled, and — with `agent_group` — only those this agent
+ * owns in its group. Throws when `agent_group` names no running sharding extension (a config mistake).
+ */
+export function receiverTargets(
+  settings: CreateSettings,
+  config: TargetReceiverConfig,
+  seedClient: SeedClientFactory,
+  /** The receiver's own attributes, when the registry did not give the union of every receiver's. */
+  ownAttributes: ReadonlySet<string>,
+): Observable<readonly Target[]> {
+  const targets = discoverTargets({
+    staticEndpoints: config.endpoints,
+    config: config.discovery,
+    logger: settings.logger,
+    refreshIntervalMs: config.collection_interval,
+    seedClient,
+    relabelConfigs: config.relabel_configs,
+    cluster: config.cluster,
+    scheduler: settings.scheduler,
+    receiverAttributes: settings.receiverAttributes ?? ownAttributes,
+  });
+  if (config.agent_group === undefined) return targets;
+  const shard = settings.extension?.(config.agent_group);
+  if (!isTargetShard(shard)) {
+    throw new Error(`agent_group: ${JSON.stringify(config.agent_group)} is not a running agent_group extension: define it under extensions: and list it in service.extensions`);
+  }
+  return ownedTargets(targets, shard, settings.id, config.cluster);
 }

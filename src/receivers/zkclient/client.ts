@@ -258,8 +258,9 @@ export class ZkClient {
     return this.call<zookeeper.Stat | null>(deadlineMs, 'exists', (done) => (watch ? this.client.exists(path, watch, done) : this.client.exists(path, done))).then((stat) => Boolean(stat));
   }
 
-  getChildren(path: string, deadlineMs: number): Promise<string[]> {
-    return this.call(deadlineMs, 'getChildren', (done) => this.client.getChildren(path, done));
+  /** `getChildren`, optionally leaving a watch that fires when a child is added or removed (same function every time). */
+  getChildren(path: string, deadlineMs: number, watch?: (event: zookeeper.Event) => void): Promise<string[]> {
+    return this.call(deadlineMs, 'getChildren', (done) => (watch ? this.client.getChildren(path, watch, done) : this.client.getChildren(path, done)));
   }
 
   remove(path: string, deadlineMs: number): Promise<void> {

@@ -5,7 +5,7 @@ import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { SECONDS_BUCKETS } from '../../core/telemetry.js';
-import { discoverTargets } from '../discovery/targets.js';
+import { receiverTargets } from '../discovery/targets.js';
 import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { ClientTlsLoader } from '../../core/config/tls.js';
 import { clientFactory } from '../zkclient/client.js';
@@ -52,7 +52,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
   const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler: settings.scheduler, receiverAttributes: settings.receiverAttributes ?? OWN_ATTRIBUTES });
+  const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
   return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
 

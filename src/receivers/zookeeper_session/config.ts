@@ -17,7 +17,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (issue) =>
 
 const PASSWORD_SOURCES = 'password_file (a file holding it) or password_env (the name of an environment variable holding it)';
 
-const authConfigSchema = configObject({
+/** `auth:` of a ZooKeeper session: also the agent_group extension's coordination session. */
+export const authConfigSchema = configObject({
   /** ZooKeeper's `digest` scheme: `addAuthInfo('digest', 'username:password')`, what `addauth digest` does in zkCli. */
   scheme: z.enum(['digest']).default('digest'),
   username: z.string().min(1).refine((name) => !name.includes(':'), 'a digest user name cannot contain ":"'),

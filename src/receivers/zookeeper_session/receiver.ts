@@ -3,7 +3,7 @@ import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import { roundsEvery } from '../../internal/scraperhelper/rounds.js';
-import { discoverTargets } from '../discovery/targets.js';
+import { receiverTargets } from '../discovery/targets.js';
 import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
 import { clientFactory } from '../zkclient/client.js';
 import { dialer, transport } from '../zkclient/dial.js';
@@ -30,7 +30,7 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
   const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
   const scheduler = settings.scheduler ?? asyncScheduler;
-  const targets = discoverTargets({ staticEndpoints: config.endpoints, config: config.discovery, logger: settings.logger, refreshIntervalMs: config.collection_interval, seedClient, scheduler, receiverAttributes: settings.receiverAttributes ?? OWN_ATTRIBUTES });
+  const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;

@@ -54,7 +54,7 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown key in a component lists the valid keys',
       yaml: 'receivers:\n  zookeeper:\n    interval: 10s\n' + VALID_TAIL,
-      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, timeout, tls)'],
+      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, agent_group, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, relabel_configs, timeout, tls)'],
     },
     {
       name: 'bad duration',

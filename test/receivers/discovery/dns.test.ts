@@ -27,6 +27,7 @@ describe('dns (a real DNS server: dnsmasq on loopback)', () => {
     try {
       const first = await recorder.untilEndpoints(['127.0.0.1:2181', '127.0.0.2:2181']);
       assert.deepEqual(first[0]?.attributes, {});
+      assert.deepEqual(first[0]?.meta, { __meta_zookeeper_source: 'dns', __meta_zookeeper_dns_name: A_NAME });
       await server.setHosts({ [A_NAME]: ['127.0.0.2', '127.0.0.3'] });
       await recorder.untilEndpoints(['127.0.0.2:2181', '127.0.0.3:2181']);
     } finally {

@@ -6,7 +6,7 @@ import { ensembleTargets, type SeedClient, type SeedClientFactory } from '../../
 import { ZkError, type ClientHooks, type SessionState } from '../../../src/receivers/zkclient/client.js';
 import type { Target } from '../../../src/receivers/discovery/target.js';
 import { pollUntil } from '../../harness/process.js';
-import { ListRecorder, LogRecorder } from './recorder.js';
+import { ListRecorder, LogRecorder, withoutMeta } from './recorder.js';
 
 /**
  * A scripted stand-in for the shared ZooKeeper client: session expiry and authentication failure cannot be caused
@@ -80,11 +80,13 @@ describe('ensembleTargets (scripted client)', async () => {
     assert.equal(h.recorder.lists.length, 0, 'nothing before the membership is read or the fallback wait is over');
     h.client().state('connected');
     await h.client().answer(CONFIG_3);
-    assert.deepEqual(h.recorder.latest, [
+    assert.deepEqual(withoutMeta(h.recorder.latest), [
       { endpoint: 'h1:2181', attributes: { dc: 'west', 'zk.server.id': '1', 'zk.member.role': 'participant' } },
       { endpoint: 'h2:2181', attributes: { 'zk.server.id': '2', 'zk.member.role': 'participant' } },
       { endpoint: 'h3:2181', attributes: { 'zk.server.id': '3', 'zk.member.role': 'observer' } },
     ]);
+    // What relabel_configs see: the source, role and id, beside the seed's own meta labels.
+    assert.deepEqual(h.recorder.latest?.[2]?.meta, { __meta_zookeeper_source: 'ensemble', __meta_zookeeper_member_role: 'observer', __meta_zookeeper_member_id: '3' });
     assert.equal(h.log.matching(/^ensemble membership$/).length, 1);
     h.recorder.stop();
     assert.ok(h.client().closed);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { builtinRegistry } from '../../../src/components.js';
 import { FILE_SD_PATTERN, filePattern, readFileSdFile } from '../../../src/receivers/discovery/file-sd-parse.js';
+import { withoutMeta, withoutMetaResult } from './recorder.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-file-sd-parse-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ describe('readFileSdFile', () => {
         { targets: ['zk3:2181', 'zk1:2181'] },
       ]),
     );
-    assert.deepEqual(readFileSdFile(file), {
+    assert.deepEqual(withoutMetaResult(readFileSdFile(file)), {
       targets: [
         { endpoint: 'zk1:2181', attributes: { env: 'prod' } },
         { endpoint: 'zk2:2181', attributes: { env: 'prod' } },
@@ -36,7 +37,7 @@ describe('readFileSdFile', () => {
 
   it('reads YAML target groups', () => {
     const file = fileWith('b.yaml', '- targets: ["[::1]:2181"]\n  labels:\n    dc: west\n');
-    assert.deepEqual(readFileSdFile(file), { targets: [{ endpoint: '[::1]:2181', attributes: { dc: 'west' } }], problems: [] });
+    assert.deepEqual(withoutMetaResult(readFileSdFile(file)), { targets: [{ endpoint: '[::1]:2181', attributes: { dc: 'west' } }], problems: [] });
   });
 
   const bad: [string, string, string, RegExp][] = [
@@ -60,7 +61,7 @@ describe('readFileSdFile', () => {
   it('drops a bad target with a located problem, keeping the file\'s other targets', () => {
     const file = fileWith('d.yaml', '- targets:\n    - zk1:2181\n    - no-port\n    - ":2181"\n');
     const result = readFileSdFile(file);
-    assert.deepEqual(result.targets, [{ endpoint: 'zk1:2181', attributes: {} }]);
+    assert.deepEqual(withoutMeta(result.targets), [{ endpoint: 'zk1:2181', attributes: {} }]);
     assert.equal(result.problems?.length, 2);
     assert.match(result.problems?.[0] ?? '', /d\.yaml:3:7: 0::targets::1: invalid endpoint "no-port": expected host:port .*target dropped/);
     assert.match(result.problems?.[1] ?? '', /d\.yaml:4:7: 0::targets::2: invalid endpoint ":2181"/);
@@ -84,7 +85,7 @@ describe('readFileSdFile', () => {
     it(`drops the reserved label ${label} (clashes with ${attribute}) with a located problem, keeping the group's other labels`, () => {
       const file = fileWith(`reserved-${label}.yaml`, `- targets: [zk1:2181]\n  labels:\n    env: prod\n    ${label}: x\n- targets: [zk2:2181]\n`);
       const result = readFileSdFile(file, receiverAttributes);
-      assert.deepEqual(result.targets, [
+      assert.deepEqual(withoutMeta(result.targets), [
         { endpoint: 'zk1:2181', attributes: { env: 'prod' } },
         { endpoint: 'zk2:2181', attributes: {} },
       ]);
@@ -93,9 +94,18 @@ describe('readFileSdFile', () => {
     });
   }
 
+  it('zk_cluster sets the targets\' cluster; __ labels, the source and the file are meta labels for relabeling', () => {
+    const file = fileWith('cluster.yaml', '- targets: [zk1:2181]\n  labels: {zk_cluster: orders, env: prod, __meta_tier: gold}\n');
+    const result = readFileSdFile(file, receiverAttributes);
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.targets, [
+      { endpoint: 'zk1:2181', attributes: { 'zk.cluster': 'orders', env: 'prod' }, meta: { __meta_tier: 'gold', __meta_zookeeper_source: 'file_sd', __meta_filepath: file } },
+    ]);
+  });
+
   it('keeps labels that only look like reserved ones', () => {
     const file = fileWith('near.yaml', '- targets: [zk1:2181]\n  labels: {zk_endpoints: a, _source: b, Operation: c, zk: d}\n');
-    assert.deepEqual(readFileSdFile(file, receiverAttributes), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
+    assert.deepEqual(withoutMetaResult(readFileSdFile(file, receiverAttributes)), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
   });
 
   it('reports a missing file', () => {

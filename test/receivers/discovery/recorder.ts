@@ -61,3 +61,13 @@ export class ListRecorder {
     this.subscription.unsubscribe();
   }
 }
+
+/** Targets as endpoint and attributes only, for tests about what is probed and exported (not the `__meta_*` labels). */
+export function withoutMeta<T extends readonly Target[] | undefined>(targets: T): T {
+  return targets?.map(({ endpoint, attributes }) => ({ endpoint, attributes })) as T;
+}
+
+/** A file_sd result with its targets as {@link withoutMeta}. */
+export function withoutMetaResult<R extends { targets?: readonly Target[] | undefined }>(result: R): R {
+  return result.targets ? { ...result, targets: withoutMeta(result.targets) } : result;
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { discoverTargets } from '../../../src/receivers/discovery/targets.js';
-import { ListRecorder, LogRecorder } from './recorder.js';
+import { ListRecorder, LogRecorder, withoutMeta } from './recorder.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-targets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('discoverTargets', () => {
   it('is the static list without discovery', async () => {
     const recorder = new ListRecorder(discoverTargets({ staticEndpoints: ['a:1', 'b:1'], config: undefined, logger: new LogRecorder().logger }));
-    assert.deepEqual(recorder.lists, [[{ endpoint: 'a:1', attributes: {} }, { endpoint: 'b:1', attributes: {} }]]);
+    assert.deepEqual(recorder.lists.map(withoutMeta), [[{ endpoint: 'a:1', attributes: {} }, { endpoint: 'b:1', attributes: {} }]]);
     recorder.stop();
   });
 
@@ -24,7 +24,7 @@ describe('discoverTargets', () => {
     );
     try {
       const first = await recorder.untilEndpoints(['a:1', 'b:1', 'c:1']);
-      assert.deepEqual(first, [
+      assert.deepEqual(withoutMeta(first), [
         { endpoint: 'a:1', attributes: {} },
         { endpoint: 'b:1', attributes: {} },
         { endpoint: 'c:1', attributes: { rack: 'r1' } },

@@ -60,7 +60,7 @@ describe('zookeeper_session config', () => {
       [{ auth: { username: 'probe', password_env: 'ZKOTEL_TEST_UNSET_VARIABLE' } }, ['auth::password_env: environment variable ZKOTEL_TEST_UNSET_VARIABLE is not set or empty']],
       [{ auth: { username: 'probe', password_file: path.join(dir, 'missing') } }, [`auth::password_file: cannot read "${path.join(dir, 'missing')}": ENOENT`]],
       [{ tls: { cert_file: '/etc/hostname' } }, ['tls::cert_file: "/etc/hostname": not PEM: no -----BEGIN CERTIFICATE----- block found', 'tls::key_file: cert_file and key_file go together: set both (mutual TLS) or neither (server authentication only)']],
-      [{ colection_interval: '1s' }, ['colection_interval: unknown key "colection_interval" (valid keys: auth, cluster, collection_interval, discovery, endpoint, endpoints, initial_delay, path, replication_lag, session_timeout, timeout, tls)']],
+      [{ colection_interval: '1s' }, ['colection_interval: unknown key "colection_interval" (valid keys: agent_group, auth, cluster, collection_interval, discovery, endpoint, endpoints, initial_delay, path, relabel_configs, replication_lag, session_timeout, timeout, tls)']],
     ];
     for (const [config, expected] of cases) assert.deepEqual(problems(config), expected, JSON.stringify(config));
   });
