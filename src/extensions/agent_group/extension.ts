@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
-import { ReplaySubject, type Observable } from 'rxjs';
+import { asyncScheduler, ReplaySubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CreateSettings, Extension } from '../../core/component.js';
 import type { Assignment, TargetShard } from '../../receivers/discovery/sharding.js';
 import { clientFactory, CREATOR_ALL_ACL, OPEN_ACL, ZkError, type SessionState, type ZkClient } from '../../receivers/zkclient/client.js';
@@ -39,7 +39,9 @@ export class AgentGroupExtension implements Extension, TargetShard {
   private members: readonly string[] | undefined;
   private stopped = false;
   private started = false;
-  private timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Subscription>();
+  /** Backoff, retries and the fallback run on it: tests drive them in virtual time. */
+  private readonly scheduler: SchedulerLike;
   private backoffMs = REOPEN_BACKOFF_MS.first;
   private lastNotice: string | undefined;
   private readonly owned = new Map<string, number>();
@@ -49,6 +51,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
     private readonly settings: CreateSettings,
     private readonly config: AgentGroupConfig,
   ) {
+    this.scheduler = settings.scheduler ?? asyncScheduler;
     this.createClient = clientFactory(transport(config.tls), config.auth ? () => authInfo(config.auth!) : undefined);
     this.acl = config.auth ? CREATOR_ALL_ACL : OPEN_ACL;
     const t = settings.telemetry;
@@ -57,16 +60,24 @@ export class AgentGroupExtension implements Extension, TargetShard {
     const owned = t.gauge('zkotel.agent_group.owned_targets', { valueType: 'int', description: 'Targets this agent owns in the group and probes, all opted-in receivers together.' });
     const connected = t.gauge('zkotel.agent_group.connected', { valueType: 'int', description: '1 while the session to the coordination ensemble is connected; 0 means the last assignment is kept.' });
     const rebalances = t.counter('zkotel.agent_group.rebalances', { valueType: 'int', description: 'Changes of the group membership that moved targets between agents.' });
+    const member = t.gauge('zkotel.agent_group.member', { valueType: 'int', description: 'One series per agent seen in the group: 1 while it is a member, 0 once it left; self="true" is this agent.' });
+    const lastChange = t.gauge('zkotel.agent_group.last_change_timestamp_seconds', { valueType: 'double', description: 'When this agent last read a new member list, in seconds since the epoch (0 before the first).' });
     this.telemetry = {
       members: (count: number) => members(group, count),
       owned: (count: number) => owned(group, count),
       connected: (up: boolean) => connected(group, up ? 1 : 0),
       rebalanced: () => rebalances(group, 1),
+      memberList: (before: readonly string[], after: readonly string[]) => {
+        for (const id of before) if (!after.includes(id)) member({ ...group, member: id, self: String(id === config.member_id) }, 0);
+        for (const id of after) member({ ...group, member: id, self: String(id === config.member_id) }, 1);
+        lastChange(group, this.now() / 1000);
+      },
     };
     this.telemetry.members(0);
     this.telemetry.owned(0);
     this.telemetry.connected(false);
     rebalances(group, 0);
+    lastChange(group, 0);
   }
 
   async start(): Promise<void> {
@@ -83,7 +94,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) timer.unsubscribe();
     this.timers.clear();
     const client = this.client;
     this.client = undefined;
@@ -97,12 +108,16 @@ export class AgentGroupExtension implements Extension, TargetShard {
     this.telemetry.owned([...this.owned.values()].reduce((sum, n) => sum + n, 0));
   }
 
+  private now(): number {
+    return this.scheduler.now();
+  }
+
   private get memberPath(): string {
     return `${this.config.path}/${this.config.member_id}`;
   }
 
   private later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
+    const timer = this.scheduler.schedule(() => {
       this.timers.delete(timer);
       if (!this.stopped) run();
     }, ms);
@@ -217,6 +232,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
     if (previous && previous.join('\u0000') === members.join('\u0000')) return;
     this.members = members;
     this.telemetry.members(members.length);
+    this.telemetry.memberList(previous ?? [], members);
     if (previous) {
       this.telemetry.rebalanced();
       this.settings.logger.info('agent_group: membership changed; targets reassigned', { members: members.join(','), before: previous.join(',') });

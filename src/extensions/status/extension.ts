@@ -66,7 +66,7 @@ export class StatusExtension implements Extension {
   }
 
   private document(): string {
-    return JSON.stringify(this.model.document(Date.now(), this.host!.info()));
+    return JSON.stringify(this.model.document(Date.now(), this.host!.info(), this.settings.telemetry.snapshot()));
   }
 
   private pushIfDue(): void {

@@ -4,6 +4,7 @@
  */
 import type { Batch } from '../../core/batch.js';
 import type { ServiceInfo } from '../../core/component.js';
+import { readAgentGroups, type AgentGroupStatus } from './groups.js';
 import { HISTORY_POINTS, HISTORY_STEP_MS, HISTORY_WINDOW_MS, roundTo3, Sparkline } from './history.js';
 import { describeReason, judgeCluster, type Problem, type QuorumState, type ServerView } from './problems.js';
 import { readBatch, recentP99Seconds, type ClientLatencyBuckets, type FigureName, type Reading, type ServerKey } from './readings.js';
@@ -65,6 +66,8 @@ export interface StatusDocument {
     targets_up: number;
     servers_not_tracked: number;
   };
+  /** The agent groups this agent is a member of (extension agent_group); empty without one. */
+  agent_groups: AgentGroupStatus[];
   problems: (Problem & { since_ms: number })[];
   clusters: ClusterStatus[];
 }
@@ -98,7 +101,8 @@ export class StatusModel {
     }
   }
 
-  document(nowMs: number, info: ServiceInfo): StatusDocument {
+  /** `telemetry`: a snapshot of the agent's own metrics, where the agent groups are read. */
+  document(nowMs: number, info: ServiceInfo, telemetry?: Batch): StatusDocument {
     this.forgetGone(nowMs);
     const byCluster = new Map<string, TrackedServer[]>();
     for (const server of this.servers.values()) {
@@ -148,6 +152,7 @@ export class StatusModel {
         targets_up: all.filter((server) => server.up === true && !server.stale).length,
         servers_not_tracked: this.notTracked.size,
       },
+      agent_groups: telemetry ? readAgentGroups(telemetry) : [],
       problems,
       clusters,
     };

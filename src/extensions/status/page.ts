@@ -63,6 +63,7 @@ td.state{white-space:normal;min-width:9rem;max-width:20rem}td.state .reason{disp
 thead th{white-space:normal;vertical-align:bottom}
 svg.spark{display:block}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}svg.spark circle{fill:#0969da}svg.spark line{stroke:var(--line)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dd{margin:0}
+.group h3{font-size:1rem;margin:.8rem 0 .3rem}ul.members{margin:.2rem 0;padding-left:1.2rem}
 .pipeline{font-family:ui-monospace,monospace}
 `;
 
@@ -237,6 +238,19 @@ const SCRIPT = String.raw`'use strict';
         return el('tr', { className: 'pipeline' }, [el('th', { scope: 'row', text: p.id }), el('td', { text: p.receivers.join(', ') }),
           el('td', { text: p.processors.join(', ') || '–' }), el('td', { text: p.exporters.join(', ') })]);
       }))]));
+    (doc.agent_groups || []).forEach(function (g) { root.appendChild(renderGroup(g)); });
+  }
+  function renderGroup(g) {
+    var members = el('ul', { className: 'members' }, g.members.map(function (m) {
+      return el('li', { 'data-member': m.id }, m.self ? [el('strong', { text: m.id }), ' (this agent)'] : [m.id]);
+    }));
+    return el('div', { className: 'group', 'data-group': g.id }, [el('h3', { text: 'Agent group ' + g.id }), el('dl', {}, [
+      el('dt', { text: 'Coordination' }), el('dd', {}, [g.connected ? badge('connected', 'ok') : badge('not connected: keeping the last assignment', 'warn')]),
+      el('dt', { text: 'Members' }), el('dd', {}, [plural(g.members.length, 'agent'), members]),
+      el('dt', { text: 'Owned here' }), el('dd', { text: plural(g.owned_targets, 'target') + ' (the clusters above)' }),
+      el('dt', { text: 'Rebalances' }), el('dd', { text: String(g.rebalances) }),
+      el('dt', { text: 'Last change' }), el('dd', {}, [g.last_change_ms ? age(g.last_change_ms) : 'none yet']),
+    ])]);
   }
   function render(doc) {
     offsetMs = doc.generated_ms - Date.now();

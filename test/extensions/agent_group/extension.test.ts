@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstValueFrom } from 'rxjs';
 import { builtinRegistry } from '../../../src/components.js';
 import { SelfTelemetry } from '../../../src/core/telemetry.js';
 import { agentGroupConfigSchema } from '../../../src/extensions/agent_group/config.js';
@@ -9,6 +8,7 @@ import { zookeeperReceiverFactory } from '../../../src/receivers/zookeeper/facto
 import { LogRecorder } from '../../receivers/discovery/recorder.js';
 import { freePort } from '../../harness/ports.js';
 import { testSettings } from '../../harness/settings.js';
+import { VirtualClock } from '../../harness/virtual-time.js';
 
 const problems = (input: unknown) => {
   const parsed = agentGroupConfigSchema.safeParse(input);
@@ -28,15 +28,21 @@ describe('agent_group config', () => {
 });
 
 describe('agent_group extension', () => {
-  it('never reaching the coordination ensemble: owns every target after session_timeout, and says so', async () => {
+  it('never reaching the coordination ensemble: owns every target after session_timeout (virtual time), and says so', async () => {
     const logs = new LogRecorder();
     const telemetry = new SelfTelemetry();
+    const clock = new VirtualClock();
     const config = agentGroupConfigSchema.parse({ endpoints: [`127.0.0.1:${await freePort()}`], session_timeout: '2s', member_id: 'lonely' });
-    const extension = new AgentGroupExtension(testSettings('agent_group', logs.logger, telemetry), config);
+    const extension = new AgentGroupExtension({ ...testSettings('agent_group', logs.logger, telemetry), scheduler: clock.scheduler }, config);
     await extension.start();
     try {
-      const assignment = await firstValueFrom(extension.assignment);
-      assert.ok(['orders', 'billing', 'zk-1:2181'].every((key) => assignment.owns(key)), 'alone, it owns everything');
+      let assigned: { owns(key: string): boolean } | undefined;
+      const subscription = extension.assignment.subscribe((assignment) => (assigned = assignment));
+      await clock.advance(1999);
+      assert.equal(assigned, undefined, 'no assignment before session_timeout');
+      await clock.advance(1);
+      subscription.unsubscribe();
+      assert.ok(assigned && ['orders', 'billing', 'zk-1:2181'].every((key) => assigned!.owns(key)), 'alone, it owns everything');
       await logs.until(/probing every target/);
       const connected = telemetry.snapshot().samples.find((s) => s.metric.name === 'zkotel.agent_group.connected');
       assert.equal(connected?.value, 0);

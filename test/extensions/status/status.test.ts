@@ -17,6 +17,10 @@ import { judgeCluster, type ServerView } from '../../../src/extensions/status/pr
 import { recentP99Seconds } from '../../../src/extensions/status/readings.js';
 import { isLoopback, launchChromium } from '../../harness/browser.js';
 import { freePort } from '../../harness/ports.js';
+import { VirtualClock } from '../../harness/virtual-time.js';
+import { agentGroupConfigSchema } from '../../../src/extensions/agent_group/config.js';
+import { AgentGroupExtension } from '../../../src/extensions/agent_group/extension.js';
+import { firstValueFrom } from 'rxjs';
 
 const UP = describeMetric('zookeeper.up', 'gauge', { valueType: 'int' });
 const STATE = describeMetric('zookeeper.server.state', 'gauge', { valueType: 'int' });
@@ -172,6 +176,33 @@ describe('status: the document', () => {
   });
 });
 
+describe('status: the agent groups, read from the agent\'s own telemetry', () => {
+  const info = { pipelines: [], extensions: ['agent_group', 'status'], startedAtMs: 0 };
+
+  it('shows each group\'s live members (this agent marked), connection, owned targets, rebalances and last change', () => {
+    // The series as the agent_group extension writes them (their names are documented in README).
+    const telemetry = new SelfTelemetry();
+    const member = telemetry.gauge('zkotel.agent_group.member', { description: '' });
+    telemetry.gauge('zkotel.agent_group.connected', { description: '' })({ group: 'agent_group' }, 1);
+    telemetry.gauge('zkotel.agent_group.owned_targets', { description: '' })({ group: 'agent_group' }, 30);
+    telemetry.gauge('zkotel.agent_group.members', { description: '' })({ group: 'agent_group' }, 2);
+    telemetry.counter('zkotel.agent_group.rebalances', { description: '' })({ group: 'agent_group' }, 3);
+    telemetry.gauge('zkotel.agent_group.last_change_timestamp_seconds', { description: '' })({ group: 'agent_group' }, 1_700_000_000.25);
+    member({ group: 'agent_group', member: 'b', self: 'false' }, 1);
+    member({ group: 'agent_group', member: 'a', self: 'true' }, 1);
+    member({ group: 'agent_group', member: 'c', self: 'false' }, 0); // left the group
+    telemetry.gauge('zkotel.agent_group.connected', { description: '' })({ group: 'agent_group/west' }, 0);
+    telemetry.counter('zkotel.receiver.probes', { description: '' })({ receiver: 'zookeeper' }, 1); // not a group
+
+    const document = new StatusModel('test').document(1_700_000_001_000, info, telemetry.snapshot());
+    assert.deepEqual(document.agent_groups, [
+      { id: 'agent_group', connected: true, members: [{ id: 'a', self: true }, { id: 'b', self: false }], owned_targets: 30, rebalances: 3, last_change_ms: 1_700_000_000_250 },
+      { id: 'agent_group/west', connected: false, members: [], owned_targets: 0, rebalances: 0, last_change_ms: null },
+    ]);
+    assert.deepEqual(new StatusModel('test').document(0, info, new SelfTelemetry().snapshot()).agent_groups, [], 'no group configured: none shown');
+  });
+});
+
 describe('status extension over HTTP', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -228,6 +259,28 @@ describe('status extension over HTTP', () => {
       assert.equal((await fetch(`${url}/api/v1/status`, { headers: { authorization: bob } })).status, 200);
     } finally {
       await extension.shutdown();
+    }
+  });
+
+  it('GET /api/v1/status shows the agent group of a running agent_group extension, from the shared telemetry', async () => {
+    const clock = new VirtualClock();
+    const telemetry = new SelfTelemetry();
+    const groupConfig = agentGroupConfigSchema.parse({ endpoints: [`127.0.0.1:${await freePort()}`], session_timeout: '2s', member_id: 'lonely' });
+    const group = new AgentGroupExtension({ id: 'agent_group', logger: silentLogger, telemetry, scheduler: clock.scheduler }, groupConfig);
+    const endpoint = `127.0.0.1:${await freePort()}`;
+    const extension = new StatusExtension({ id: 'status', logger: silentLogger, telemetry }, statusConfigSchema.parse({ endpoint }));
+    await group.start();
+    await extension.start(fakeHost());
+    try {
+      const read = async () => ((await (await fetch(`http://${endpoint}/api/v1/status`)).json()) as StatusDocument).agent_groups;
+      assert.deepEqual(await read(), [{ id: 'agent_group', connected: false, members: [], owned_targets: 0, rebalances: 0, last_change_ms: null }], 'before the group was read');
+      // The coordination ensemble never answers: after session_timeout (virtual) this agent is alone in its group.
+      await clock.until(firstValueFrom(group.assignment), 2000);
+      group.reportOwned('zookeeper', 4);
+      assert.deepEqual(await read(), [{ id: 'agent_group', connected: false, members: [{ id: 'lonely', self: true }], owned_targets: 4, rebalances: 0, last_change_ms: 2000 }]);
+    } finally {
+      await extension.shutdown();
+      await group.shutdown();
     }
   });
 
