@@ -111,6 +111,12 @@ interface FactoryBase<TKind extends ComponentKind, TConfig> {
   /** Parses user YAML laid over the defaults: fills every default, rejects unknown keys, checks types. */
   readonly configSchema: z.ZodType<TConfig>;
   createDefaultConfig(): TConfig;
+  /**
+   * Top-level config keys whose value is the id of an extension, with the extension type it must be, e.g. a
+   * receiver's `{ agent_group: 'agent_group' }`. The config is refused unless each id set names an extension of
+   * that type enabled in `service.extensions` (as the Collector checks an `auth: authenticator:` reference).
+   */
+  readonly extensionReferences?: Readonly<Record<string, string>>;
 }
 
 export interface ReceiverFactory<TConfig = unknown> extends FactoryBase<'receiver', TConfig> {

@@ -133,6 +133,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
     }
     used.add(`extensions/${id}`);
   });
+  checkExtensionReferences(components, new Set(service.data.extensions), problem);
   for (const section of Object.keys(SECTIONS) as Section[]) {
     for (const id of components[section].keys()) {
       if (!used.has(`${section}/${id}`)) {
@@ -154,6 +155,33 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
       },
     },
   };
+}
+
+/** Each config key a factory declares as an extension reference names an enabled extension of the declared type. */
+function checkExtensionReferences(
+  components: Record<Section, ResolvedSection<ComponentFactory>>,
+  enabled: ReadonlySet<string>,
+  problem: (path: ConfigPath, message: string) => void,
+): void {
+  const extensions = components.extensions;
+  for (const section of Object.keys(SECTIONS) as Section[]) {
+    for (const { id, factory, config } of components[section].values()) {
+      for (const [key, wantedType] of Object.entries(factory.extensionReferences ?? {})) {
+        const named = isPlainObject(config) ? config[key] : undefined;
+        if (typeof named !== 'string') continue;
+        const at: ConfigPath = [section, id, key];
+        const ofType = [...extensions.keys()].filter((candidate) => COMPONENT_ID.exec(candidate)?.[1] === wantedType);
+        const configured = extensions.get(named);
+        if (!configured && !extensions.invalid.has(named)) {
+          problem(at, `names extension "${named}", which is not configured under extensions (configured ${wantedType} extensions: ${ofType.sort().join(', ') || 'none'})`);
+        } else if (configured && configured.factory.type !== wantedType) {
+          problem(at, `names extension "${named}", of type ${configured.factory.type}; expected an extension of type ${wantedType} (configured: ${ofType.sort().join(', ') || 'none'})`);
+        } else if (!enabled.has(named)) {
+          problem(at, `names extension "${named}", which is not enabled: add it to service::extensions`);
+        }
+      }
+    }
+  }
 }
 
 type ResolvedSection<F extends ComponentFactory> = Map<string, ResolvedComponent<F>> & { invalid: Set<string> };

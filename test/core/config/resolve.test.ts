@@ -57,6 +57,21 @@ describe('config errors name file, line, column, path and what was expected', ()
       expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, agent_group, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, relabel_configs, timeout, tls)'],
     },
     {
+      name: 'a receiver\'s agent_group naming no configured extension',
+      yaml: 'receivers:\n  zookeeper:\n    endpoint: a:2181\n    agent_group: agent_group\n' + VALID_TAIL,
+      expected: ['FILE:4:5: receivers::zookeeper::agent_group: names extension "agent_group", which is not configured under extensions (configured agent_group extensions: none)'],
+    },
+    {
+      name: 'a receiver\'s agent_group naming an extension not enabled in service::extensions',
+      yaml: 'receivers:\n  zookeeper_session:\n    endpoint: a:2181\n    agent_group: agent_group/east\nextensions:\n  agent_group/east: {}\n' + VALID_TAIL.replace('[zookeeper]', '[zookeeper_session]'),
+      expected: ['FILE:4:5: receivers::zookeeper_session::agent_group: names extension "agent_group/east", which is not enabled: add it to service::extensions'],
+    },
+    {
+      name: 'a receiver\'s agent_group naming an extension of another type',
+      yaml: 'receivers:\n  zookeeper:\n    endpoint: a:2181\n    agent_group: health_check\nextensions:\n  health_check: {}\n  agent_group: {}\n' + VALID_TAIL.replace('service:\n', 'service:\n  extensions: [health_check, agent_group]\n'),
+      expected: ['FILE:4:5: receivers::zookeeper::agent_group: names extension "health_check", of type health_check; expected an extension of type agent_group (configured: agent_group)'],
+    },
+    {
       name: 'bad duration',
       yaml: 'receivers:\n  zookeeper:\n    timeout: 5x\n' + VALID_TAIL,
       expected: ['FILE:3:5: receivers::zookeeper::timeout: invalid duration "5x": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s'],
