@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { fourLetterWord, pollUntil, startEnsemble } from './ensemble.js';
-import { startFakeZk } from './fake-zk.js';
+import { privateLoopbackAddress, startFakeZk } from './fake-zk.js';
 import { freePort, freePorts } from './ports.js';
 import { startPrometheus } from './prometheus.js';
 
@@ -18,10 +18,10 @@ function isAlive(pid: number): boolean {
 }
 
 /** Sends `cmd`, resolves with every byte received until the server closes. */
-function rawExchange(port: number, cmd: string, timeoutMs = 10_000): Promise<Buffer> {
+function rawExchange(port: number, cmd: string, timeoutMs = 10_000, host = '127.0.0.1'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(cmd));
+    const socket = net.connect({ host, port }, () => socket.write(cmd));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no close within ${timeoutMs} ms`));
@@ -107,12 +107,13 @@ test('real 3-node ZooKeeper ensemble: ready, one leader, mntr, failover, restart
 
 test('fake-zk behaviours', async (t) => {
   await t.test('hang: accepts, never answers nor closes', async () => {
-    const fake = await startFakeZk({ kind: 'hang' });
+    // On an address of its own: only this test's clients reach it, so the counts below are exactly theirs.
+    const fake = await startFakeZk({ kind: 'hang' }, { host: privateLoopbackAddress() });
     try {
-      await assert.rejects(fourLetterWord('127.0.0.1', fake.port, 'mntr', 300), /timed out/);
+      await assert.rejects(fourLetterWord(fake.host, fake.port, 'mntr', 300), /timed out/);
       assert.equal(fake.connections, 1);
       // close() destroys open connections: a client still waiting sees the connection end.
-      const waiting = rawExchange(fake.port, 'ruok');
+      const waiting = rawExchange(fake.port, 'ruok', 10_000, fake.host);
       await pollUntil(() => fake.open === 1 && fake.commands.length === 2, { timeoutMs: 5000, intervalMs: 10, what: 'second connection' });
       await fake.close();
       assert.equal((await waiting).length, 0);

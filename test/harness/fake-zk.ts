@@ -1,5 +1,5 @@
 /**
- * Fake ZooKeeper client ports on 127.0.0.1 for what a real ZooKeeper cannot do on demand:
+ * Fake ZooKeeper client ports on loopback (127.0.0.1 unless told) for what a real ZooKeeper cannot do on demand:
  * hang forever, answer garbage, answer an endless reply, or answer canned four-letter replies.
  */
 import crypto from 'node:crypto';
@@ -16,9 +16,19 @@ export type FakeZkBehaviour =
   /** Reads the 4-letter command, answers `replies[cmd]` (empty reply when unknown, like ZooKeeper), closes. */
   | { kind: 'reply'; replies: Record<string, string> };
 
+export interface FakeZkOptions {
+  /**
+   * The loopback address to listen on. A test that counts connections listens on an address of its own
+   * (`privateLoopbackAddress()`): a port freed by one test process can be handed to another while a receiver or a
+   * ZooKeeper peer of the first still dials it on 127.0.0.1, and those strays would count.
+   */
+  readonly host?: string;
+}
+
 export interface FakeZk {
+  readonly host: string;
   readonly port: number;
-  /** '127.0.0.1:port' */
+  /** 'host:port' */
   readonly endpoint: string;
   /** Connections accepted so far. */
   readonly connections: number;
@@ -57,7 +67,14 @@ function waitDrainOrClose(socket: net.Socket): Promise<void> {
   });
 }
 
-export async function startFakeZk(behaviour: FakeZkBehaviour): Promise<FakeZk> {
+/** A random address in 127.64.0.0/10 that no other test dials (they use 127.0.0.1, and DNS tests 127.0.0.x). */
+export function privateLoopbackAddress(): string {
+  const byte = () => 1 + crypto.randomInt(254);
+  return `127.${64 + crypto.randomInt(64)}.${byte()}.${byte()}`;
+}
+
+export async function startFakeZk(behaviour: FakeZkBehaviour, options: FakeZkOptions = {}): Promise<FakeZk> {
+  const host = options.host ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
   const commands: string[] = [];
   let connections = 0;
@@ -121,14 +138,14 @@ export async function startFakeZk(behaviour: FakeZkBehaviour): Promise<FakeZk> {
 
   let port = 0;
   for (let attempt = 0; ; attempt++) {
-    port = await freePort();
+    port = await freePort(host);
     const ok = await new Promise<boolean>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         if (err.code === 'EADDRINUSE' && attempt < 10) resolve(false);
         else reject(err);
       };
       server.once('error', onError);
-      server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+      server.listen({ host, port, exclusive: true }, () => {
         server.off('error', onError);
         resolve(true);
       });
@@ -138,8 +155,9 @@ export async function startFakeZk(behaviour: FakeZkBehaviour): Promise<FakeZk> {
 
   let closed: Promise<void> | undefined;
   return {
+    host,
     port,
-    endpoint: `127.0.0.1:${port}`,
+    endpoint: `${host}:${port}`,
     get connections() {
       return connections;
     },
