@@ -47,7 +47,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
 
   /** Per running agent: the endpoints it exports `zookeeper_up` for, and its own group telemetry. */
   const observe = async () => {
-    const seen = new Map<string, { endpoints: string[]; members?: number; owned?: number; connected?: number }>();
+    const seen = new Map<string, { endpoints: string[]; members?: number; owned?: number; connected?: number; memberList: string[] }>();
     for (const agent of agents.values()) {
       if (agent.process.exitStatus) continue;
       const { series } = await scrape(agent.metricsUrl);
@@ -57,6 +57,8 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
         members: value('zkotel_agent_group_members'),
         owned: value('zkotel_agent_group_owned_targets'),
         connected: value('zkotel_agent_group_connected'),
+        // Live members as `id` or `id (self)`, sorted.
+        memberList: select(series, 'zkotel_agent_group_member').filter((s) => s.value === 1).map((s) => `${s.labels.member}${s.labels.self === 'true' ? ' (self)' : ''}`).sort(),
       });
     }
     return seen;
@@ -132,6 +134,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const owned = [...seen.values()].map((s) => s.owned ?? 0);
     assert.equal(owned.reduce((a, b) => a + b, 0), allTargets.length, 'owned_targets add up to every target');
     for (const s of seen.values()) assert.equal(s.owned, s.endpoints.length, 'an agent probes what it owns');
+    for (const [id, s] of seen) assert.deepEqual(s.memberList, AGENT_IDS.map((member) => (member === id ? `${member} (self)` : member)), `${id} lists every member, itself marked`);
     // A cluster's three servers are on one agent.
     for (let cluster = 0; cluster < CLUSTERS; cluster++) {
       const servers = allTargets.slice(cluster * SERVERS_PER_CLUSTER, (cluster + 1) * SERVERS_PER_CLUSTER);
@@ -153,6 +156,7 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     assert.ok(tookMs <= SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, `covered again after ${tookMs} ms`);
     const survivors = await observe();
     for (const s of survivors.values()) assert.equal(s.members, 2);
+    for (const [id, s] of survivors) assert.deepEqual(s.memberList, ['agent-a', 'agent-c'].map((member) => (member === id ? `${member} (self)` : member)), `${id} no longer lists agent-b`);
 
     await startAgent('agent-b', victim.metricsUrl);
     const balanced = await pollUntil(async () => {

@@ -262,7 +262,7 @@ describe('status extension over HTTP', () => {
     }
   });
 
-  it('GET /api/v1/status shows the agent group of a running agent_group extension, from the shared telemetry', async () => {
+  it('GET /api/v1/status and the page show the agent group of a running agent_group extension, from the shared telemetry', { timeout: 120_000 }, async () => {
     const clock = new VirtualClock();
     const telemetry = new SelfTelemetry();
     const groupConfig = agentGroupConfigSchema.parse({ endpoints: [`127.0.0.1:${await freePort()}`], session_timeout: '2s', member_id: 'lonely' });
@@ -278,6 +278,26 @@ describe('status extension over HTTP', () => {
       await clock.until(firstValueFrom(group.assignment), 2000);
       group.reportOwned('zookeeper', 4);
       assert.deepEqual(await read(), [{ id: 'agent_group', connected: false, members: [{ id: 'lonely', self: true }], owned_targets: 4, rebalances: 0, last_change_ms: 2000 }]);
+
+      // The page shows it, in a real browser.
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (error) => void errors.push(String(error)));
+        await page.goto(`http://${endpoint}/`);
+        const group = page.locator('[data-group="agent_group"]');
+        await group.waitFor({ timeout: 30_000 });
+        const text = await group.innerText();
+        assert.match(text, /Agent group agent_group/);
+        assert.match(text, /not connected: keeping the last assignment/);
+        assert.match(text, /1 agent\b/);
+        assert.equal(await group.locator('li[data-member="lonely"]').innerText(), 'lonely (this agent)');
+        assert.match(text, /4 targets/);
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
     } finally {
       await extension.shutdown();
       await group.shutdown();
