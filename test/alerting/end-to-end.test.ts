@@ -118,6 +118,9 @@ service:
     for (const rule of rules) await prometheus.query(rule.query); // throws on a PromQL error
     // The cluster facts the alerts stand on, recorded from the real ensemble.
     const value = async (query: string) => (await prometheus.query(query))[0]?.value?.[1];
+    // A rule's first evaluation may precede the first scrape of what it reads: wait until every fact is recorded.
+    const facts = ['voting_members:max', 'quorum_majority:min', 'serving_voters:count', 'effective_leaders:count'].map((rule) => `zk_cluster:zookeeper_${rule}{zk_cluster="${CLUSTER}"}`);
+    await prometheus.waitFor(async () => (await Promise.all(facts.map(value))).every((fact) => fact !== undefined), WAIT_MS, 'every cluster fact recorded');
     assert.equal(await value(`zk_cluster:zookeeper_voting_members:max{zk_cluster="${CLUSTER}"}`), '3');
     assert.equal(await value(`zk_cluster:zookeeper_quorum_majority:min{zk_cluster="${CLUSTER}"}`), '2');
     assert.equal(await value(`zk_cluster:zookeeper_serving_voters:count{zk_cluster="${CLUSTER}"}`), '3');
