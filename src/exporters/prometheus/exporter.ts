@@ -24,7 +24,11 @@ interface SourcesPart {
   readonly version: number;
   /** Metric names in the part: the agent's own part may only add new families. */
   readonly names: ReadonlySet<string>;
-  readonly plain: Buffer;
+  /**
+   * The uncompressed bytes; dropped once gzipped (Prometheus always asks for gzip, and at 5,000 targets they are
+   * ~200 MB held until the next scrape). A scrape without gzip then assembles anew.
+   */
+  plain?: Buffer;
   gzipped?: Promise<Buffer>;
   /** When it was made (performance.now()) and what making it cost: CPU of the assembly, plus its gzip's wall time once done. */
   readonly madeAt: number;
@@ -181,14 +185,15 @@ export class PrometheusExporter implements Exporter {
    */
   private async renderedBody(gzipped: boolean): Promise<Buffer[] | undefined> {
     // Single flight: a gzip scrape that comes while a body is being gzipped waits for that one.
-    const sources = (gzipped ? this.gzipInFlight : undefined) ?? this.currentSourcesPart();
+    const sources = (gzipped ? this.gzipInFlight : undefined) ?? this.currentSourcesPart(gzipped);
     if (!sources) return undefined;
     let sourcesGzip: Buffer | undefined;
     if (gzipped) {
       if (!sources.gzipped) {
         this.gzipInFlight = sources;
         const started = performance.now();
-        sources.gzipped = gzipAsync(sources.plain, GZIP_OPTIONS).finally(() => {
+        sources.gzipped = gzipAsync(sources.plain!, GZIP_OPTIONS).finally(() => {
+          sources.plain = undefined;
           if (sources.costMs >= MIN_COST_TO_REUSE_MS) sources.costMs += performance.now() - started;
           if (this.gzipInFlight === sources) this.gzipInFlight = undefined;
         });
@@ -204,14 +209,16 @@ export class PrometheusExporter implements Exporter {
       own = bytes;
     }
     if (sources.names.size === 0 && own.length === 0) own = Buffer.from('# no registered metrics');
-    if (!gzipped) return [sources.plain, own];
+    if (!gzipped) return [sources.plain!, own];
     return own.length === 0 ? [sourcesGzip!] : [sourcesGzip!, gzipSync(own, GZIP_OPTIONS)];
   }
 
-  private currentSourcesPart(): SourcesPart | undefined {
+  /** The current part, or a new one; one without gzip needs its plain bytes, one with gzip its gzip or its plain bytes. */
+  private currentSourcesPart(gzipped: boolean): SourcesPart | undefined {
     const last = this.sourcesPart;
     const now = performance.now();
-    if (last && (last.version === this.rendered.version || (last.costMs >= MIN_COST_TO_REUSE_MS && now - last.madeAt < REUSE_FOR_COSTS * last.costMs))) return last;
+    const usable = last && (last.plain !== undefined || (gzipped && last.gzipped !== undefined));
+    if (last && usable && (last.version === this.rendered.version || (last.costMs >= MIN_COST_TO_REUSE_MS && now - last.madeAt < REUSE_FOR_COSTS * last.costMs))) return last;
     const names = new Set<string>();
     const cpu = process.cpuUsage();
     const plain = this.rendered.assemble([], names, this.targetInfo);

@@ -50,10 +50,19 @@ export function parseMntr(reply: string): MntrReply {
     }
     const value = reply.slice(from, to).trim();
     if (NUMBER.test(value)) numbers.set(key, Number(value));
-    else strings.set(key, value);
+    else strings.set(key, detached(value));
   }
   if (numbers.size === 0) throw new ProbeError('bad_response', `mntr: no zk_<key><TAB><number> line in a ${reply.length}-byte reply`);
   return { numbers, strings, oddLines };
+}
+
+/**
+ * A copy of `text` that does not point into the reply: V8 slices of 13+ characters keep their whole parent alive,
+ * and string values (version, state) end up in attribute sets cached per endpoint — one 17 KB reply held per
+ * target otherwise. A JSON round trip is lossless and makes a flat string of its own.
+ */
+export function detached(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
 
 /** `[-+]?\d{1,15}` between `from` and `to` as a number (exact: below 2^53), else undefined. */

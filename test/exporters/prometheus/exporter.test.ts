@@ -54,6 +54,18 @@ describe('prometheus exporter: encoding and shared renderings', () => {
       assert.equal((await get(url, 'gzip;q=0, identity')).encoding, undefined);
     }));
 
+  it('a scrape without gzip after a gzipped one (whose plain bytes were dropped) gets the same body', () =>
+    withExporter({}, async (exporter, url) => {
+      for (let i = 0; i < 3; i++) exporter.consume(batchOf(`s${i}`, [[GAUGE, i, { node: String(i) }]]));
+      const gzipped = await get(url, 'gzip');
+      const plain = await get(url, undefined);
+      const again = await get(url, 'gzip');
+      const series = (text: string) => text.split('\n').filter((line) => line.startsWith('test_temperature'));
+      assert.deepEqual(series(plain.body.toString('utf8')), ['test_temperature{node="0"} 0', 'test_temperature{node="1"} 1', 'test_temperature{node="2"} 2']);
+      assert.deepEqual(series(gunzipSync(gzipped.body).toString('utf8')), series(plain.body.toString('utf8')));
+      assert.deepEqual(series(gunzipSync(again.body).toString('utf8')), series(plain.body.toString('utf8')));
+    }));
+
   it('concurrent scrapes all get the whole body', () =>
     withExporter({}, async (exporter, url) => {
       for (let i = 0; i < 50; i++) exporter.consume(batchOf(`s${i}`, [[GAUGE, i, { node: String(i) }]]));
