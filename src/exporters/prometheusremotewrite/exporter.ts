@@ -13,7 +13,7 @@ import https from 'node:https';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
-import { ClientTlsLoader } from '../../core/config/tls.js';
+import { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import { SnapshotStore } from '../../core/snapshot.js';
 import type { SelfTelemetry } from '../../core/telemetry.js';
 import { httpStatusError, parseRetryAfter, permanentError, retryableError } from '../../internal/exporterhelper/errors.js';

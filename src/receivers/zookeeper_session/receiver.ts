@@ -3,10 +3,10 @@ import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import { roundsEvery } from '../../internal/scraperhelper/rounds.js';
-import { receiverTargets } from '../discovery/targets.js';
-import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
-import { clientFactory } from '../zkclient/client.js';
-import { dialer, transport } from '../zkclient/dial.js';
+import { receiverTargets } from '../../internal/targets/targets.js';
+import { targetReceiver, type TargetContext } from '../../internal/targets/target-receiver.js';
+import { clientFactory } from '../../internal/zkclient/client.js';
+import { dialer, transport } from '../../internal/zkclient/dial.js';
 import { SESSION_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
 

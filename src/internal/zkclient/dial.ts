@@ -6,7 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HostPort } from '../../core/config/schema.js';
-import { ClientTlsLoader, describeTlsError, type ClientTlsConfig } from '../../core/config/tls.js';
+import { ClientTlsLoader, describeTlsError, type ClientTlsConfig } from '../tls/client-tls.js';
 
 /** A failure to reach the server, with a code in ZooKeeper's style (`CONNECTION_REFUSED`, `TLS_...`). */
 export class DialError extends Error {
