@@ -1,7 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import { map, merge, Observable, share, tap, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { BatchObserver, CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceInfo, ServiceStatus } from './component.js';
+import type {
+  BatchObserver,
+  CreateSettings,
+  Exporter,
+  Extension,
+  Host,
+  Processor,
+  Receiver,
+  ReloadOutcome,
+  ServiceInfo,
+  ServiceStatus,
+  TelemetryEndpointFactory,
+} from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
 import { stripMetaAttributes } from './meta-attributes.js';
@@ -15,6 +27,8 @@ export interface ServiceOptions {
   readonly telemetry?: SelfTelemetry;
   /** Offered to extensions (POST /-/reload); the CLI knows how to re-read the config files. */
   readonly reload?: () => Promise<ReloadOutcome>;
+  /** Needed when the config sets `service.telemetry.metrics.address`: what serves the agent's own metrics there. */
+  readonly telemetryEndpoint?: TelemetryEndpointFactory;
 }
 
 /**
@@ -41,6 +55,12 @@ export class Service {
   private lastReload: ServiceInfo['lastReload'];
 
   private readonly stageTelemetry: StageTelemetry;
+  /**
+   * The agent's own metrics take one of two paths, fixed at start: on the endpoint of `service.telemetry.metrics.address`
+   * (this server), or through every pipeline exporter (`CreateSettings.exportsSelfTelemetry`).
+   */
+  private readonly telemetryAddress: string | undefined;
+  private telemetryServer: Exporter | undefined;
 
   private constructor(
     private config: ResolvedConfig,
@@ -49,11 +69,13 @@ export class Service {
   ) {
     this.telemetry = options.telemetry ?? new SelfTelemetry();
     this.stageTelemetry = new StageTelemetry(this.telemetry);
+    this.telemetryAddress = config.service.telemetryMetricsAddress;
   }
 
   static async start(config: ResolvedConfig, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
     const service = new Service(config, logger, options);
     try {
+      await service.startTelemetryEndpoint();
       await service.startExtensions();
       await service.startExporters();
       service.exportersStarted = true;
@@ -95,6 +117,19 @@ export class Service {
     return [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
   }
 
+  private async startTelemetryEndpoint(): Promise<void> {
+    if (!this.telemetryAddress) return;
+    if (!this.options.telemetryEndpoint) throw new Error('service::telemetry::metrics: this build has no telemetry endpoint');
+    const server = this.options.telemetryEndpoint({ ...this.settings('telemetry'), exportsSelfTelemetry: true }, this.telemetryAddress);
+    try {
+      await server.start();
+    } catch (error) {
+      await this.stopAll([server]);
+      throw new Error(`service::telemetry::metrics: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.telemetryServer = server;
+  }
+
   private async startExtensions(): Promise<void> {
     const host: Host = {
       status: () => this.status(),
@@ -119,7 +154,7 @@ export class Service {
     for (const [id, exporter] of keep) this.exporters.set(id, exporter);
     for (const [id, { factory, config }] of this.config.exporters) {
       if (!this.isUsed('exporters', id) || this.exporters.has(id)) continue;
-      const exporter = factory.createExporter(this.settings(id), config);
+      const exporter = factory.createExporter({ ...this.settings(id), exportsSelfTelemetry: !this.telemetryAddress }, config);
       try {
         await startComponent('exporter', id, () => exporter.start());
       } catch (error) {
@@ -284,6 +319,7 @@ export class Service {
     await this.stopPipelines();
     await this.stopAll([...this.exporters.values()].reverse());
     await this.stopAll([...this.extensions].reverse());
+    if (this.telemetryServer) await this.stopAll([this.telemetryServer]);
   }
 
   /** Unsubscribes every pipeline (probes in flight are cancelled), then stops receivers and processors. */
