@@ -9,7 +9,7 @@ import { receiverTargets } from '../../internal/targets/targets.js';
 import { targetReceiver, type TargetContext } from '../../internal/targets/target-receiver.js';
 import { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import { clientFactory } from '../../internal/zkclient/client.js';
-import { transport as zkTransport } from '../../internal/zkclient/dial.js';
+import { socketOpener as zkTransport } from '../../internal/zkclient/dial.js';
 import { AdminTransport } from './admin.js';
 import { ZOOKEEPER_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
