@@ -38,6 +38,16 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI starts the service with the registry of src/components.ts; it names no component itself.
+    files: ['src/cli.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: `^\\./(${COMPONENTS.join('|')})/`, message: 'src/components.ts is the only file that names components.' }] },
+      ],
+    },
+  },
+  {
     // Helpers shared by components (exporterhelper, scraperhelper, targets, zkclient, …) sit below them.
     files: ['src/internal/**/*.ts'],
     rules: {
