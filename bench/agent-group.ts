@@ -7,8 +7,8 @@
 import { BehaviorSubject, type Subscription } from 'rxjs';
 import { agentGroupExtensionFactory } from '../src/extensions/agent_group/factory.js';
 import type { AgentGroupExtension } from '../src/extensions/agent_group/extension.js';
-import { ownedTargets } from '../src/receivers/discovery/sharding.js';
-import type { Target } from '../src/receivers/discovery/target.js';
+import { ownedTargets } from '../src/internal/targets/sharding.js';
+import type { Target } from '../src/internal/targets/target.js';
 import { startEnsemble } from '../test/harness/ensemble.js';
 import { testSettings } from '../test/harness/settings.js';
 import { fmt } from './measure.js';

@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { builtinRegistry } from './components.js';
+import { builtinRegistry, telemetryEndpoint } from './components.js';
 import { formatProblem, type ConfigProblem } from './core/config/errors.js';
 import { loadConfig } from './core/config/resolve.js';
-import { createLogger, defaultLogFormat, type Logger } from './core/logger.js';
-import { prometheusExporterConfigSchema } from './exporters/prometheus/config.js';
-import { PrometheusExporter } from './exporters/prometheus/exporter.js';
+import { createLogger, defaultLogFormat } from './core/logger.js';
 import { registerProcessTelemetry } from './core/process-telemetry.js';
 import { ConfigReloader } from './core/reloader.js';
 import { Service } from './core/service.js';
@@ -102,11 +100,10 @@ async function run(files: string[]): Promise<number> {
   for (const warning of resolution.warnings) logger.warn(formatProblem(warning));
   const telemetry = new SelfTelemetry();
   registerProcessTelemetry(telemetry);
-  const telemetryServer = await startTelemetryServer(resolution.config.service.telemetryMetricsAddress, logger, telemetry);
   const reloader = new ConfigReloader(files, registry, logger, telemetry);
   // Handled from the start: SIGHUP's default action would kill the process; before the service runs it is refused.
   process.on('SIGHUP', () => void reloader.reload());
-  const service = await Service.start(resolution.config, logger, { telemetry, reload: () => reloader.reload() });
+  const service = await Service.start(resolution.config, logger, { telemetry, reload: () => reloader.reload(), telemetryEndpoint });
   reloader.attach(service);
   logger.info('started', { version: AGENT_VERSION, config: files });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -124,23 +121,8 @@ async function run(files: string[]): Promise<number> {
   }, SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   await service.shutdown();
-  await telemetryServer?.shutdown();
   logger.info('stopped');
   return 0;
-}
-
-/** `service.telemetry.metrics.address`: the agent's own metrics on a /metrics of their own, not on the exporters'. */
-async function startTelemetryServer(address: string | undefined, logger: Logger, telemetry: SelfTelemetry): Promise<PrometheusExporter | undefined> {
-  if (!address) return undefined;
-  telemetry.servedByExporters = false;
-  const settings = { id: 'telemetry', logger: logger.child({ component: 'telemetry' }), telemetry };
-  const server = new PrometheusExporter(settings, prometheusExporterConfigSchema.parse({ endpoint: address }), { includeTelemetry: true });
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`service::telemetry::metrics: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return server;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,10 @@
 /** The one place that lists the components built into zkotel. Adding a component: add its folder, then one line here. */
-import type { ComponentFactory } from './core/component.js';
+import type { ComponentFactory, TelemetryEndpointFactory } from './core/component.js';
 import { Registry } from './core/registry.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
 import { otlpExporterFactory } from './exporters/otlp/factory.js';
+import { prometheusExporterConfigSchema } from './exporters/prometheus/config.js';
+import { PrometheusExporter } from './exporters/prometheus/exporter.js';
 import { prometheusExporterFactory } from './exporters/prometheus/factory.js';
 import { prometheusRemoteWriteExporterFactory } from './exporters/prometheusremotewrite/factory.js';
 import { agentGroupExtensionFactory } from './extensions/agent_group/factory.js';
@@ -36,3 +38,7 @@ export const BUILTIN_FACTORIES: readonly ComponentFactory[] = [
 export function builtinRegistry(): Registry {
   return new Registry(BUILTIN_FACTORIES);
 }
+
+/** `service.telemetry.metrics.address`: the agent's own metrics on a /metrics of their own, served like the prometheus exporter's. */
+export const telemetryEndpoint: TelemetryEndpointFactory = (settings, address) =>
+  new PrometheusExporter(settings, prometheusExporterConfigSchema.parse({ endpoint: address }), { includeTelemetry: true });

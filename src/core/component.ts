@@ -25,7 +25,16 @@ export interface CreateSettings {
    * `attributes` (filled in by the registry). Discovery refuses target labels that would be exported like one of them.
    */
   readonly receiverAttributes?: ReadonlySet<string>;
+  /**
+   * Exporters only: whether to export the agent's own metrics (`telemetry.snapshot()`) beside the pipelines' data.
+   * The service decides: false when `service.telemetry.metrics.address` gives them an endpoint of their own. Absent
+   * means true.
+   */
+  readonly exportsSelfTelemetry?: boolean;
 }
+
+/** Serves the agent's own metrics on `address` (`service.telemetry.metrics.address`); src/components.ts provides it. */
+export type TelemetryEndpointFactory = (settings: CreateSettings, address: string) => Exporter;
 
 /**
  * A receiver is a cold Observable: subscribing starts probing, unsubscribing cancels every probe in flight.

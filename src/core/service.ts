@@ -1,10 +1,23 @@
-import { isDeepStrictEqual } from 'node:util';
 import { map, merge, Observable, share, tap, timer, retry, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { BatchObserver, CreateSettings, Exporter, Extension, Host, Processor, Receiver, ReloadOutcome, ServiceInfo, ServiceStatus } from './component.js';
+import type {
+  BatchObserver,
+  CreateSettings,
+  Exporter,
+  Extension,
+  Host,
+  Processor,
+  Receiver,
+  ReloadOutcome,
+  ServiceInfo,
+  ServiceStatus,
+  TelemetryEndpointFactory,
+} from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 import type { Logger } from './logger.js';
 import { stripMetaAttributes } from './meta-attributes.js';
+import { exportersInUse, planExporterReload } from './pipeline-graph.js';
+import { RoundTracker } from './readiness.js';
 import { SourceLedger } from './source-ledger.js';
 import { instrumentStage, StageTelemetry } from './stage-telemetry.js';
 import { SelfTelemetry } from './telemetry.js';
@@ -15,6 +28,8 @@ export interface ServiceOptions {
   readonly telemetry?: SelfTelemetry;
   /** Offered to extensions (POST /-/reload); the CLI knows how to re-read the config files. */
   readonly reload?: () => Promise<ReloadOutcome>;
+  /** Needed when the config sets `service.telemetry.metrics.address`: what serves the agent's own metrics there. */
+  readonly telemetryEndpoint?: TelemetryEndpointFactory;
 }
 
 /**
@@ -32,15 +47,19 @@ export class Service {
   private readonly ledger = new SourceLedger();
   private stopped: Promise<void> | undefined;
   private reconfiguring: Promise<void> | undefined;
-  private everReady = false;
   private exportersStarted = false;
-  /** Per receiver id: the sources it has delivered at least once, for readiness. */
-  private readonly sourcesSeen = new Map<string, Set<string>>();
+  private readonly rounds = new RoundTracker();
   private readonly observers = new Set<BatchObserver>();
   private readonly startedAtMs = Date.now();
   private lastReload: ServiceInfo['lastReload'];
 
   private readonly stageTelemetry: StageTelemetry;
+  /**
+   * The agent's own metrics take one of two paths, fixed at start: on the endpoint of `service.telemetry.metrics.address`
+   * (this server), or through every pipeline exporter (`CreateSettings.exportsSelfTelemetry`).
+   */
+  private readonly telemetryAddress: string | undefined;
+  private telemetryServer: Exporter | undefined;
 
   private constructor(
     private config: ResolvedConfig,
@@ -49,11 +68,13 @@ export class Service {
   ) {
     this.telemetry = options.telemetry ?? new SelfTelemetry();
     this.stageTelemetry = new StageTelemetry(this.telemetry);
+    this.telemetryAddress = config.service.telemetryMetricsAddress;
   }
 
   static async start(config: ResolvedConfig, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
     const service = new Service(config, logger, options);
     try {
+      await service.startTelemetryEndpoint();
       await service.startExtensions();
       await service.startExporters();
       service.exportersStarted = true;
@@ -70,9 +91,9 @@ export class Service {
    * are checked every time: one the config names that does not run (a reload could not restore it) is not ready.
    */
   status(): ServiceStatus {
-    this.everReady ||= this.subscriptions.length > 0 && this.roundDone();
-    const serving = [...this.config.exporters.keys()].every((id) => !this.isUsed('exporters', id) || this.exporters.has(id));
-    return { exportersStarted: this.exportersStarted && serving, firstRoundDone: this.everReady };
+    const used = exportersInUse(this.config);
+    const serving = [...this.config.exporters.keys()].every((id) => !used.has(id) || this.exporters.has(id));
+    return { exportersStarted: this.exportersStarted && serving, firstRoundDone: this.rounds.firstRoundDone(this.subscriptions.length > 0) };
   }
 
   /** A reload rejected before it reached the service (an invalid config file) still counts as the last reload. */
@@ -90,9 +111,17 @@ export class Service {
     return { pipelines, extensions: [...this.config.service.extensions], startedAtMs: this.startedAtMs, ...(this.lastReload ? { lastReload: this.lastReload } : {}) };
   }
 
-  /** Every current receiver has delivered a batch for each of its sources. */
-  private roundDone(): boolean {
-    return [...this.receivers].every(([id, receiver]) => (this.sourcesSeen.get(id)?.size ?? 0) >= (receiver.sourcesPerRound ?? 1));
+  private async startTelemetryEndpoint(): Promise<void> {
+    if (!this.telemetryAddress) return;
+    if (!this.options.telemetryEndpoint) throw new Error('service::telemetry::metrics: this build has no telemetry endpoint');
+    const server = this.options.telemetryEndpoint({ ...this.settings('telemetry'), exportsSelfTelemetry: true }, this.telemetryAddress);
+    try {
+      await server.start();
+    } catch (error) {
+      await this.stopAll([server]);
+      throw new Error(`service::telemetry::metrics: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.telemetryServer = server;
   }
 
   private async startExtensions(): Promise<void> {
@@ -117,9 +146,10 @@ export class Service {
   /** Starts the exporters the pipelines use; `keep` are already running. One that fails to start is shut down. */
   private async startExporters(keep: ReadonlyMap<string, Exporter> = new Map()): Promise<void> {
     for (const [id, exporter] of keep) this.exporters.set(id, exporter);
+    const used = exportersInUse(this.config);
     for (const [id, { factory, config }] of this.config.exporters) {
-      if (!this.isUsed('exporters', id) || this.exporters.has(id)) continue;
-      const exporter = factory.createExporter(this.settings(id), config);
+      if (!used.has(id) || this.exporters.has(id)) continue;
+      const exporter = factory.createExporter({ ...this.settings(id), exportsSelfTelemetry: !this.telemetryAddress }, config);
       try {
         await startComponent('exporter', id, () => exporter.start());
       } catch (error) {
@@ -156,13 +186,9 @@ export class Service {
   private async applyConfig(config: ResolvedConfig): Promise<void> {
     const previous = this.config;
     await this.stopPipelines();
-    const keep = new Map<string, Exporter>();
-    const retired: Exporter[] = [];
-    for (const [id, exporter] of this.exporters) {
-      const unchanged = isDeepStrictEqual(config.exporters.get(id)?.config, previous.exporters.get(id)?.config);
-      if (unchanged && [...config.service.pipelines.values()].some((pipeline) => pipeline.exporters.includes(id))) keep.set(id, exporter);
-      else retired.push(exporter);
-    }
+    const plan = planExporterReload(previous, config, this.exporters.keys());
+    const keep = new Map(plan.keep.map((id) => [id, this.exporters.get(id)!]));
+    const retired = plan.retire.map((id) => this.exporters.get(id)!);
     // Retired exporters go first: a replacement may listen on the same port.
     await this.stopAll(retired);
     this.config = config;
@@ -207,10 +233,9 @@ export class Service {
         const { factory, config } = this.config.receivers.get(id)!;
         const receiver = factory.createReceiver(this.settings(id), config);
         this.receivers.set(id, receiver);
-        const seen = new Set<string>();
-        this.sourcesSeen.set(id, seen);
+        const delivered = this.rounds.track(id, receiver);
         batches = receiver.batches.pipe(
-          tap((batch) => seen.add(batch.source)),
+          tap((batch) => delivered(batch.source)),
           share(),
         );
         shared.set(id, batches);
@@ -259,7 +284,7 @@ export class Service {
               log.error('a batch observer failed', { error });
             }
           }
-          if (this.ledger.awaitingRound && this.roundDone()) this.ledger.forgetStale(batch.timeMs);
+          if (this.ledger.awaitingRound && this.rounds.roundDone()) this.ledger.forgetStale(batch.timeMs);
         });
       this.subscriptions.push(subscription);
     }
@@ -267,10 +292,6 @@ export class Service {
 
   private settings(id: string, context: Record<string, string> = {}): CreateSettings {
     return { id, logger: this.logger.child({ component: id, ...context }), telemetry: this.telemetry, extension: (wanted) => this.extensionsById.get(wanted) };
-  }
-
-  private isUsed(section: 'exporters', id: string): boolean {
-    return [...this.config.service.pipelines.values()].some((pipeline) => pipeline[section].includes(id));
   }
 
   /** Cancels every probe, then stops processors and exporters. Safe to call twice. */
@@ -284,6 +305,7 @@ export class Service {
     await this.stopPipelines();
     await this.stopAll([...this.exporters.values()].reverse());
     await this.stopAll([...this.extensions].reverse());
+    if (this.telemetryServer) await this.stopAll([this.telemetryServer]);
   }
 
   /** Unsubscribes every pipeline (probes in flight are cancelled), then stops receivers and processors. */
@@ -292,7 +314,7 @@ export class Service {
     this.subscriptions = [];
     await this.stopAll(this.receivers.values());
     this.receivers.clear();
-    this.sourcesSeen.clear();
+    this.rounds.clear();
     await this.stopAll(this.processors);
     this.processors = [];
   }

@@ -26,12 +26,11 @@ interface Series {
 
 /**
  * The agent's own metrics (`zkotel.*`): components count what they do here, and Prometheus exporters serve
- * the snapshot beside the pipelines' data. Kept as plain numbers: counting must cost next to nothing.
+ * the snapshot beside the pipelines' data
+ * (or, with `service.telemetry.metrics.address`, the service serves it on an endpoint of its own). Kept as plain numbers: counting must cost next to nothing.
  */
 export class SelfTelemetry {
   static readonly SOURCE = 'zkotel';
-  /** False when `service.telemetry.metrics.address` gives the agent's metrics an endpoint of their own. */
-  servedByExporters = true;
   private readonly metrics = new Map<string, { metric: MetricDescriptor; series: Map<string, Series>; boundaries?: readonly number[] }>();
   private readonly beforeSnapshot: (() => void)[] = [];
   private readonly startTimeMs = Date.now();

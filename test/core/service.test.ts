@@ -179,6 +179,60 @@ describe('service', () => {
   });
 });
 
+describe('service: the path of self-telemetry', () => {
+  function selfTelemetryRegistry(seen: Map<string, boolean | undefined>) {
+    const empty = configObject({}).prefault({});
+    return new Registry([
+      defineReceiver({ attributes: [], type: 'manual', configSchema: empty, createReceiver: () => ({ batches: new Subject<Batch>() }) }),
+      defineExporter({
+        type: 'recording',
+        configSchema: empty,
+        createExporter: (settings): Exporter => {
+          seen.set(settings.id, settings.exportsSelfTelemetry);
+          return { start: async () => {}, consume: () => {}, shutdown: async () => {} };
+        },
+      }),
+    ]);
+  }
+  const pipelines = { metrics: { receivers: ['manual'], exporters: ['recording'] } };
+
+  it('without service.telemetry.metrics.address, every pipeline exporter exports it and no endpoint is made', async () => {
+    const seen = new Map<string, boolean | undefined>();
+    const config = resolve(selfTelemetryRegistry(seen), { receivers: { manual: {} }, exporters: { recording: {} }, service: { pipelines } });
+    const telemetryEndpoint = () => assert.fail('no telemetry endpoint without an address');
+    const service = await Service.start(config, silentLogger, { telemetryEndpoint });
+    await service.shutdown();
+    assert.deepEqual([...seen], [['recording', true]]);
+  });
+
+  it('with an address, the service serves it on an endpoint of its own, started first and stopped last, and exporters leave it out', async () => {
+    const seen = new Map<string, boolean | undefined>();
+    const events: string[] = [];
+    const registry = selfTelemetryRegistry(seen);
+    const config = resolve(registry, { receivers: { manual: {} }, exporters: { recording: {} }, service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines } });
+    const service = await Service.start(config, silentLogger, {
+      telemetryEndpoint: (settings, address) => {
+        seen.set(settings.id, settings.exportsSelfTelemetry);
+        return { start: async () => void events.push(`endpoint on ${address} started`), consume: () => {}, shutdown: async () => void events.push('endpoint shutdown') };
+      },
+    });
+    events.push('running');
+    await service.shutdown();
+    assert.deepEqual([...seen], [['telemetry', true], ['recording', false]]);
+    assert.deepEqual(events, ['endpoint on 127.0.0.1:9999 started', 'running', 'endpoint shutdown']);
+  });
+
+  it('an endpoint that cannot start fails the start, naming the setting', async () => {
+    const config = resolve(selfTelemetryRegistry(new Map()), {
+      receivers: { manual: {} },
+      exporters: { recording: {} },
+      service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines },
+    });
+    const telemetryEndpoint = (): Exporter => ({ start: async () => assert.fail('address in use'), consume: () => {}, shutdown: async () => {} });
+    await assert.rejects(Service.start(config, silentLogger, { telemetryEndpoint }), { message: 'service::telemetry::metrics: address in use' });
+  });
+});
+
 describe('service: what extensions see', () => {
   it('observes every batch the pipelines deliver, after their stages, and describes the pipelines and the last reload', async () => {
     const events: string[] = [];

@@ -9,8 +9,8 @@ import { builtinRegistry } from '../../src/components.js';
 import { formatProblem } from '../../src/core/config/errors.js';
 import { loadConfig } from '../../src/core/config/resolve.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { targetRelabeler } from '../../src/receivers/discovery/relabel-targets.js';
-import type { Target } from '../../src/receivers/discovery/target.js';
+import { targetRelabeler } from '../../src/internal/targets/relabel-targets.js';
+import type { Target } from '../../src/internal/targets/target.js';
 import type { ZookeeperReceiverConfig } from '../../src/receivers/zookeeper/config.js';
 import { repoRoot } from '../harness/fixtures.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sample } from '../../src/core/batch.js';
 import { builtinRegistry } from '../../src/components.js';
-import { IDENTITY_ATTRIBUTES, reservedAttributeClash } from '../../src/receivers/discovery/target.js';
+import { IDENTITY_ATTRIBUTES, reservedAttributeClash } from '../../src/internal/targets/target.js';
 import { zookeeperReceiverFactory } from '../../src/receivers/zookeeper/factory.js';
 import { FOUR_LETTER_WORDS } from '../../src/receivers/zookeeper/config.js';
 import { ProbeError } from '../../src/receivers/zookeeper/four-letter-word.js';

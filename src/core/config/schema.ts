@@ -109,7 +109,7 @@ function describeType(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** `max_connections` of an HTTP server: how many connections it holds at once (see core/http.ts). */
+/** `max_connections` of an HTTP server: how many connections it holds at once (see internal/webserver/http-server.ts). */
 export function maxConnections(defaultValue: number) {
   return z.number().int().min(1, 'must be at least 1').max(65_535, 'must be at most 65535').default(defaultValue);
 }

@@ -52,6 +52,8 @@ export class OtlpExporter implements Exporter {
   private readonly sender: QueuedRetrySender<readonly Batch[]>;
   private readonly warnings: ConversionWarnings;
   private readonly telemetry: SelfTelemetry;
+  /** The agent's own metrics go out with each export unless they have an endpoint of their own. */
+  private readonly exportsSelfTelemetry: boolean;
   private readonly scheduler: SchedulerLike;
   private readonly resource: Resource;
   private readonly url: string;
@@ -67,6 +69,7 @@ export class OtlpExporter implements Exporter {
     private readonly config: OtlpExporterConfig,
   ) {
     this.telemetry = settings.telemetry;
+    this.exportsSelfTelemetry = settings.exportsSelfTelemetry ?? true;
     this.scheduler = settings.scheduler ?? asyncScheduler;
     this.warnings = new ConversionWarnings(settings.logger);
     this.resource = resourceFromAttributes({
@@ -124,7 +127,7 @@ export class OtlpExporter implements Exporter {
     const batches = [...this.store.batches()];
     if (batches.length === 0) return undefined;
     // The agent's own metrics ride along, as Prometheus exporters serve them, unless they have an endpoint of their own.
-    if (this.telemetry.servedByExporters) batches.push(this.telemetry.snapshot());
+    if (this.exportsSelfTelemetry) batches.push(this.telemetry.snapshot());
     let samples = 0;
     for (const batch of batches) samples += batch.samples.length;
     return { batches, samples };

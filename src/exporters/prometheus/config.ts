@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { configObject, hostPort, maxConnections } from '../../core/config/schema.js';
-import { DEFAULT_MAX_CONNECTIONS } from '../../core/http.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../../internal/webserver/http-server.js';
 import { webConfigFileOption } from '../../internal/webserver/config.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

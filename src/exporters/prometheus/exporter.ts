@@ -95,7 +95,7 @@ export class PrometheusExporter implements Exporter {
     this.logger = settings.logger;
     this.telemetry = settings.telemetry;
     this.warnings = new ConversionWarnings(settings.logger);
-    this.includeTelemetry = options.includeTelemetry ?? settings.telemetry.servedByExporters;
+    this.includeTelemetry = options.includeTelemetry ?? settings.exportsSelfTelemetry ?? true;
     this.scrapes = scrapeTelemetry(settings);
     const producer: MetricProducer = { collect: async () => this.collectSnapshot() };
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });

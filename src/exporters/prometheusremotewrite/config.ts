@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { readableFile } from '../../core/config/files.js';
 import { configObject, duration } from '../../core/config/schema.js';
-import { clientTlsConfigSchema } from '../../core/config/tls.js';
+import { clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
 import { retryOnFailureSchema, sendingQueueSchema } from '../../internal/exporterhelper/config.js';
 
 /** Prometheus's default remote-write receiver path (`--web.enable-remote-write-receiver`). */

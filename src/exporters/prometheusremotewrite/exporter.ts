@@ -13,7 +13,7 @@ import https from 'node:https';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
-import { ClientTlsLoader } from '../../core/config/tls.js';
+import { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import { SnapshotStore } from '../../core/snapshot.js';
 import type { SelfTelemetry } from '../../core/telemetry.js';
 import { httpStatusError, parseRetryAfter, permanentError, retryableError } from '../../internal/exporterhelper/errors.js';
@@ -31,6 +31,8 @@ export class PrometheusRemoteWriteExporter implements Exporter {
   private readonly sender: QueuedRetrySender<Buffer>;
   private readonly scheduler: SchedulerLike;
   private readonly telemetry: SelfTelemetry;
+  /** The agent's own metrics go out with each export unless they have an endpoint of their own. */
+  private readonly exportsSelfTelemetry: boolean;
   private readonly url: URL;
   private readonly tls: ClientTlsLoader | undefined;
   private readonly duplicatesReported = new Set<string>();
@@ -42,6 +44,7 @@ export class PrometheusRemoteWriteExporter implements Exporter {
     private readonly config: PrometheusRemoteWriteConfig,
   ) {
     this.telemetry = settings.telemetry;
+    this.exportsSelfTelemetry = settings.exportsSelfTelemetry ?? true;
     this.scheduler = settings.scheduler ?? asyncScheduler;
     this.url = new URL(config.endpoint);
     this.tls = config.tls ? new ClientTlsLoader(config.tls, settings.logger) : undefined;
@@ -84,7 +87,7 @@ export class PrometheusRemoteWriteExporter implements Exporter {
   private request(): { body: Buffer; samples: number } | undefined {
     const batches = [...this.store.batches()];
     // The agent's own metrics ride along, as Prometheus exporters serve them, unless they have an endpoint of their own.
-    if (this.telemetry.servedByExporters) batches.push(this.telemetry.snapshot());
+    if (this.exportsSelfTelemetry) batches.push(this.telemetry.snapshot());
     const conversion = this.converter.convert(batches, this.scheduler.now());
     for (const key of conversion.duplicates) {
       if (this.duplicatesReported.has(key) || this.duplicatesReported.size >= 1000) continue;

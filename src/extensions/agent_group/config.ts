@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { configObject, duration, hostPort } from '../../core/config/schema.js';
-import { clientTlsConfigSchema } from '../../core/config/tls.js';
+import { clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
 import { authConfigSchema } from '../../receivers/zookeeper_session/config.js';
 
 /** ZooKeeper node names may not contain `/` and are not `.` or `..`. */

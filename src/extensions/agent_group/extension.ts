@@ -17,9 +17,9 @@ import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
 import { asyncScheduler, ReplaySubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CreateSettings, Extension } from '../../core/component.js';
-import type { Assignment, TargetShard } from '../../receivers/discovery/sharding.js';
-import { clientFactory, CREATOR_ALL_ACL, OPEN_ACL, ZkError, type SessionState, type ZkClient } from '../../receivers/zkclient/client.js';
-import { transport } from '../../receivers/zkclient/dial.js';
+import type { Assignment, TargetShard } from '../../internal/targets/sharding.js';
+import { clientFactory, CREATOR_ALL_ACL, OPEN_ACL, ZkError, type SessionState, type ZkClient } from '../../internal/zkclient/client.js';
+import { socketOpener } from '../../internal/zkclient/dial.js';
 import { authInfo } from '../../receivers/zookeeper_session/config.js';
 import type { AgentGroupConfig } from './config.js';
 import { rendezvousOwner } from './rendezvous.js';
@@ -52,7 +52,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
     private readonly config: AgentGroupConfig,
   ) {
     this.scheduler = settings.scheduler ?? asyncScheduler;
-    this.createClient = clientFactory(transport(config.tls), config.auth ? () => authInfo(config.auth!) : undefined);
+    this.createClient = clientFactory(socketOpener(config.tls), config.auth ? () => authInfo(config.auth!) : undefined);
     this.acl = config.auth ? CREATOR_ALL_ACL : OPEN_ACL;
     const t = settings.telemetry;
     const group = Object.freeze({ group: settings.id });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { configObject, hostPort, maxConnections } from '../../core/config/schema.js';
-import { DEFAULT_MAX_CONNECTIONS } from '../../core/http.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../../internal/webserver/http-server.js';
 
 export const healthCheckConfigSchema = configObject({
   /** Loopback by default, like every listener of zkotel. */

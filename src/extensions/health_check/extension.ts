@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { CreateSettings, Extension, Host } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
-import { closeServer, limitConnections, listen, serverOptions } from '../../core/http.js';
+import { closeServer, limitConnections, listen, serverOptions } from '../../internal/webserver/http-server.js';
 import type { HealthCheckConfig } from './config.js';
 
 /**

@@ -6,7 +6,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { closeServer, DEFAULT_MAX_CONNECTIONS, limitConnections, listen, serverOptions } from '../../core/http.js';
+import { closeServer, DEFAULT_MAX_CONNECTIONS, limitConnections, listen, serverOptions } from './http-server.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { BasicAuth, FAILURE_REFILL_MS, type AuthResult } from './auth.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Attributes } from '../../core/batch.js';
 import type { Logger } from '../../core/logger.js';
-import { compileRegex } from '../filter/matcher.js';
+import { compileRegex } from '../../internal/filter/matcher.js';
 import type { ActionConfig, ConvertedType } from './config.js';
 
 /** Returns the input object itself when the actions change nothing, else a new frozen object. */

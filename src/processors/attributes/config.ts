@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { configObject } from '../../core/config/schema.js';
-import { attributeValue, compileRegex, regexError, selectionShape } from '../filter/matcher.js';
+import { attributeValue, compileRegex, regexError, selectionShape } from '../../internal/filter/matcher.js';
 
 export const ACTIONS = ['insert', 'update', 'upsert', 'delete', 'hash', 'extract', 'convert'] as const;
 export const CONVERTED_TYPES = ['int', 'double', 'string'] as const;

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { Attributes, Batch } from '../../core/batch.js';
 import type { CreateSettings, Processor } from '../../core/component.js';
 import { seriesStage } from '../../core/series-stage.js';
-import { compileSelection } from '../filter/matcher.js';
+import { compileSelection } from '../../internal/filter/matcher.js';
 import { compileActions } from './actions.js';
 import type { AttributesProcessorConfig } from './config.js';
 

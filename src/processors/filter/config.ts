@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { configObject } from '../../core/config/schema.js';
-import { selectionShape } from './matcher.js';
+import { selectionShape } from '../../internal/filter/matcher.js';
 
 /**
  * The Collector's legacy `metrics: { include, exclude }` form. Without either, every sample passes (the default

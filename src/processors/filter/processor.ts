@@ -3,7 +3,7 @@ import type { Batch } from '../../core/batch.js';
 import type { Processor } from '../../core/component.js';
 import { seriesStage } from '../../core/series-stage.js';
 import type { FilterProcessorConfig } from './config.js';
-import { compileSelection } from './matcher.js';
+import { compileSelection } from '../../internal/filter/matcher.js';
 
 /**
  * Keeps the samples whose series `include` matches (if given) and `exclude` does not (if given). A metric whose

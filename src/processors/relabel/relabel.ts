@@ -7,7 +7,7 @@
  *
  * - defaults: action `replace`, separator `;`, regex `(.*)`, replacement `$1`; actions are case-insensitive.
  * - regexes in Go's RE2 dialect (re2js, linear time), anchored as Prometheus does: `^(?s:` + regex + `)$`, so `.`
- *   matches newlines and a regex must match the whole value. Templates expand as Go's `Regexp.Expand` (template.ts).
+ *   matches newlines and a regex must match the whole value. Templates expand as Go's `Regexp.Expand` (internal/goregexp/regexp.ts).
  * - a label set to "" is removed; a label with an empty value counts as missing.
  * - `replace` does nothing when the regex does not match, or when the expanded target_label is not a valid label name
  *   under the rule's scheme (empty; not well-formed; under `legacy`, outside `[a-zA-Z_][a-zA-Z0-9_]*`): it neither
@@ -29,7 +29,7 @@
  */
 import { RE2JS } from 're2js';
 import { hashMod } from './hashmod.js';
-import { GoRegexp, RegexSyntaxError, type Template } from './template.js';
+import { GoRegexp, RegexSyntaxError, type Template } from '../../internal/goregexp/regexp.js';
 
 export const RELABEL_ACTIONS = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'] as const;
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];

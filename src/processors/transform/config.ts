@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { configObject } from '../../core/config/schema.js';
-import { GoRegexp, type Template } from '../relabel/template.js';
+import { GoRegexp, type Template } from '../../internal/goregexp/regexp.js';
 
 /** OpenTelemetry's instrument name syntax. */
 const METRIC_NAME = /^[a-zA-Z][a-zA-Z0-9_.\-/]*$/;

@@ -1,7 +1,7 @@
 import { map } from 'rxjs';
 import { describeMetric, type Batch, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
 import type { CreateSettings, Processor } from '../../core/component.js';
-import { GoRegexp, type Template } from '../relabel/template.js';
+import { GoRegexp, type Template } from '../../internal/goregexp/regexp.js';
 import { invalidNameMessage, isLiteral, isValidMetricName, literalText, type TransformProcessorConfig, type TransformRuleConfig } from './config.js';
 
 /** What the rules make of one input descriptor. `null` (in the cache): the rules change nothing. */

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { ClientTlsLoader, clientTlsConfigSchema } from '../../core/config/tls.js';
+import { ClientTlsLoader, clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
 import type { FourLetterWord } from './config.js';
 import { classifySocketError, ProbeError, tlsProbeError } from './four-letter-word.js';
 import { adminConf, adminCons, adminEnvi, adminIsro, adminMntr, adminRuok, adminSrvr, adminWchs, ADMIN_COMMANDS, readAdminJson, type AdminResponse } from './parse-admin.js';

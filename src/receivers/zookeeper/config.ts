@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { byteSize, configObject, hostPort, parseHostPort } from '../../core/config/schema.js';
-import { clientTlsConfigSchema } from '../../core/config/tls.js';
-import { tlsEnsembleProblem } from '../discovery/ensemble.js';
-import { staticEndpoints, targetReceiverFields } from '../discovery/static-endpoints.js';
+import { clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
+import { tlsEnsembleProblem } from '../../internal/targets/ensemble.js';
+import { staticEndpoints, targetReceiverFields } from '../../internal/targets/static-endpoints.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import tls from 'node:tls';
-import { describeTlsError, type TlsFailureKind } from '../../core/config/tls.js';
+import { describeTlsError, type TlsFailureKind } from '../../internal/tls/client-tls.js';
 
 /** Why a probe failed; each becomes the `reason` attribute of `zookeeper.probe.failure`. */
 export type FailureReason =
@@ -18,7 +18,7 @@ export type FailureReason =
   | 'unknown_command'
   /** AdminServer: any other `"error"` the server put in its JSON reply. */
   | 'server_error'
-  /** TLS handshake failures, by kind (see core/config/tls.ts). */
+  /** TLS handshake failures, by kind (see internal/tls/client-tls.ts). */
   | `tls_${TlsFailureKind}`;
 
 export class ProbeError extends Error {

@@ -3,7 +3,7 @@
  * AdminServer's JSON API over http(s). Either way a command comes back as the same parsed reply, so the
  * metric catalog does not know which transport was used.
  */
-import type { ClientTlsLoader } from '../../core/config/tls.js';
+import type { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { readableFile } from '../../core/config/files.js';
 import { configObject, duration } from '../../core/config/schema.js';
-import { clientTlsConfigSchema } from '../../core/config/tls.js';
-import { staticEndpoints, targetReceiverFields } from '../discovery/static-endpoints.js';
-import { tlsEnsembleProblem } from '../discovery/ensemble.js';
+import { clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
+import { staticEndpoints, targetReceiverFields } from '../../internal/targets/static-endpoints.js';
+import { tlsEnsembleProblem } from '../../internal/targets/ensemble.js';
 
 /** An absolute znode path: `/a/b`, no trailing `/`, no empty, `.` or `..` segment. */
 const znodePath = z.string().refine(

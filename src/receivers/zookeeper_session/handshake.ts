@@ -9,7 +9,7 @@
  * cannot create a global session); a server without quorum closes without a word.
  */
 import type { HostPort } from '../../core/config/schema.js';
-import { DialError, type Dial } from '../zkclient/dial.js';
+import { DialError, type Dial } from '../../internal/zkclient/dial.js';
 
 /** ZooKeeper's NOTREADONLY error code. */
 const NOT_READ_ONLY = -119;

@@ -3,10 +3,10 @@ import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import { roundsEvery } from '../../internal/scraperhelper/rounds.js';
-import { receiverTargets } from '../discovery/targets.js';
-import { targetReceiver, type TargetContext } from '../discovery/target-receiver.js';
-import { clientFactory } from '../zkclient/client.js';
-import { dialer, transport } from '../zkclient/dial.js';
+import { receiverTargets } from '../../internal/targets/targets.js';
+import { targetReceiver, type TargetContext } from '../../internal/targets/target-receiver.js';
+import { clientFactory } from '../../internal/zkclient/client.js';
+import { dialer, socketOpener } from '../../internal/zkclient/dial.js';
 import { SESSION_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
 
@@ -24,7 +24,7 @@ import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
 export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
   const probes = new Map<string, ServerProbe>();
   const closing = new Set<Promise<void>>();
-  const via = transport(config.tls);
+  const via = socketOpener(config.tls);
   const context: ProbeContext = { config, transport: via, dial: dialer(via), logger: settings.logger };
   const token = agentToken();
   // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import type { ServerProbe } from './server-probe.js';
-import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkClient } from '../zkclient/client.js';
+import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkClient } from '../../internal/zkclient/client.js';
 
 const POLL_MS = 100;
 

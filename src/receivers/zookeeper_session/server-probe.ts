@@ -5,8 +5,8 @@ import zookeeper from 'node-zookeeper-client';
 import type { HostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
-import { CREATOR_ALL_ACL, OPEN_ACL, ZkClient, ZkError } from '../zkclient/client.js';
-import type { Dial, Transport } from '../zkclient/dial.js';
+import { CREATOR_ALL_ACL, OPEN_ACL, ZkClient, ZkError } from '../../internal/zkclient/client.js';
+import type { Dial, SocketOpener } from '../../internal/zkclient/dial.js';
 import { askServer } from './handshake.js';
 import type { ErrorOperation, Operation, SessionMetrics } from './metrics.js';
 
@@ -19,7 +19,7 @@ const STOPPING = { operation: 'connect', code: 'CONNECTION_LOSS', message: 'rece
 export interface ProbeContext {
   readonly config: ZookeeperSessionReceiverConfig;
   /** How sessions reach the server (TLS or not); `dial` asks a server why it gave no session. */
-  readonly transport: Transport;
+  readonly transport: SocketOpener;
   readonly dial: Dial;
   readonly logger: Logger;
 }

@@ -11,7 +11,7 @@ import { builtinRegistry } from '../../../src/components.js';
 import { formatProblem } from '../../../src/core/config/errors.js';
 import { loadConfig } from '../../../src/core/config/resolve.js';
 import { MAX_CONFIG_BYTES, MAX_NESTING_DEPTH } from '../../../src/core/config/yaml-text.js';
-import { staticEndpoints } from '../../../src/receivers/discovery/static-endpoints.js';
+import { staticEndpoints } from '../../../src/internal/targets/static-endpoints.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-hardening-'));
 let fileCount = 0;

@@ -329,9 +329,8 @@ describe('otlp exporter against a real OTLP receiver', () => {
     const clock = new VirtualClock();
     const telemetry = new SelfTelemetry();
     // Only the pipeline's two samples in the snapshot, so the drop count is exact.
-    telemetry.servedByExporters = false;
     const nowhere = otlpExporterFactory.createExporter(
-      { ...testSettings('otlp/nowhere', undefined, telemetry), scheduler: clock.scheduler },
+      { ...testSettings('otlp/nowhere', undefined, telemetry), scheduler: clock.scheduler, exportsSelfTelemetry: false },
       otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, interval: '1h', timeout: '300ms' }),
     );
     try {
@@ -362,8 +361,7 @@ describe('otlp exporter against a real OTLP receiver', () => {
       assert.equal(own(received, 'zkotel.exporter.otlp.queue.size')?.type, 'gauge');
     });
     const telemetry = new SelfTelemetry();
-    telemetry.servedByExporters = false;
-    const exporter = otlpExporterFactory.createExporter(testSettings('otlp/no-self', undefined, telemetry), otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: receiver.httpEndpoint }));
+    const exporter = otlpExporterFactory.createExporter({ ...testSettings('otlp/no-self', undefined, telemetry), exportsSelfTelemetry: false }, otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: receiver.httpEndpoint }));
     await exporter.start();
     try {
       exporter.consume(batchOf('s', [[GAUGE, 1, { 'zk.endpoint': 'no-self:1' }]]));

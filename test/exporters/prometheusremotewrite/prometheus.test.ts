@@ -61,9 +61,8 @@ function counterValue(telemetry: SelfTelemetry, name: string, match: Record<stri
 
 function exporterFor(receiver: RemoteWriteReceiver, id: string, config: Record<string, unknown>) {
   const telemetry = new SelfTelemetry();
-  telemetry.servedByExporters = false;
   const parsed = prometheusRemoteWriteExporterFactory.configSchema.parse({ endpoint: `${receiver.url}/api/v1/write`, ...config });
-  const exporter = prometheusRemoteWriteExporterFactory.createExporter(testSettings(id, silentLogger, telemetry), parsed) as PrometheusRemoteWriteExporter;
+  const exporter = prometheusRemoteWriteExporterFactory.createExporter({ ...testSettings(id, silentLogger, telemetry), exportsSelfTelemetry: false }, parsed) as PrometheusRemoteWriteExporter;
   return { exporter, telemetry };
 }
 

@@ -47,8 +47,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function exporterFor(config: Record<string, unknown>) {
   const telemetry = new SelfTelemetry();
-  telemetry.servedByExporters = false;
-  const exporter = prometheusRemoteWriteExporterFactory.createExporter(testSettings('prometheusremotewrite', silentLogger, telemetry), prometheusRemoteWriteExporterFactory.configSchema.parse({ interval: '100ms', ...config }));
+  const exporter = prometheusRemoteWriteExporterFactory.createExporter({ ...testSettings('prometheusremotewrite', silentLogger, telemetry), exportsSelfTelemetry: false }, prometheusRemoteWriteExporterFactory.configSchema.parse({ interval: '100ms', ...config }));
   const count = (name: string, reason?: string) =>
     telemetry
       .snapshot()

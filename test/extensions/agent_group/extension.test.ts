@@ -5,7 +5,7 @@ import { SelfTelemetry } from '../../../src/core/telemetry.js';
 import { agentGroupConfigSchema } from '../../../src/extensions/agent_group/config.js';
 import { AgentGroupExtension } from '../../../src/extensions/agent_group/extension.js';
 import { zookeeperReceiverFactory } from '../../../src/receivers/zookeeper/factory.js';
-import { LogRecorder } from '../../receivers/discovery/recorder.js';
+import { LogRecorder } from '../../internal/targets/recorder.js';
 import { freePort } from '../../harness/ports.js';
 import { testSettings } from '../../harness/settings.js';
 import { VirtualClock } from '../../harness/virtual-time.js';

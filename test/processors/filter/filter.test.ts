@@ -4,7 +4,7 @@ import { from, lastValueFrom, of, toArray } from 'rxjs';
 import { describeMetric, type Attributes, type Batch, type MetricDescriptor } from '../../../src/core/batch.js';
 import { filterProcessorConfigSchema } from '../../../src/processors/filter/config.js';
 import { filterProcessorFactory } from '../../../src/processors/filter/factory.js';
-import { compileMatcher, compileSelection, matcherSchema } from '../../../src/processors/filter/matcher.js';
+import { compileMatcher, compileSelection, matcherSchema } from '../../../src/internal/filter/matcher.js';
 import { batchOf } from '../../harness/batches.js';
 import { testSettings } from '../../harness/settings.js';
 

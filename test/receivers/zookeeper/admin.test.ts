@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it, test } from 'node:test';
-import { ClientTlsLoader, clientTlsConfigSchema } from '../../../src/core/config/tls.js';
+import { ClientTlsLoader, clientTlsConfigSchema } from '../../../src/internal/tls/client-tls.js';
 import { AdminTransport } from '../../../src/receivers/zookeeper/admin.js';
 import { adminBaseUrl, type FourLetterWord, zookeeperReceiverConfigSchema } from '../../../src/receivers/zookeeper/config.js';
 import { ADMIN_COMMANDS, adminCons, adminSrvr, readAdminJson } from '../../../src/receivers/zookeeper/parse-admin.js';

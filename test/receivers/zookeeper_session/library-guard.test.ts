@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pollUntil } from '../../harness/process.js';
-import { serverWithUnknownErrorCode } from '../zkclient/unknown-error-server.js';
+import { serverWithUnknownErrorCode } from '../../internal/zkclient/unknown-error-server.js';
 import { runReceiver } from './run.js';
 
 describe('zookeeper_session receiver and node-zookeeper-client failures', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { discoverTargets } from '../../../src/receivers/discovery/targets.js';
+import { discoverTargets } from '../../../src/internal/targets/targets.js';
 import { ListRecorder, LogRecorder, withoutMeta } from './recorder.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-targets-'));

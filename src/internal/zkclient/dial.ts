@@ -1,12 +1,12 @@
 /**
  * How a ZooKeeper client reaches a server's client port: plain TCP, or TLS to a `secureClientPort`.
- * A {@link Transport} starts a connection (the ZooKeeper client waits for it itself); a {@link Dial} also waits
+ * A {@link SocketOpener} starts a connection (the ZooKeeper client waits for it itself); a {@link Dial} also waits
  * until it is established (and, for TLS, handshaken), for callers that speak to the socket themselves.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HostPort } from '../../core/config/schema.js';
-import { ClientTlsLoader, describeTlsError, type ClientTlsConfig } from '../../core/config/tls.js';
+import { ClientTlsLoader, describeTlsError, type ClientTlsConfig } from '../tls/client-tls.js';
 
 /** A failure to reach the server, with a code in ZooKeeper's style (`CONNECTION_REFUSED`, `TLS_...`). */
 export class DialError extends Error {
@@ -31,14 +31,15 @@ export interface Connector {
   readonly expectedName?: string | undefined;
 }
 
-export interface Transport {
+/** Opens sockets to client ports (plain or TLS); the zookeeper receiver's `Transport` sends commands over them. */
+export interface SocketOpener {
   readonly secure: boolean;
   /** Prepares a connection to `address`; rejects (with a {@link DialError}) only when it cannot even start (TLS files). */
   open(address: HostPort): Promise<Connector>;
 }
 
 /** Plain TCP without `tls`, else TLS with the (re-read when rotated) material of `tls`. */
-export function transport(tlsConfig: ClientTlsConfig | undefined): Transport {
+export function socketOpener(tlsConfig: ClientTlsConfig | undefined): SocketOpener {
   if (!tlsConfig) return { secure: false, open: async (address) => ({ start: () => net.connect({ host: address.host, port: address.port }), readyEvent: 'connect' }) };
   const loader = new ClientTlsLoader(tlsConfig);
   return {
@@ -58,7 +59,7 @@ export function transport(tlsConfig: ClientTlsConfig | undefined): Transport {
 /** Opens a connected (and, for TLS, handshaken) socket to `address`, or rejects with a {@link DialError}. */
 export type Dial = (address: HostPort, timeoutMs: number) => Promise<net.Socket>;
 
-export function dialer(via: Transport): Dial {
+export function dialer(via: SocketOpener): Dial {
   return async (address, timeoutMs) => {
     const opening = await via.open(address);
     return new Promise((resolve, reject) => {

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type zookeeper from 'node-zookeeper-client';
 import { BehaviorSubject } from 'rxjs';
-import { ensembleTargets, type SeedClient, type SeedClientFactory } from '../../../src/receivers/discovery/ensemble.js';
-import { ZkError, type ClientHooks, type SessionState } from '../../../src/receivers/zkclient/client.js';
-import type { Target } from '../../../src/receivers/discovery/target.js';
+import { ensembleTargets, type SeedClient, type SeedClientFactory } from '../../../src/internal/targets/ensemble.js';
+import { ZkError, type ClientHooks, type SessionState } from '../../../src/internal/zkclient/client.js';
+import type { Target } from '../../../src/internal/targets/target.js';
 import { pollUntil } from '../../harness/process.js';
 import { ListRecorder, LogRecorder, withoutMeta } from './recorder.js';
 
 /**
  * A scripted stand-in for the shared ZooKeeper client: session expiry and authentication failure cannot be caused
  * on demand with a real server. The live behaviour (reconfig, dead seeds, observers, TLS seeds) is tested in
- * test/e2e/discovery and test/receivers/zkclient.
+ * test/e2e/discovery and test/internal/zkclient.
  */
 class FakeClient implements SeedClient {
   connected = false;

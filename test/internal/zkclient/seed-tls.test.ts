@@ -14,7 +14,7 @@ import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 import { startEnsemble, type Ensemble } from '../../harness/ensemble.js';
 import { pollUntil } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
-import { runReceiver } from '../zookeeper_session/run.js';
+import { runReceiver } from '../../receivers/zookeeper_session/run.js';
 
 const serverIdOf = (batch: Batch | undefined): string | undefined => batch?.samples.find((sample) => sample.attributes['zk.server.id'] !== undefined)?.attributes['zk.server.id'];
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, concatMap, debounceTime, merge, Observable, of, Subject, throttle, timer, type SchedulerLike } from 'rxjs';
 import { describeFsError } from '../../core/config/yaml-file.js';
 import type { Logger } from '../../core/logger.js';
 import type { FileSdConfig } from './config.js';
@@ -38,9 +38,10 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: S
     const watchers = new Map<string, { watcher: fs.FSWatcher; inode: string | undefined }>();
     let emitted: readonly Target[] | undefined;
     let stopped = false;
-    let running: Promise<void> | undefined;
-    let again = false;
-    let settleTimer: Subscription | undefined;
+    /** A watched directory reported a change. */
+    const changes = new Subject<void>();
+    /** A refresh finished: the next one may start. */
+    const refreshed = new Subject<void>();
 
     const report = (key: string, problem: string | undefined, log: () => void) => {
       if (problem === undefined) logged.delete(key);
@@ -92,28 +93,7 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: S
       subscriber.next(list);
     };
 
-    /** One refresh at a time; a request during a refresh runs one more after it. */
-    const refresh = () => {
-      if (stopped) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = refreshOnce()
-        .catch((error: unknown) => logger.error('file_sd: refresh failed', { error }))
-        .finally(() => {
-          running = undefined;
-          if (again) {
-            again = false;
-            refresh();
-          }
-        });
-    };
-
-    const changed = () => {
-      settleTimer?.unsubscribe();
-      settleTimer = scheduler.schedule(refresh, CHANGE_SETTLE_MS);
-    };
+    const changed = () => changes.next();
 
     /**
      * Watches each directory not watched yet. A watch follows the directory's inode, not its path: once the
@@ -158,15 +138,21 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: S
       watchers.delete(directory);
     };
 
-    refresh();
-    const interval = scheduler.schedule(function tick() {
-      refresh();
-      this.schedule(undefined, config.refresh_interval);
-    }, config.refresh_interval);
+    // At start, every refresh_interval, and once after a burst of change events (truncate, write, rename). One
+    // refresh at a time: requests during a refresh make one more run after it (throttle's trailing value), not one each.
+    const refreshes = merge(of(undefined), timer(config.refresh_interval, config.refresh_interval, scheduler), changes.pipe(debounceTime(CHANGE_SETTLE_MS, scheduler)))
+      .pipe(
+        throttle(() => refreshed, { leading: true, trailing: true }),
+        concatMap(() =>
+          refreshOnce()
+            .catch((error: unknown) => logger.error('file_sd: refresh failed', { error }))
+            .finally(() => refreshed.next()),
+        ),
+      )
+      .subscribe();
     return () => {
       stopped = true;
-      interval.unsubscribe();
-      settleTimer?.unsubscribe();
+      refreshes.unsubscribe();
       for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     };

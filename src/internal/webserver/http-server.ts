@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer, ServerOptions } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { HostPort } from './config/schema.js';
+import type { HostPort } from '../../core/config/schema.js';
 
 type Server = HttpServer | HttpsServer;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reservedAttributeClash } from '../../../src/receivers/discovery/target.js';
+import { reservedAttributeClash } from '../../../src/internal/targets/target.js';
 
 describe('reserved attributes', () => {
   it('clash after Prometheus name sanitisation, and only then', () => {

@@ -6,7 +6,7 @@
  * - its connection states, to tell a failed connection attempt from a slow one;
  * - the socket: the library dials `net.connect(server)` itself (no TLS) with servers parsed by splitting on ':'
  *   (so `[::1]:2181` becomes host `[`). This client's manager gets the servers parsed by `parseHostPort` and a
- *   `connect` that opens its socket through a {@link Transport} — `tls.connect` for TLS, listened to on
+ *   `connect` that opens its socket through a {@link SocketOpener} — `tls.connect` for TLS, listened to on
  *   `secureConnect` — with the same listeners the library attaches;
  * - a guard around reply parsing: a reply carrying an error code the library does not know (3.5+ added some,
  *   e.g. THROTTLED_OP -127, SESSIONMOVED -118) makes it throw inside a socket event, which would crash the
@@ -17,7 +17,7 @@ import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { parseHostPort, type HostPort } from '../../core/config/schema.js';
-import { DialError, dialError, transport, type Transport } from './dial.js';
+import { DialError, dialError, socketOpener, type SocketOpener } from './dial.js';
 
 /** A failed operation, with ZooKeeper's error name as node-zookeeper-client spells it (`NO_AUTH`, ...). */
 export class ZkError extends Error {
@@ -55,7 +55,7 @@ export interface ClientOptions {
   readonly spinDelayMs?: number | undefined;
   readonly auth?: AuthInfo | undefined;
   /** Plain TCP when absent. */
-  readonly transport?: Transport | undefined;
+  readonly transport?: SocketOpener | undefined;
 }
 
 /** node-zookeeper-client's ConnectionManager, as far as we use it. */
@@ -87,7 +87,7 @@ export const OPEN_ACL = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeep
 /** ZooKeeper's CREATOR_ALL_ACL: everything, for the identities the session authenticated as. */
 export const CREATOR_ALL_ACL = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('auth', ''))];
 
-const PLAIN = transport(undefined);
+const PLAIN = socketOpener(undefined);
 
 export class ZkClient {
   private readonly client: Client;
@@ -131,7 +131,7 @@ export class ZkClient {
    * The library's `connect` with the socket opened by `via` and read through the parser guard. Like the library's,
    * it is called again by the manager after every lost connection (the spin delay between rounds of servers).
    */
-  private replaceConnect(via: Transport, hooks: ClientHooks): void {
+  private replaceConnect(via: SocketOpener, hooks: ClientHooks): void {
     const self = this;
     const manager = this.manager;
     manager.connect = function (this: ConnectionManager) {
@@ -317,6 +317,6 @@ function toZkError(error: unknown, what: string): ZkError {
 /** Builds the clients of one receiver: its transport (TLS) and credentials, for every session it opens. */
 export type ClientFactory = (options: Omit<ClientOptions, 'transport' | 'auth'>, hooks: ClientHooks) => ZkClient;
 
-export function clientFactory(via: Transport | undefined, auth?: () => AuthInfo | undefined): ClientFactory {
+export function clientFactory(via: SocketOpener | undefined, auth?: () => AuthInfo | undefined): ClientFactory {
   return (options, hooks) => new ZkClient({ ...options, transport: via, auth: auth?.() }, hooks);
 }

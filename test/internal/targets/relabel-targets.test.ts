@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { targetRelabeler } from '../../../src/receivers/discovery/relabel-targets.js';
+import { targetRelabeler } from '../../../src/internal/targets/relabel-targets.js';
 import { zookeeperReceiverConfigSchema } from '../../../src/receivers/zookeeper/config.js';
-import { discoverTargets } from '../../../src/receivers/discovery/targets.js';
-import type { Target } from '../../../src/receivers/discovery/target.js';
+import { discoverTargets } from '../../../src/internal/targets/targets.js';
+import type { Target } from '../../../src/internal/targets/target.js';
 import type { RelabelConfig } from '../../../src/processors/relabel/relabel.js';
 import { ListRecorder, LogRecorder } from './recorder.js';
 

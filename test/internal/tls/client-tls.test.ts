@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import fsp from 'node:fs/promises';
 import { after, before, describe, it, mock } from 'node:test';
 import { createLogger } from '../../../src/core/logger.js';
-import { ClientTlsLoader, clientTlsConfigSchema, describeTlsError, type TlsFailure } from '../../../src/core/config/tls.js';
+import { ClientTlsLoader, clientTlsConfigSchema, describeTlsError, type TlsFailure } from '../../../src/internal/tls/client-tls.js';
 import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 
 let certs: TestCerts;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DnsConfig } from '../../../src/receivers/discovery/config.js';
-import { dnsTargets } from '../../../src/receivers/discovery/dns.js';
-import { discoverTargets } from '../../../src/receivers/discovery/targets.js';
+import type { DnsConfig } from '../../../src/internal/targets/config.js';
+import { dnsTargets } from '../../../src/internal/targets/dns.js';
+import { discoverTargets } from '../../../src/internal/targets/targets.js';
 import { startDnsServer, TEST_DOMAIN, type DnsServer } from '../../harness/dnsmasq.js';
 import { ListRecorder, LogRecorder } from './recorder.js';
 

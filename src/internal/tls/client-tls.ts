@@ -16,9 +16,9 @@ import fsp from 'node:fs/promises';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
-import type { Logger } from '../logger.js';
-import { CERTIFICATE, pemFile, PRIVATE_KEY } from './pem.js';
-import { configObject } from './schema.js';
+import type { Logger } from '../../core/logger.js';
+import { CERTIFICATE, pemFile, PRIVATE_KEY } from '../../core/config/pem.js';
+import { configObject } from '../../core/config/schema.js';
 
 export const TLS_MIN_VERSIONS = ['1.2', '1.3'] as const;
 export type TlsMinVersion = (typeof TLS_MIN_VERSIONS)[number];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseEnsembleConfig } from '../../../src/receivers/discovery/ensemble-config.js';
+import { parseEnsembleConfig } from '../../../src/internal/targets/ensemble-config.js';
 
 describe('parseEnsembleConfig', () => {
   it('reads members, roles, client addresses and the version of a real 3.8 /zookeeper/config', () => {

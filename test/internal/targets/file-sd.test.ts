@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileSdTargets } from '../../../src/receivers/discovery/file-sd.js';
+import { fileSdTargets } from '../../../src/internal/targets/file-sd.js';
 import { ListRecorder, LogRecorder } from './recorder.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'zkotel-file-sd-'));

@@ -1,7 +1,7 @@
 /** Records the target lists of a discovery Observable and the log lines of its logger, for waiting on them. */
 import type { Observable, Subscription } from 'rxjs';
 import { createLogger, type Logger } from '../../../src/core/logger.js';
-import type { Target } from '../../../src/receivers/discovery/target.js';
+import type { Target } from '../../../src/internal/targets/target.js';
 import { pollUntil } from '../../harness/process.js';
 
 export interface LogEvent {

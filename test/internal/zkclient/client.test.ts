@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import zookeeper from 'node-zookeeper-client';
 import { BehaviorSubject } from 'rxjs';
 import { createLogger } from '../../../src/core/logger.js';
-import { ensembleTargets } from '../../../src/receivers/discovery/ensemble.js';
-import { OPEN_ACL, ZkClient, type ClientHooks } from '../../../src/receivers/zkclient/client.js';
-import { transport } from '../../../src/receivers/zkclient/dial.js';
+import { ensembleTargets } from '../../../src/internal/targets/ensemble.js';
+import { OPEN_ACL, ZkClient, type ClientHooks } from '../../../src/internal/zkclient/client.js';
+import { socketOpener } from '../../../src/internal/zkclient/dial.js';
 import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 import { startEnsemble, type Ensemble } from '../../harness/ensemble.js';
 import { pollUntil } from '../../harness/process.js';
@@ -155,7 +155,7 @@ describe('shared ZooKeeper client against a real TLS node', () => {
   });
 
   it('opens a session over mutual TLS (no bridge), reads with a watch that fires on a change', async () => {
-    const tls = transport({ ca_file: certs.ca, cert_file: certs.client.cert, key_file: certs.client.key, insecure_skip_verify: false, min_version: '1.2' });
+    const tls = socketOpener({ ca_file: certs.ca, cert_file: certs.client.cert, key_file: certs.client.key, insecure_skip_verify: false, min_version: '1.2' });
     const client = new ZkClient({ endpoints: [secure], sessionTimeoutMs: 10_000, transport: tls }, quiet);
     try {
       assert.equal(await client.connect(inSeconds(20)), 'connected');
@@ -172,7 +172,7 @@ describe('shared ZooKeeper client against a real TLS node', () => {
   });
 
   it('names a failed handshake (wrong CA) instead of a mere lost connection', async () => {
-    const tls = transport({ ca_file: certs.otherCa, cert_file: certs.client.cert, key_file: certs.client.key, insecure_skip_verify: false, min_version: '1.2' });
+    const tls = socketOpener({ ca_file: certs.otherCa, cert_file: certs.client.cert, key_file: certs.client.key, insecure_skip_verify: false, min_version: '1.2' });
     const client = new ZkClient({ endpoints: [secure], sessionTimeoutMs: 10_000, transport: tls }, quiet);
     try {
       assert.equal(await client.connect(inSeconds(20)), 'disconnected');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { builtinRegistry } from '../../../src/components.js';
-import { FILE_SD_PATTERN, filePattern, readFileSdFile } from '../../../src/receivers/discovery/file-sd-parse.js';
+import { FILE_SD_PATTERN, filePattern, readFileSdFile } from '../../../src/internal/targets/file-sd-parse.js';
 import { withoutMeta, withoutMetaResult } from './recorder.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-file-sd-parse-'));

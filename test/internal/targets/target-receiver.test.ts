@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { Observable, Subject, throwError } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
 import { SelfTelemetry } from '../../../src/core/telemetry.js';
-import { targetReceiver, type TargetContext } from '../../../src/receivers/discovery/target-receiver.js';
-import type { Target } from '../../../src/receivers/discovery/target.js';
+import { targetReceiver, type TargetContext } from '../../../src/internal/targets/target-receiver.js';
+import type { Target } from '../../../src/internal/targets/target.js';
 import { testSettings } from '../../harness/settings.js';
 
 const target = (endpoint: string, attributes: Record<string, string> = {}): Target => ({ endpoint, attributes });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Observable, startWith, Subject, Subscription, throwError, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Batch } from '../../../src/core/batch.js';
-import { collectionTicks, perTarget, tickPhase } from '../../../src/receivers/discovery/per-target.js';
-import type { Target } from '../../../src/receivers/discovery/target.js';
+import { collectionTicks, perTarget, tickPhase } from '../../../src/internal/targets/per-target.js';
+import type { Target } from '../../../src/internal/targets/target.js';
 import { batchOf, GAUGE } from '../../harness/batches.js';
 import { LogRecorder } from './recorder.js';
 
