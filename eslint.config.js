@@ -62,23 +62,4 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The one exception, until the relabel engine (processors/relabel/relabel.ts, its rule schema) moves to
-    // src/internal/relabel/: target relabeling (src/internal/targets/) runs the same engine as the relabel processor.
-    files: ['src/internal/targets/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: `^(\\.\\./)+(${COMPONENTS.join('|')})/(?!relabel/(relabel|config)\\.js$)`,
-              message: 'src/internal/ holds helpers for components: it imports no component (only the relabel engine, see above).',
-            },
-            { regex: '^(\\.\\./)+components\\.js$', message: 'only the entry points import src/components.ts.' },
-          ],
-        },
-      ],
-    },
-  },
 );

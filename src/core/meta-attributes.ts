@@ -1,6 +1,10 @@
 import { map, type OperatorFunction } from 'rxjs';
 import type { Attributes, Batch, Sample } from './batch.js';
-import { isMetaAttribute } from './prometheus-names.js';
+
+/** Attributes whose name starts with `__` are pipeline-internal (e.g. `__mntr_key`): never exported. */
+export function isMetaAttribute(key: string): boolean {
+  return key.charCodeAt(0) === 95 && key.charCodeAt(1) === 95;
+}
 
 const MAX_INTERNED = 100_000;
 

@@ -7,7 +7,7 @@ import { zookeeperReceiverFactory } from '../../src/receivers/zookeeper/factory.
 import { FOUR_LETTER_WORDS } from '../../src/receivers/zookeeper/config.js';
 import { ProbeError } from '../../src/receivers/zookeeper/four-letter-word.js';
 import { parseMntr } from '../../src/receivers/zookeeper/parse.js';
-import { parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs } from '../../src/receivers/zookeeper/parse-extra.js';
+import { parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs } from '../../src/receivers/zookeeper/parse-optional-words.js';
 import { SampleMapper } from '../../src/receivers/zookeeper/samples.js';
 import { zookeeperSessionReceiverFactory } from '../../src/receivers/zookeeper_session/factory.js';
 import { SessionMetrics } from '../../src/receivers/zookeeper_session/metrics.js';

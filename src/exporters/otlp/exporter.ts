@@ -5,7 +5,7 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
-import { SnapshotStore } from '../../core/snapshot.js';
+import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import type { SelfTelemetry } from '../../core/telemetry.js';
 import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { permanentError } from '../../internal/exporterhelper/errors.js';

@@ -7,7 +7,7 @@ import { MeterProvider, type CollectionResult, type MetricProducer } from '@open
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
-import { SnapshotStore } from '../../core/snapshot.js';
+import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';

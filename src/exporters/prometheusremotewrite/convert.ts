@@ -12,7 +12,8 @@
  *   unless the series has that label already (Prometheus's rule).
  */
 import type { Batch, Sample } from '../../core/batch.js';
-import { isMetaAttribute, prometheusLabelName, prometheusMetricName } from '../../core/prometheus-names.js';
+import { prometheusLabelName, prometheusMetricName } from '../../internal/prometheus/names.js';
+import { isMetaAttribute } from '../../core/meta-attributes.js';
 import type { RemoteSeries } from './encode.js';
 
 export interface Conversion {

@@ -14,7 +14,7 @@ import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import { ClientTlsLoader } from '../../internal/tls/client-tls.js';
-import { SnapshotStore } from '../../core/snapshot.js';
+import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import type { SelfTelemetry } from '../../core/telemetry.js';
 import { httpStatusError, parseRetryAfter, permanentError, retryableError } from '../../internal/exporterhelper/errors.js';
 import { DEFAULT_SHUTDOWN_BUDGET_MS, queuedRetry, type PushContext, type QueuedRetrySender } from '../../internal/exporterhelper/queued-retry.js';

@@ -3,7 +3,7 @@
  * `/metrics` shows it: the status page needs no handle on the extension that coordinates the group.
  */
 import type { Batch } from '../../core/batch.js';
-import { prometheusMetricName } from '../../core/prometheus-names.js';
+import { prometheusMetricName } from '../../internal/prometheus/names.js';
 
 export interface AgentGroupStatus {
   /** The coordinating extension's id, e.g. `agent_group`. */

@@ -3,7 +3,7 @@
  * Prometheus shows it, attributes, value), so the status page reads what `/metrics` shows, after the processors.
  */
 import type { Batch, Sample } from '../../core/batch.js';
-import { prometheusMetricName } from '../../core/prometheus-names.js';
+import { prometheusMetricName } from '../../internal/prometheus/names.js';
 
 export const FIGURES = ['latency_avg_ms', 'client_p99_ms', 'requests_active', 'connections', 'connections_limit', 'znodes', 'watches', 'fds_open', 'fds_limit', 'quorum_size', 'synced_followers'] as const;
 export type FigureName = (typeof FIGURES)[number];

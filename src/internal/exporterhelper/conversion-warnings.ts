@@ -6,7 +6,7 @@
 import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Batch } from '../../core/batch.js';
 import type { Logger } from '../../core/logger.js';
-import { snapshotToScopeMetrics, type ConversionIssues } from '../../core/snapshot.js';
+import { snapshotToScopeMetrics, type ConversionIssues } from './snapshot.js';
 
 export const CONFLICTING_KINDS_WARNING = 'metric produced with two different types; keeping the first one seen';
 export const DUPLICATE_SERIES_WARNING = 'the same series came from two sources (is an endpoint configured twice?); keeping one';

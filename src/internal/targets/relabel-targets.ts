@@ -16,8 +16,9 @@
 import type { Attributes } from '../../core/batch.js';
 import { parseHostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
-import { isMetaAttribute, prometheusLabelName } from '../../core/prometheus-names.js';
-import { compileRelabelConfigs, type RelabelConfig } from '../../processors/relabel/relabel.js';
+import { prometheusLabelName } from '../prometheus/names.js';
+import { isMetaAttribute } from '../../core/meta-attributes.js';
+import { compileRelabelConfigs, type RelabelConfig } from '../relabel/relabel.js';
 import { CLUSTER_LABEL } from './file-sd-parse.js';
 import { reservedAttributeClash, uniqueTargets, type Target } from './target.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, hostPort } from '../../core/config/schema.js';
-import { relabelRuleSchema } from '../../processors/relabel/config.js';
-import type { RelabelConfig } from '../../processors/relabel/relabel.js';
+import { relabelRuleSchema } from '../relabel/schema.js';
+import type { RelabelConfig } from '../relabel/relabel.js';
 import { discoveryConfigSchema, hasTargetSources, type DiscoveryConfig } from './config.js';
 
 /** As the Collector's zookeeper receiver: a local server when nothing (no endpoint, no file_sd or dns) is configured. */

@@ -1,5 +1,5 @@
 import type { Attributes } from '../../core/batch.js';
-import { prometheusLabelName } from '../../core/prometheus-names.js';
+import { prometheusLabelName } from '../prometheus/names.js';
 
 /** One ZooKeeper server to probe, as static config or a discovery mechanism names it. */
 export interface Target {

@@ -1,7 +1,7 @@
 import { combineLatest, distinctUntilChanged, map, type Observable, of, type SchedulerLike } from 'rxjs';
 import type { CreateSettings } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
-import type { RelabelConfig } from '../../processors/relabel/relabel.js';
+import type { RelabelConfig } from '../relabel/relabel.js';
 import type { DiscoveryConfig } from './config.js';
 import { dnsTargets } from './dns.js';
 import { ensembleTargets, type SeedClientFactory } from './ensemble.js';

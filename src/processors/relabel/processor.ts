@@ -23,10 +23,11 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import { describeMetric, type Attributes, type Batch, type MetricDescriptor } from '../../core/batch.js';
-import { isMetaAttribute, prometheusLabelName, prometheusMetricName } from '../../core/prometheus-names.js';
+import { prometheusLabelName, prometheusMetricName } from '../../internal/prometheus/names.js';
+import { isMetaAttribute } from '../../core/meta-attributes.js';
 import { seriesStage, type Series } from '../../core/series-stage.js';
 import type { RelabelProcessorConfig } from './config.js';
-import { compileRelabelConfigs } from './relabel.js';
+import { compileRelabelConfigs } from '../../internal/relabel/relabel.js';
 
 const MAX_INTERNED = 100_000;
 const MAX_NAMES_PER_METRIC = 10_000;

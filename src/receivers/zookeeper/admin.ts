@@ -8,7 +8,7 @@ import { ClientTlsLoader, clientTlsConfigSchema } from '../../internal/tls/clien
 import type { FourLetterWord } from './config.js';
 import { classifySocketError, ProbeError, tlsProbeError } from './four-letter-word.js';
 import { adminConf, adminCons, adminEnvi, adminIsro, adminMntr, adminRuok, adminSrvr, adminWchs, ADMIN_COMMANDS, readAdminJson, type AdminResponse } from './parse-admin.js';
-import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
+import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-optional-words.js';
 import type { Reply, RequestOptions, Transport } from './transport.js';
 
 export class AdminTransport implements Transport {

@@ -4,7 +4,7 @@
  * test/receivers/attributes.test.ts checks it against what the receiver makes of real replies.
  */
 import { OTEL_MNTR_METRICS, SUMMARY_SET_FAMILIES } from './catalog.js';
-import { CONF_ATTRIBUTES, ENVI_ATTRIBUTES, MEMBERSHIP_VERSION_ATTRIBUTE } from './parse-extra.js';
+import { CONF_ATTRIBUTES, ENVI_ATTRIBUTES, MEMBERSHIP_VERSION_ATTRIBUTE } from './parse-optional-words.js';
 
 export const ZOOKEEPER_RECEIVER_ATTRIBUTES: readonly string[] = Object.freeze([
   ...new Set([

@@ -3,7 +3,7 @@ import { byteSize, configObject, hostPort, parseHostPort } from '../../core/conf
 import { clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
 import { tlsEnsembleProblem } from '../../internal/targets/ensemble.js';
 import { staticEndpoints, targetReceiverFields } from '../../internal/targets/static-endpoints.js';
-import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-extra.js';
+import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-optional-words.js';
 
 /** Four-letter words this receiver knows how to turn into metrics; all but the defaults are opt-in. */
 export const FOUR_LETTER_WORDS = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi', 'conf', 'cons'] as const;

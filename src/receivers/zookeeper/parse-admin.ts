@@ -11,7 +11,7 @@
 import type { FourLetterWord } from './config.js';
 import { ProbeError } from './four-letter-word.js';
 import type { MntrReply, SrvrReply } from './parse.js';
-import { aggregateConnections, CONF_ATTRIBUTES, latencies, CONF_NUMBERS, ENVI_ATTRIBUTES, type ClientConnection, type ConfNumber, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
+import { aggregateConnections, CONF_ATTRIBUTES, latencies, CONF_NUMBERS, ENVI_ATTRIBUTES, type ClientConnection, type ConfNumber, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
 
 /** The AdminServer command that answers what each four-letter word asks (`srvr` and `stat` are both server_stats). */
 export const ADMIN_COMMANDS: Readonly<Record<FourLetterWord, string>> = {

@@ -18,7 +18,7 @@ import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
-import { extraSamples } from './samples-extra.js';
+import { extraSamples } from './samples-optional-words.js';
 
 export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
 

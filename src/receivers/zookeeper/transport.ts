@@ -8,7 +8,7 @@ import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';
 import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
-import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-extra.js';
+import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
 
 /** The parsed replies of one probe, by command. */
 export interface Replies {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describeMetric, withMeta, type Batch } from '../../../src/core/batch.js';
-import { snapshotToScopeMetrics, SnapshotStore } from '../../../src/core/snapshot.js';
+import { snapshotToScopeMetrics, SnapshotStore } from '../../../src/internal/exporterhelper/snapshot.js';
 import { FragmentRenderer, RenderedSnapshot } from '../../../src/exporters/prometheus/rendering.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
 import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';

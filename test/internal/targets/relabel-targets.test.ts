@@ -8,7 +8,7 @@ import { targetRelabeler } from '../../../src/internal/targets/relabel-targets.j
 import { zookeeperReceiverConfigSchema } from '../../../src/receivers/zookeeper/config.js';
 import { discoverTargets } from '../../../src/internal/targets/targets.js';
 import type { Target } from '../../../src/internal/targets/target.js';
-import type { RelabelConfig } from '../../../src/processors/relabel/relabel.js';
+import type { RelabelConfig } from '../../../src/internal/relabel/relabel.js';
 import { ListRecorder, LogRecorder } from './recorder.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-relabel-targets-'));

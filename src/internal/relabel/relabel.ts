@@ -29,7 +29,7 @@
  */
 import { RE2JS } from 're2js';
 import { hashMod } from './hashmod.js';
-import { GoRegexp, RegexSyntaxError, type Template } from '../../internal/goregexp/regexp.js';
+import { GoRegexp, RegexSyntaxError, type Template } from '../goregexp/regexp.js';
 
 export const RELABEL_ACTIONS = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'] as const;
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];

@@ -7,7 +7,7 @@ import {
   type MetricData,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from './batch.js';
+import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from '../../core/batch.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { goToLower, goToUpper } from '../../../src/processors/relabel/relabel.js';
+import { goToLower, goToUpper } from '../../../src/internal/relabel/relabel.js';
 import { compileRelabelConfigs, type RelabelConfig, type RelabelOptions } from '../../../src/index.js';
 
 /** Runs rules over labels, like Prometheus's relabel.Process. */

@@ -4,7 +4,7 @@
  * Mirrors @opentelemetry/exporter-prometheus: invalid characters become `_`, runs of `_` collapse,
  * monotonic counters get `_total`.
  */
-import type { MetricDescriptor } from './batch.js';
+import type { MetricDescriptor } from '../../core/batch.js';
 
 const INVALID = /[^a-zA-Z0-9_]/g;
 const UNDERSCORES = /_{2,}/g;
@@ -23,9 +23,4 @@ export function prometheusMetricName(metric: MetricDescriptor): string {
     metricNames.set(metric, name);
   }
   return name;
-}
-
-/** Attributes whose name starts with `__` are pipeline-internal (e.g. `__mntr_key`): never exported. */
-export function isMetaAttribute(key: string): boolean {
-  return key.charCodeAt(0) === 95 && key.charCodeAt(1) === 95;
 }

@@ -4,7 +4,7 @@
  */
 import type { MetricDescriptor } from '../../core/batch.js';
 import type { MntrReply } from './parse.js';
-import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-extra.js';
+import { CONF_NUMBERS, type ConfNumber, type ConsReply } from './parse-optional-words.js';
 import type { Replies } from './probe.js';
 import { OTEL_MNTR_METRICS } from './catalog.js';
 import { describeOnce, keyedDescriptor, type AddSample } from './descriptors.js';

@@ -15,7 +15,7 @@ import {
   parseIsro,
   parseStat,
   parseWchs,
-} from '../../../src/receivers/zookeeper/parse-extra.js';
+} from '../../../src/receivers/zookeeper/parse-optional-words.js';
 import type { Replies } from '../../../src/receivers/zookeeper/probe.js';
 import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';
 
