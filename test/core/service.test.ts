@@ -19,7 +19,7 @@ import { testSettings } from '../harness/settings.js';
 
 describe('every built-in component', () => {
   for (const factory of BUILTIN_FACTORIES) {
-    it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → shutdown twice`, async () => {
+    it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → forget → shutdown twice`, async () => {
       const defaults = factory.createDefaultConfig();
       // A component that changed its config in place must not change the next one's defaults (a shared `.default()` object would).
       const pristine = structuredClone(defaults);
@@ -36,6 +36,8 @@ describe('every built-in component', () => {
         const again = factory.createExporter(settings, config);
         await again.start();
         again.consume(batchOf('s', [[GAUGE, 1]]));
+        again.forget(sourceGone('s', Date.now()));
+        again.forget(sourceGone('never-seen', Date.now()));
         await again.shutdown();
         await again.shutdown();
       } else if (factory.kind === 'receiver') {
