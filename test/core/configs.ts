@@ -9,7 +9,12 @@ import { Registry } from '../../src/core/registry.js';
 
 /** A receiver `manual` and exporters `recording` (with a `label` to change their config): for what is decided from config alone. */
 export const recordingRegistry = new Registry([
-  defineReceiver({ attributes: [], type: 'manual', configSchema: configObject({}).prefault({}), createReceiver: () => ({ batches: new Subject<PipelineItem>() }) }),
+  defineReceiver({
+    attributes: [],
+    type: 'manual',
+    configSchema: configObject({}).prefault({}),
+    createReceiver: () => ({ batches: new Subject<PipelineItem>() }),
+  }),
   defineExporter({
     type: 'recording',
     configSchema: configObject({ label: z.string().default('') }).prefault({}),

@@ -9,7 +9,11 @@ import { createLogger } from '../../src/core/logger.js';
 import { Registry } from '../../src/core/registry.js';
 import { SelfTelemetry } from '../../src/core/telemetry.js';
 
-const host = { status: () => ({ exportersStarted: true, firstRoundDone: true }), info: () => ({ pipelines: [], extensions: [], startedAtMs: 0 }), observePipelines: () => () => {} };
+const host = {
+  status: () => ({ exportersStarted: true, firstRoundDone: true }),
+  info: () => ({ pipelines: [], extensions: [], startedAtMs: 0 }),
+  observePipelines: () => () => {},
+};
 
 /** Components that note `<id> started` / `<id> stopped`; the exporter `broken` cannot start, `sticky` cannot stop. */
 function setUp() {
@@ -54,7 +58,10 @@ function setUp() {
   };
   const resolution = resolveConfig({ value, problems: [], warnings: [], locate: () => undefined }, registry);
   assert.deepEqual(resolution.problems, []);
-  const lifecycle = new Lifecycle(createLogger('info', (line) => logs.push(line)), new SelfTelemetry());
+  const lifecycle = new Lifecycle(
+    createLogger('info', (line) => logs.push(line)),
+    new SelfTelemetry(),
+  );
   return { config: resolution.config!, lifecycle, events, logs };
 }
 
@@ -84,7 +91,9 @@ describe('Lifecycle', () => {
 
   it('an exporter that cannot start is shut down and named; those started before keep running', async () => {
     const { config, lifecycle, events } = setUp();
-    await assert.rejects(lifecycle.startExporters(config, ['noting', 'noting/broken', 'noting/second'], true), { message: 'exporter "noting/broken": port in use' });
+    await assert.rejects(lifecycle.startExporters(config, ['noting', 'noting/broken', 'noting/second'], true), {
+      message: 'exporter "noting/broken": port in use',
+    });
     assert.deepEqual(events, ['noting started', 'noting/broken stopped']);
     assert.deepEqual(lifecycle.exporterIds(), ['noting']);
   });
@@ -114,7 +123,9 @@ describe('Lifecycle', () => {
 
   it('the self-telemetry endpoint starts only when the build provides one, and a failure names the setting', async () => {
     const { lifecycle } = setUp();
-    await assert.rejects(lifecycle.startTelemetryEndpoint('127.0.0.1:1', undefined), { message: 'service::telemetry::metrics: this build has no telemetry endpoint' });
+    await assert.rejects(lifecycle.startTelemetryEndpoint('127.0.0.1:1', undefined), {
+      message: 'service::telemetry::metrics: this build has no telemetry endpoint',
+    });
     const failing = () => ({ start: async () => assert.fail('address in use'), consume: () => {}, forget: () => {}, shutdown: async () => {} });
     await assert.rejects(lifecycle.startTelemetryEndpoint('127.0.0.1:1', failing), { message: 'service::telemetry::metrics: address in use' });
   });

@@ -5,7 +5,10 @@ import { configWith } from './configs.js';
 
 describe('pipeline graph', () => {
   it('exportersInUse: the exporters some pipeline sends to, in config order, not every configured one', () => {
-    const config = configWith({ 'recording/b': {}, recording: {}, 'recording/idle': {} }, { metrics: ['recording'], 'metrics/b': ['recording/b', 'recording'] });
+    const config = configWith(
+      { 'recording/b': {}, recording: {}, 'recording/idle': {} },
+      { metrics: ['recording'], 'metrics/b': ['recording/b', 'recording'] },
+    );
     assert.deepEqual(exportersInUse(config), ['recording/b', 'recording']);
   });
 

@@ -19,7 +19,10 @@ function exporter(name: string, notes: string[], failing = false): Exporter {
 describe('PipelineTail', () => {
   it('hands batches and SourceGones to each exporter under <pipeline>|<source>, and observers see the same', () => {
     const notes: string[] = [];
-    const tail = new PipelineTail(new SourceLedger(), createLogger('info', () => {}));
+    const tail = new PipelineTail(
+      new SourceLedger(),
+      createLogger('info', () => {}),
+    );
     const observed: string[] = [];
     tail.observe((item, pipeline) => observed.push(`${pipeline} ${item.source} ${isSourceGone(item) ? 'gone' : 'batch'}`));
     const exporters = [exporter('one', notes), exporter('two', notes)];
@@ -32,7 +35,10 @@ describe('PipelineTail', () => {
   it('a failing exporter or observer is logged; the others still get the item', () => {
     const notes: string[] = [];
     const logs: string[] = [];
-    const tail = new PipelineTail(new SourceLedger(), createLogger('info', (line) => logs.push(line)));
+    const tail = new PipelineTail(
+      new SourceLedger(),
+      createLogger('info', (line) => logs.push(line)),
+    );
     tail.observe(() => assert.fail('observer broke'));
     tail.observe((item) => notes.push(`observer ${item.source}`));
     tail.deliver('metrics', [exporter('bad', notes, true), exporter('good', notes)], sourceGone('s', 5));
@@ -44,7 +50,10 @@ describe('PipelineTail', () => {
   it('forgetStale: after a reload, each source not delivered again is gone from every exporter holding it, once, observers told once per pipeline and source', () => {
     const notes: string[] = [];
     const ledger = new SourceLedger();
-    const tail = new PipelineTail(ledger, createLogger('info', () => {}));
+    const tail = new PipelineTail(
+      ledger,
+      createLogger('info', () => {}),
+    );
     const observed: string[] = [];
     tail.observe((item, pipeline) => observed.push(`${pipeline} ${item.source} ${isSourceGone(item) ? 'gone' : 'batch'}`));
     const [kept, other, retired] = [exporter('kept', notes), exporter('other', notes), exporter('retired', notes)];

@@ -5,8 +5,14 @@ import { configWith } from './configs.js';
 
 describe('reload plan', () => {
   it('keeps an exporter the new config uses unchanged; retires one that changed, is unused or is gone; starts what the new config uses and does not keep', () => {
-    const previous = configWith({ recording: {}, 'recording/a': {}, 'recording/b': {}, 'recording/c': {} }, { metrics: ['recording', 'recording/a', 'recording/b', 'recording/c'] });
-    const next = configWith({ 'recording/new': {}, recording: {}, 'recording/a': { label: 'changed' }, 'recording/b': {} }, { metrics: ['recording', 'recording/a', 'recording/new'] });
+    const previous = configWith(
+      { recording: {}, 'recording/a': {}, 'recording/b': {}, 'recording/c': {} },
+      { metrics: ['recording', 'recording/a', 'recording/b', 'recording/c'] },
+    );
+    const next = configWith(
+      { 'recording/new': {}, recording: {}, 'recording/a': { label: 'changed' }, 'recording/b': {} },
+      { metrics: ['recording', 'recording/a', 'recording/new'] },
+    );
     const plan = planReload(previous, next, ['recording', 'recording/a', 'recording/b', 'recording/c']);
     assert.deepEqual(plan, { keep: ['recording'], retire: ['recording/a', 'recording/b', 'recording/c'], start: ['recording/new', 'recording/a'] });
   });
