@@ -26,6 +26,30 @@ export class PipelineTail {
 
   /** `item` as pipeline `pipeline` hands it to `exporters` (its source as the receiver named it). */
   deliver(pipeline: string, exporters: readonly Exporter[], item: PipelineItem): void {
+    this.notify(pipeline, this.toExporters(pipeline, exporters, item));
+  }
+
+  /**
+   * After a reload's first round: every source no receiver reported again is gone from the exporters holding it.
+   * Observers hear it once the source is gone from every exporter (an exporter the pipeline no longer sends to may
+   * be the only one to forget it).
+   */
+  forgetStale(timeMs: number): void {
+    const byPipelineSource = new Map<string, { pipeline: string; source: string; exporters: Exporter[] }>();
+    for (const { exporter, pipeline, source } of this.ledger.takeStale()) {
+      const key = `${pipeline}|${source}`;
+      let held = byPipelineSource.get(key);
+      if (!held) byPipelineSource.set(key, (held = { pipeline, source, exporters: [] }));
+      held.exporters.push(exporter);
+    }
+    for (const { pipeline, source, exporters } of byPipelineSource.values()) {
+      const delivered = this.toExporters(pipeline, exporters, sourceGone(source, timeMs));
+      if (!this.ledger.isHeld(pipeline, source)) this.notify(pipeline, delivered);
+    }
+  }
+
+  /** Returns `item` as the exporters got it. */
+  private toExporters(pipeline: string, exporters: readonly Exporter[], item: PipelineItem): PipelineItem {
     const delivered = { ...item, source: `${pipeline}|${item.source}` };
     for (const exporter of exporters) {
       try {
@@ -40,6 +64,10 @@ export class PipelineTail {
         this.logger.error(`exporter failed to ${isSourceGone(delivered) ? 'forget a source' : 'consume a batch'}`, { pipeline, error });
       }
     }
+    return delivered;
+  }
+
+  private notify(pipeline: string, delivered: PipelineItem): void {
     for (const observer of this.observers) {
       try {
         observer(delivered, pipeline);
@@ -47,17 +75,5 @@ export class PipelineTail {
         this.logger.error('a pipeline observer failed', { pipeline, error });
       }
     }
-  }
-
-  /** After a reload's first round: every source no receiver reported again is gone from the exporters holding it. */
-  forgetStale(timeMs: number): void {
-    const byPipelineSource = new Map<string, { pipeline: string; source: string; exporters: Exporter[] }>();
-    for (const { exporter, pipeline, source } of this.ledger.takeStale()) {
-      const key = `${pipeline}|${source}`;
-      let held = byPipelineSource.get(key);
-      if (!held) byPipelineSource.set(key, (held = { pipeline, source, exporters: [] }));
-      held.exporters.push(exporter);
-    }
-    for (const { pipeline, source, exporters } of byPipelineSource.values()) this.deliver(pipeline, exporters, sourceGone(source, timeMs));
   }
 }

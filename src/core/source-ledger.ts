@@ -36,6 +36,13 @@ export class SourceLedger {
     this.held.get(exporter)?.delete(`${pipeline}|${source}`);
   }
 
+  /** Whether some exporter holds `source` of `pipeline`. */
+  isHeld(pipeline: string, source: string): boolean {
+    const key = `${pipeline}|${source}`;
+    for (const sources of this.held.values()) if (sources.has(key)) return true;
+    return false;
+  }
+
   /** A new configuration runs from now on; exporters not kept hold nothing any more. */
   nextGeneration(keptExporters: Iterable<Exporter>): void {
     const kept = new Set(keptExporters);

@@ -28,7 +28,10 @@ describe('SourceLedger', () => {
     ledger.record(kept, 'other', 'x');
     ledger.record(retired, 'metrics', 'z');
     ledger.forgot(kept, 'metrics', 'x');
+    assert.equal(ledger.isHeld('metrics', 'x'), false);
+    assert.equal(ledger.isHeld('other', 'x'), true);
     ledger.nextGeneration([kept]);
+    assert.equal(ledger.isHeld('metrics', 'z'), false, 'an exporter not kept holds nothing');
     assert.deepEqual(held(ledger), ['other|x']);
   });
 });
