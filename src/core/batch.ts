@@ -82,3 +82,30 @@ export function describeMetric(
 export function withMeta(metric: MetricDescriptor, meta: Attributes): MetricDescriptor {
   return describeMetric(metric.name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType, meta: { ...metric.meta, ...meta } });
 }
+
+/**
+ * A receiver's word that a source is gone — its target was removed, its probe loop failed — or, after a reload, the
+ * service's word that nobody reports it any more: exporters drop everything they keep of the source. It is not a
+ * batch: an empty batch is a source that has no series right now, and keeps its place.
+ */
+export interface SourceGone {
+  readonly kind: 'source_gone';
+  readonly source: string;
+  /** When the source was found gone, in ms since the epoch. */
+  readonly timeMs: number;
+}
+
+/** What flows from receivers to exporters: batches, and the word that a source is gone. */
+export type PipelineItem = Batch | SourceGone;
+
+export function sourceGone(source: string, timeMs: number): SourceGone {
+  return { kind: 'source_gone', source, timeMs };
+}
+
+export function isSourceGone(item: PipelineItem): item is SourceGone {
+  return 'kind' in item;
+}
+
+export function isBatch(item: PipelineItem): item is Batch {
+  return !('kind' in item);
+}

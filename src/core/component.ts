@@ -1,6 +1,6 @@
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
-import type { Batch } from './batch.js';
+import type { Batch, PipelineItem, SourceGone } from './batch.js';
 import type { Logger } from './logger.js';
 import type { SelfTelemetry } from './telemetry.js';
 
@@ -41,7 +41,11 @@ export type TelemetryEndpointFactory = (settings: CreateSettings, address: strin
  * The core shares it between the pipelines that name it.
  */
 export interface Receiver {
-  readonly batches: Observable<Batch>;
+  /**
+   * A batch per probe of a source, and a `SourceGone` once a source it delivered will deliver no more (a removed
+   * target): that is what makes exporters drop the source's series. An empty batch never does.
+   */
+  readonly batches: Observable<PipelineItem>;
   /** How many sources one collection round covers (e.g. endpoints); readiness waits for a batch from each. */
   readonly sourcesPerRound?: number;
   shutdown?(): Promise<void>;
@@ -56,7 +60,10 @@ export interface Processor {
 /** An exporter is the sink at the end of pipelines. `shutdown` is safe without `start` and twice. */
 export interface Exporter {
   start(): Promise<void>;
+  /** The latest snapshot of `batch.source`: it replaces the previous one whole (an empty batch exports nothing). */
   consume(batch: Batch): void;
+  /** The source is gone: drop everything kept of it. A source the exporter never had is no error. */
+  forget(gone: SourceGone): void;
   shutdown(): Promise<void>;
   /** On a config reload that keeps the exporter: re-read the files its config names (certificates, users). */
   reload?(): Promise<void>;
@@ -91,10 +98,11 @@ export interface ServiceInfo {
 }
 
 /**
- * Called with every batch a pipeline hands to its exporters, after its processors: what the exporters see.
- * Observers must not keep or modify the batch's samples beyond the call's own reading, and must be quick.
+ * Called with everything a pipeline hands to its exporters, after its processors: what the exporters see, each
+ * batch and each `SourceGone`. Observers must not keep or modify a batch's samples beyond the call's own reading,
+ * and must be quick.
  */
-export type BatchObserver = (batch: Batch, pipeline: string) => void;
+export type PipelineObserver = (item: PipelineItem, pipeline: string) => void;
 
 /** What the core offers extensions. */
 export interface Host {
@@ -103,7 +111,7 @@ export interface Host {
   readonly reload?: () => Promise<ReloadOutcome>;
   info(): ServiceInfo;
   /** Read-only view of what the pipelines deliver; returns the function that stops the observation. */
-  observeBatches(observer: BatchObserver): () => void;
+  observePipelines(observer: PipelineObserver): () => void;
 }
 
 /** An extension runs beside the pipelines (health checks, ...). `shutdown` is safe without `start` and twice. */

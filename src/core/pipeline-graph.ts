@@ -1,26 +1,18 @@
-import { isDeepStrictEqual } from 'node:util';
+import type { PipelineInfo } from './component.js';
 import type { ResolvedConfig } from './config/resolve.js';
 
-/** The exporters some pipeline sends to: only these are started (a configured but unused exporter is not). */
-export function exportersInUse(config: ResolvedConfig): ReadonlySet<string> {
-  return new Set([...config.service.pipelines.values()].flatMap((pipeline) => pipeline.exporters));
+/** The exporters some pipeline sends to, in the order they are configured: only these are started (a configured but unused exporter is not). */
+export function exportersInUse(config: ResolvedConfig): readonly string[] {
+  const used = new Set([...config.service.pipelines.values()].flatMap((pipeline) => pipeline.exporters));
+  return [...config.exporters.keys()].filter((id) => used.has(id));
 }
 
-export interface ExporterReloadPlan {
-  /** Running exporters the new config uses with the same settings: they keep running, and keep their series. */
-  readonly keep: readonly string[];
-  /** Running exporters the new config drops or changes: they stop before the new ones start (a port may be reused). */
-  readonly retire: readonly string[];
-}
-
-/** Which of the `running` exporters a reload from `previous` to `next` keeps and which it retires. Pure. */
-export function planExporterReload(previous: ResolvedConfig, next: ResolvedConfig, running: Iterable<string>): ExporterReloadPlan {
-  const used = exportersInUse(next);
-  const keep: string[] = [];
-  const retire: string[] = [];
-  for (const id of running) {
-    const unchanged = isDeepStrictEqual(next.exporters.get(id)?.config, previous.exporters.get(id)?.config);
-    (unchanged && used.has(id) ? keep : retire).push(id);
-  }
-  return { keep, retire };
+/** Each pipeline with the component ids it chains, as extensions show them. */
+export function describePipelines(config: ResolvedConfig): PipelineInfo[] {
+  return [...config.service.pipelines].map(([id, pipeline]) => ({
+    id,
+    receivers: [...pipeline.receivers],
+    processors: [...pipeline.processors],
+    exporters: [...pipeline.exporters],
+  }));
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { defer, map, Subject } from 'rxjs';
 import { z } from 'zod';
 import { BUILTIN_FACTORIES } from '../../src/components.js';
-import type { Batch } from '../../src/core/batch.js';
+import { isSourceGone, sourceGone, type Batch, type PipelineItem } from '../../src/core/batch.js';
 import { defineExporter, defineExtension, defineProcessor, defineReceiver, type Exporter, type Host } from '../../src/core/component.js';
 import { configObject } from '../../src/core/config/schema.js';
 import { resolveConfig } from '../../src/core/config/resolve.js';
@@ -19,7 +19,7 @@ import { testSettings } from '../harness/settings.js';
 
 describe('every built-in component', () => {
   for (const factory of BUILTIN_FACTORIES) {
-    it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → shutdown twice`, async () => {
+    it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → forget → shutdown twice`, async () => {
       const defaults = factory.createDefaultConfig();
       // A component that changed its config in place must not change the next one's defaults (a shared `.default()` object would).
       const pristine = structuredClone(defaults);
@@ -36,6 +36,8 @@ describe('every built-in component', () => {
         const again = factory.createExporter(settings, config);
         await again.start();
         again.consume(batchOf('s', [[GAUGE, 1]]));
+        again.forget(sourceGone('s', Date.now()));
+        again.forget(sourceGone('never-seen', Date.now()));
         await again.shutdown();
         await again.shutdown();
       } else if (factory.kind === 'receiver') {
@@ -51,7 +53,7 @@ describe('every built-in component', () => {
         const host = {
           status: () => ({ exportersStarted: true, firstRoundDone: true }),
           info: () => ({ pipelines: [], extensions: [], startedAtMs: Date.now() }),
-          observeBatches: () => () => {},
+          observePipelines: () => () => {},
         };
         await factory.createExtension(settings, config).shutdown();
         const extension = factory.createExtension(settings, config);
@@ -75,7 +77,7 @@ function scribble(value: unknown): void {
 }
 
 /** Test components: a receiver fed by hand, a processor that can be told to throw, an exporter that records. */
-function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[], hosts: Host[] = []) {
+function testRegistry(events: string[], feed: Subject<PipelineItem>, received: PipelineItem[], hosts: Host[] = []) {
   const empty = configObject({}).prefault({});
   let failNext = false;
   const starts = new Map<string, number>();
@@ -116,6 +118,7 @@ function testRegistry(events: string[], feed: Subject<Batch>, received: Batch[],
           events.push(`${settings.id} started`);
         },
         consume: (batch) => void received.push(batch),
+        forget: (gone) => void received.push(gone),
         shutdown: async () => void events.push(`${settings.id} shutdown`),
       }),
     }),
@@ -137,8 +140,8 @@ function resolve(registry: Registry, value: Record<string, unknown>) {
 describe('service', () => {
   it('starts exporters before receivers, stops in reverse, and shares a receiver between pipelines', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
-    const received: Batch[] = [];
+    const feed = new Subject<PipelineItem>();
+    const received: PipelineItem[] = [];
     const { registry } = testRegistry(events, feed, received);
     const config = resolve(registry, {
       receivers: { manual: {} },
@@ -155,8 +158,8 @@ describe('service', () => {
 
   it('restarts a pipeline whose stage throws, logging the error, and keeps delivering', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
-    const received: Batch[] = [];
+    const feed = new Subject<PipelineItem>();
+    const received: PipelineItem[] = [];
     const logs: string[] = [];
     const { registry, failOnNextBatch } = testRegistry(events, feed, received);
     const config = resolve(registry, {
@@ -189,7 +192,7 @@ describe('service: the path of self-telemetry', () => {
         configSchema: empty,
         createExporter: (settings): Exporter => {
           seen.set(settings.id, settings.exportsSelfTelemetry);
-          return { start: async () => {}, consume: () => {}, shutdown: async () => {} };
+          return { start: async () => {}, consume: () => {}, forget: () => {}, shutdown: async () => {} };
         },
       }),
     ]);
@@ -213,7 +216,7 @@ describe('service: the path of self-telemetry', () => {
     const service = await Service.start(config, silentLogger, {
       telemetryEndpoint: (settings, address) => {
         seen.set(settings.id, settings.exportsSelfTelemetry);
-        return { start: async () => void events.push(`endpoint on ${address} started`), consume: () => {}, shutdown: async () => void events.push('endpoint shutdown') };
+        return { start: async () => void events.push(`endpoint on ${address} started`), consume: () => {}, forget: () => {}, shutdown: async () => void events.push('endpoint shutdown') };
       },
     });
     events.push('running');
@@ -228,15 +231,15 @@ describe('service: the path of self-telemetry', () => {
       exporters: { recording: {} },
       service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines },
     });
-    const telemetryEndpoint = (): Exporter => ({ start: async () => assert.fail('address in use'), consume: () => {}, shutdown: async () => {} });
+    const telemetryEndpoint = (): Exporter => ({ start: async () => assert.fail('address in use'), consume: () => {}, forget: () => {}, shutdown: async () => {} });
     await assert.rejects(Service.start(config, silentLogger, { telemetryEndpoint }), { message: 'service::telemetry::metrics: address in use' });
   });
 });
 
 describe('service: what extensions see', () => {
-  it('observes every batch the pipelines deliver, after their stages, and describes the pipelines and the last reload', async () => {
+  it('observes every batch and SourceGone the pipelines deliver, after their stages, and describes the pipelines and the last reload', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
+    const feed = new Subject<PipelineItem>();
     const hosts: Host[] = [];
     const { registry } = testRegistry(events, feed, [], hosts);
     const value = {
@@ -250,15 +253,16 @@ describe('service: what extensions see', () => {
     try {
       const host = hosts[0]!;
       const seen: string[] = [];
-      const stop = host.observeBatches((batch, pipeline) => {
-        seen.push(`${pipeline}:${batch.source}:${batch.samples.length}`);
-        if (batch.source.endsWith('boom')) throw new Error('observer failed');
+      const stop = host.observePipelines((item, pipeline) => {
+        seen.push(`${pipeline}:${item.source}:${isSourceGone(item) ? 'gone' : item.samples.length}`);
+        if (item.source.endsWith('boom')) throw new Error('observer failed');
       });
       feed.next(batchOf('boom', [[GAUGE, 1]]));
       feed.next(batchOf('a', [[GAUGE, 1]]));
+      feed.next(sourceGone('a', 1000));
       stop();
       feed.next(batchOf('b', [[GAUGE, 1]]));
-      assert.deepEqual(seen, ['metrics:metrics|boom:1', 'metrics:metrics|a:1'], 'a failing observer does not stop delivery; a stopped one sees nothing');
+      assert.deepEqual(seen, ['metrics:metrics|boom:1', 'metrics:metrics|a:1', 'metrics:metrics|a:gone'], 'a failing observer does not stop delivery; a stopped one sees nothing');
       const info = host.info();
       assert.deepEqual(info.pipelines, [{ id: 'metrics', receivers: ['manual'], processors: ['flaky'], exporters: ['recording'] }]);
       assert.deepEqual(info.extensions, ['watcher']);
@@ -283,8 +287,8 @@ describe('service reconfigure', () => {
 
   it('keeps collecting with the exporters that run when a new one fails to start, and stops them all on shutdown', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
-    const received: Batch[] = [];
+    const feed = new Subject<PipelineItem>();
+    const received: PipelineItem[] = [];
     const { registry } = testRegistry(events, feed, received);
     const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
     await assert.rejects(service.reconfigure(resolve(registry, base({ recording: {}, 'recording/new': { label: 'broken' } }, ['recording', 'recording/new']))), /exporter "recording\/new": cannot listen/);
@@ -296,7 +300,7 @@ describe('service reconfigure', () => {
 
   it('a shutdown during a reconfigure leaves nothing running', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
+    const feed = new Subject<PipelineItem>();
     const { registry } = testRegistry(events, feed, []);
     const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
     const reconfiguring = service.reconfigure(resolve(registry, base({ 'recording/other': {} }, ['recording/other'])));
@@ -311,8 +315,8 @@ describe('service reconfigure', () => {
 
   it('rolls back a reload whose new exporter cannot start: the retired exporter is started again and collection goes on under the old config', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
-    const received: Batch[] = [];
+    const feed = new Subject<PipelineItem>();
+    const received: PipelineItem[] = [];
     const { registry } = testRegistry(events, feed, received);
     const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
     try {
@@ -328,7 +332,7 @@ describe('service reconfigure', () => {
 
   it('readiness reflects what serves: an exporter that cannot be restored makes the service not ready until a reload succeeds', async () => {
     const events: string[] = [];
-    const feed = new Subject<Batch>();
+    const feed = new Subject<PipelineItem>();
     const { registry } = testRegistry(events, feed, []);
     const service = await Service.start(resolve(registry, base({ recording: { label: 'starts-once' } }, ['recording'])), silentLogger);
     try {
@@ -344,7 +348,7 @@ describe('service reconfigure', () => {
 
   it('a reload moving /metrics to a port in use is rejected and the old /metrics keeps answering', async () => {
     const prometheus = BUILTIN_FACTORIES.find((factory) => factory.kind === 'exporter' && factory.type === 'prometheus')!;
-    const { registry: manual } = testRegistry([], new Subject<Batch>(), []);
+    const { registry: manual } = testRegistry([], new Subject<PipelineItem>(), []);
     const registry = new Registry([manual.get('receiver', 'manual')!, prometheus]);
     const [oldPort, busyPort] = [await freePort(), await freePort()];
     const busy = createServer().listen(busyPort, '127.0.0.1');
@@ -358,6 +362,107 @@ describe('service reconfigure', () => {
     } finally {
       await service.shutdown();
       busy.close();
+    }
+  });
+});
+
+describe('service: a source that is gone', () => {
+  /** A receiver fed by hand, a processor noting what it sees, exporters noting `<id> <source> <samples|gone>`. */
+  function goneRegistry(feed: Subject<PipelineItem>, delivered: string[], staged: string[], hosts: Host[] = []) {
+    const empty = configObject({}).prefault({});
+    const describe = (item: PipelineItem) => `${item.source} ${isSourceGone(item) ? 'gone' : item.samples.length}`;
+    return new Registry([
+      defineReceiver({ attributes: [], type: 'manual', configSchema: empty, createReceiver: () => ({ batches: feed }) }),
+      defineProcessor({ type: 'noting', configSchema: empty, createProcessor: () => ({ operator: map((batch: Batch) => (staged.push(describe(batch)), batch)) }) }),
+      defineExporter({
+        type: 'recording',
+        configSchema: empty,
+        createExporter: (settings): Exporter => ({
+          start: async () => {},
+          consume: (batch) => void delivered.push(`${settings.id} ${describe(batch)}`),
+          forget: (gone) => void delivered.push(`${settings.id} ${describe(gone)}`),
+          shutdown: async () => {},
+        }),
+      }),
+      defineExtension({ type: 'watcher', configSchema: empty, createExtension: () => ({ start: async (host) => void hosts.push(host), shutdown: async () => {} }) }),
+    ]);
+  }
+
+  it("a receiver's SourceGone passes around the stages, in order, to every exporter of the pipeline; an empty batch is a batch", async () => {
+    const feed = new Subject<PipelineItem>();
+    const delivered: string[] = [];
+    const staged: string[] = [];
+    const registry = goneRegistry(feed, delivered, staged);
+    const config = resolve(registry, {
+      receivers: { manual: {} },
+      processors: { noting: {} },
+      exporters: { recording: {}, 'recording/second': {} },
+      service: { pipelines: { metrics: { receivers: ['manual'], processors: ['noting'], exporters: ['recording', 'recording/second'] } } },
+    });
+    const service = await Service.start(config, silentLogger);
+    try {
+      feed.next(batchOf('a', [[GAUGE, 1]]));
+      feed.next(batchOf('b', []));
+      feed.next(sourceGone('a', 1000));
+      feed.next(batchOf('b', [[GAUGE, 2]]));
+      assert.deepEqual(staged, ['a 1', 'b 0', 'b 1'], 'processors see batches only');
+      assert.deepEqual(delivered, [
+        'recording metrics|a 1',
+        'recording/second metrics|a 1',
+        'recording metrics|b 0',
+        'recording/second metrics|b 0',
+        'recording metrics|a gone',
+        'recording/second metrics|a gone',
+        'recording metrics|b 1',
+        'recording/second metrics|b 1',
+      ]);
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('after a reload, sources nobody reports again are gone from each exporter holding them, through the tail, once the first round is done', async () => {
+    const feed = new Subject<PipelineItem>();
+    const delivered: string[] = [];
+    const hosts: Host[] = [];
+    const registry = goneRegistry(feed, delivered, [], hosts);
+    const exporters = { recording: {}, 'recording/second': {} };
+    const before = resolve(registry, {
+      receivers: { manual: {} },
+      exporters,
+      extensions: { watcher: {} },
+      service: {
+        extensions: ['watcher'],
+        pipelines: { metrics: { receivers: ['manual'], exporters: ['recording'] }, 'metrics/old': { receivers: ['manual'], exporters: ['recording', 'recording/second'] } },
+      },
+    });
+    const after = resolve(registry, {
+      receivers: { manual: {} },
+      exporters,
+      extensions: { watcher: {} },
+      service: { extensions: ['watcher'], pipelines: { metrics: { receivers: ['manual'], exporters: ['recording', 'recording/second'] } } },
+    });
+    const service = await Service.start(before, silentLogger);
+    try {
+      const observed: string[] = [];
+      hosts[0]!.observePipelines((item, pipeline) => observed.push(`${pipeline}: ${item.source} ${isSourceGone(item) ? 'gone' : 'batch'}`));
+      feed.next(batchOf('a', [[GAUGE, 1]]));
+      await service.reconfigure(after);
+      delivered.length = 0;
+      observed.length = 0;
+      feed.next(batchOf('a', [[GAUGE, 2]]));
+      feed.next(batchOf('a', [[GAUGE, 3]]));
+      assert.deepEqual(delivered, [
+        'recording metrics|a 1',
+        'recording/second metrics|a 1',
+        'recording metrics/old|a gone',
+        'recording/second metrics/old|a gone',
+        'recording metrics|a 1',
+        'recording/second metrics|a 1',
+      ]);
+      assert.deepEqual(observed, ['metrics: metrics|a batch', 'metrics/old: metrics/old|a gone', 'metrics: metrics|a batch'], 'observers see the forget once, under the pipeline that delivered the source');
+    } finally {
+      await service.shutdown();
     }
   });
 });

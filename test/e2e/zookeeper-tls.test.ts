@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Subscription } from 'rxjs';
-import type { Batch } from '../../src/core/batch.js';
+import { filter, type Subscription } from 'rxjs';
+import { isBatch, type Batch } from '../../src/core/batch.js';
 import { createLogger } from '../../src/core/logger.js';
 import { zookeeperReceiverFactory } from '../../src/receivers/zookeeper/factory.js';
 import { generateTestCerts, type TestCerts } from '../harness/certs.js';
@@ -104,7 +104,7 @@ describe('four-letter words over TLS to real ZooKeeper nodes', () => {
     });
     const wrongName = zookeeperReceiverFactory.createReceiver(testSettings('zookeeper/names', logger), config);
     const batches: Batch[] = [];
-    const subscription: Subscription = wrongName.batches.subscribe((batch) => batches.push(batch));
+    const subscription: Subscription = wrongName.batches.pipe(filter(isBatch)).subscribe((batch) => batches.push(batch));
     try {
       await pollUntil(() => batches.length >= 3, { timeoutMs: 15_000, what: 'three rounds of the endpoint' });
       const down = logs.filter((line) => line.msg === 'endpoint down');
@@ -127,7 +127,7 @@ describe('four-letter words over TLS to real ZooKeeper nodes', () => {
       }),
     );
     const byEndpoint = new Map<string, Batch[]>();
-    const mixedSubscription = mixed.batches.subscribe((batch) => {
+    const mixedSubscription = mixed.batches.pipe(filter(isBatch)).subscribe((batch) => {
       const endpoint = batch.source.split('|')[1]!;
       byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), batch]);
     });

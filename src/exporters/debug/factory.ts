@@ -17,6 +17,7 @@ export function createDebugExporter(config: DebugExporterConfig, write: Write = 
     start: async () => {},
     shutdown: async () => {},
     consume: (batch) => write(formatBatch(batch, config.verbosity)),
+    forget: (gone) => write(`${new Date(gone.timeMs).toISOString()} ${gone.source}: gone\n`),
   };
 }
 

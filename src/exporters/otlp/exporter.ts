@@ -3,7 +3,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Batch } from '../../core/batch.js';
+import type { Batch, SourceGone } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import type { SelfTelemetry } from '../../core/telemetry.js';
@@ -115,6 +115,10 @@ export class OtlpExporter implements Exporter {
 
   consume(batch: Batch): void {
     if (!this.stopped) this.store.put(batch);
+  }
+
+  forget(gone: SourceGone): void {
+    this.store.forget(gone.source);
   }
 
   /** Stops the ticks, then sends what is queued plus the latest snapshot once, within min(timeout, 4 s). */

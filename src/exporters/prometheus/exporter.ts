@@ -4,7 +4,7 @@ import { constants as zlibConstants, gzip, gzipSync } from 'node:zlib';
 import { PrometheusExporter as OtelPrometheusReader, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type CollectionResult, type MetricProducer } from '@opentelemetry/sdk-metrics';
-import type { Batch } from '../../core/batch.js';
+import type { Batch, SourceGone } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
 import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
@@ -121,16 +121,17 @@ export class PrometheusExporter implements Exporter {
    * A broken file throws with every problem and the running config stays.
    */
   reload(): Promise<void> {
-    return this.reloadWebConfig();
-  }
-
-  async reloadWebConfig(): Promise<void> {
-    await this.server.reloadWebConfig();
+    return this.server.reloadWebConfig();
   }
 
   consume(batch: Batch): void {
     this.snapshot.put(batch);
     this.rendered.put(batch);
+  }
+
+  forget(gone: SourceGone): void {
+    this.snapshot.forget(gone.source);
+    this.rendered.forget(gone.source);
   }
 
   async shutdown(): Promise<void> {

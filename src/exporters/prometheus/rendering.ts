@@ -343,17 +343,21 @@ export class RenderedSnapshot {
 
   put(batch: Batch): void {
     const previous = this.sources.get(batch.source);
-    if (previous) this.forget(previous);
-    if (batch.samples.length === 0) {
-      this.sources.delete(batch.source);
-      this.renderer.forget(batch.source);
-    }
-    else {
-      // Assembly is synchronous, so nothing reads the previous rendering of this source any more.
-      const rendered = this.renderer.render(batch, previous?.backing);
-      this.remember(rendered);
-      this.sources.set(batch.source, rendered);
-    }
+    if (previous) this.unremember(previous);
+    // Assembly is synchronous, so nothing reads the previous rendering of this source any more.
+    const rendered = this.renderer.render(batch, previous?.backing);
+    this.remember(rendered);
+    this.sources.set(batch.source, rendered);
+    this.version++;
+  }
+
+  /** The source is gone: its lines leave the body. */
+  forget(source: string): void {
+    const previous = this.sources.get(source);
+    if (!previous) return;
+    this.unremember(previous);
+    this.sources.delete(source);
+    this.renderer.forget(source);
     this.version++;
   }
 
@@ -434,7 +438,7 @@ export class RenderedSnapshot {
     }
   }
 
-  private forget(rendered: RenderedBatch): void {
+  private unremember(rendered: RenderedBatch): void {
     if (!rendered.regular) this.irregular--;
     for (const key of rendered.attributeKeys) {
       const sources = this.sharedKeys.get(key)! - 1;

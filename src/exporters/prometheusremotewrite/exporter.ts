@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Batch } from '../../core/batch.js';
+import type { Batch, SourceGone } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
@@ -77,6 +77,10 @@ export class PrometheusRemoteWriteExporter implements Exporter {
 
   consume(batch: Batch): void {
     if (!this.stopped) this.store.put(batch);
+  }
+
+  forget(gone: SourceGone): void {
+    this.store.forget(gone.source);
   }
 
   shutdown(): Promise<void> {

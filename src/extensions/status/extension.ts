@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSourceGone } from '../../core/batch.js';
 import type { CreateSettings, Extension, Host } from '../../core/component.js';
 import { WebServer } from '../../internal/webserver/server.js';
 import { AGENT_VERSION } from '../../version.js';
@@ -43,8 +44,9 @@ export class StatusExtension implements Extension {
   async start(host: Host): Promise<void> {
     this.host = host;
     await this.server.listen(this.config.endpoint);
-    this.stopObserving = host.observeBatches((batch) => {
-      this.model.ingest(batch);
+    this.stopObserving = host.observePipelines((item) => {
+      if (isSourceGone(item)) this.model.forget(item.source);
+      else this.model.ingest(item);
       this.dirty = true;
     });
     this.timer = setInterval(() => this.pushIfDue(), PUSH_INTERVAL_MS).unref();

@@ -101,6 +101,18 @@ export class StatusModel {
     }
   }
 
+  /**
+   * The source is gone (its target was removed, or a reload dropped it): its readings go, as its series go from
+   * exporters, and so does a server no other source reports.
+   */
+  forget(source: string): void {
+    for (const [id, server] of this.servers) {
+      if (!server.readings.delete(source)) continue;
+      this.previousClientLatency.delete(`${source}\u0000${id}`);
+      if (server.readings.size === 0) this.servers.delete(id);
+    }
+  }
+
   /** `telemetry`: a snapshot of the agent's own metrics, where the agent groups are read. */
   document(nowMs: number, info: ServiceInfo, telemetry?: Batch): StatusDocument {
     this.forgetGone(nowMs);

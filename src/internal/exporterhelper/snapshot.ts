@@ -11,14 +11,18 @@ import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
- * the latest probe did not produce is gone from the next export; an empty batch forgets the source.
+ * the latest probe did not produce is gone from the next export (an empty batch keeps the source, with nothing
+ * to export); a forgotten source is gone whole.
  */
 export class SnapshotStore {
   private readonly latest = new Map<string, Batch>();
 
   put(batch: Batch): void {
-    if (batch.samples.length === 0) this.latest.delete(batch.source);
-    else this.latest.set(batch.source, batch);
+    this.latest.set(batch.source, batch);
+  }
+
+  forget(source: string): void {
+    this.latest.delete(source);
   }
 
   batches(): Iterable<Batch> {

@@ -1,18 +1,18 @@
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Batch } from '../../core/batch.js';
+import { sourceGone, type Batch, type PipelineItem } from '../../core/batch.js';
 import type { Logger } from '../../core/logger.js';
 import { sameTarget, type Target } from './target.js';
 
 export interface PerTargetLoops {
-  /** Batches of every current target's probe loop. */
-  readonly batches: Observable<Batch>;
+  /** Batches of every current target's probe loop, and a `SourceGone` for each target that went. */
+  readonly batches: Observable<PipelineItem>;
   /** How many targets are probed right now: the sources of one collection round. */
   readonly targetCount: () => number;
 }
 
 /**
  * Runs one probe loop per target of the latest target list. A target that appears gets a loop at once; one that
- * disappears has its loop stopped and its source forgotten (an empty batch), so its series vanish from exporters;
+ * disappears has its loop stopped and its source declared gone (`SourceGone`), so its series vanish from exporters;
  * one whose attributes change gets a fresh loop under the same source.
  *
  * A loop that errors is a bug or bad input of that target alone: it is logged, that target's source is forgotten,
@@ -25,7 +25,7 @@ export function perTarget(
   logger: Logger,
   /** Told the number of running loops whenever it changes (a failed loop counts as gone). */
   countChanged: (count: number) => void = () => {},
-  /** The clock of the batches that forget a source. */
+  /** The clock of the `SourceGone`s. */
   now: () => number = Date.now,
 ): PerTargetLoops {
   let count = 0;
@@ -34,12 +34,9 @@ export function perTarget(
     count = next;
     countChanged(count);
   };
-  const batches = new Observable<Batch>((subscriber) => {
+  const batches = new Observable<PipelineItem>((subscriber) => {
     const running = new Map<string, { target: Target; subscription?: Subscription }>();
-    const forget = (target: Target) => {
-      const timeMs = now();
-      subscriber.next({ source: sourceOf(target), timeMs, startTimeMs: timeMs, samples: [] });
-    };
+    const forget = (target: Target) => subscriber.next(sourceGone(sourceOf(target), now()));
     const failed = (entry: { target: Target }, error: unknown) => {
       if (running.get(entry.target.endpoint) !== entry) return;
       running.delete(entry.target.endpoint);

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { describeMetric } from '../../../src/core/batch.js';
+import { describeMetric, sourceGone } from '../../../src/core/batch.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { prometheusExporterFactory } from '../../../src/exporters/prometheus/factory.js';
 import { acceptsGzip, type PrometheusExporter } from '../../../src/exporters/prometheus/exporter.js';
@@ -99,7 +99,13 @@ describe('prometheus exporter', () => {
 
       exporter.consume(batchOf('b', []));
       ({ series } = await scrape(url));
-      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'an empty batch forgets its source');
+      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'an empty batch: the source has no series');
+
+      exporter.consume(batchOf('b', [[GAUGE, 4, { node: 'b' }]]));
+      exporter.forget(sourceGone('b', Date.now()));
+      exporter.forget(sourceGone('never-seen', Date.now()));
+      ({ series } = await scrape(url));
+      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'a source gone is forgotten');
     }));
 
   it('keeps float values, types counters and gauges, and passes promtool', () =>

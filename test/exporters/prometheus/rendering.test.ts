@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { describeMetric, withMeta, type Batch } from '../../../src/core/batch.js';
+import { describeMetric, isSourceGone, sourceGone, withMeta, type Batch, type PipelineItem } from '../../../src/core/batch.js';
 import { snapshotToScopeMetrics, SnapshotStore } from '../../../src/internal/exporterhelper/snapshot.js';
 import { FragmentRenderer, RenderedSnapshot } from '../../../src/exporters/prometheus/rendering.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
@@ -96,14 +96,19 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
     });
   }
 
-  it('a source replaced or forgotten changes the body as it changes the OTel one (order of sources kept)', () => {
+  it('a source replaced, emptied or forgotten changes the body as it changes the OTel one (order of sources kept)', () => {
     const [a, b, c] = zookeeperBatches(3, 'mntr-3.8.0-follower.txt');
-    const sequence: Batch[] = [a!, b!, c!, { ...a!, samples: a!.samples.slice(0, 40) }, { ...b!, samples: [] }, b!];
+    const sequence: PipelineItem[] = [a!, b!, c!, { ...a!, samples: a!.samples.slice(0, 40) }, { ...b!, samples: [] }, sourceGone(b!.source, 0), b!, sourceGone('never-seen', 0)];
     const store = new SnapshotStore();
     const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
-    for (const batch of sequence) {
-      store.put(batch);
-      snapshot.put(batch);
+    for (const item of sequence) {
+      if (isSourceGone(item)) {
+        store.forget(item.source);
+        snapshot.forget(item.source);
+      } else {
+        store.put(item);
+        snapshot.put(item);
+      }
       assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([...store.batches()], {}).replace(/^# no registered metrics$/, ''));
     }
   });
@@ -120,7 +125,7 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
     // Once the colliding source is gone, the fast path is back.
     const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
     for (const batch of sameSeries) snapshot.put(batch);
-    snapshot.put({ ...sameSeries[1]!, samples: [] });
+    snapshot.forget(sameSeries[1]!.source);
     assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([sameSeries[0]!], {}));
   });
 });

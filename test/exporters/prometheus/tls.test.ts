@@ -178,14 +178,14 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
       }), /handshake failure|no shared cipher/i);
     }));
 
-  it('reloadWebConfig swaps users, headers and TLS settings; a broken file keeps the running config', () =>
+  it('reload swaps users, headers and TLS settings; a broken file keeps the running config', () =>
     withServer([...TLS, 'basic_auth_users:', `  alice: ${aliceHash}`], async ({ exporter, url, file, logs }) => {
       const ca = certs.ca;
       assert.equal((await httpsGet(url, { ca, user: 'alice', password: 'alice-pw' })).status, 200);
 
       // New users and a new client certificate policy.
       writeWebConfig([...MTLS, 'http_server_config:', '  headers: { X-Frame-Options: deny }', 'basic_auth_users:', `  bob: ${bobHash}`], file);
-      await exporter.reloadWebConfig();
+      await exporter.reload();
       assert.equal((await httpsGet(url, { ca, client: certs.client, user: 'alice', password: 'alice-pw' })).status, 401);
       const bob = await httpsGet(url, { ca, client: certs.client, user: 'bob', password: 'bob:pw' });
       assert.equal(bob.status, 200);
@@ -195,20 +195,20 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
 
       // A broken file: the error names it with line and column, and the running config stays.
       writeWebConfig([...MTLS, 'basic_auth_users:', '  bob: not-a-hash'], file);
-      await assert.rejects(exporter.reloadWebConfig(), (error: Error) => {
+      await assert.rejects(exporter.reload(), (error: Error) => {
         assert.equal(error.message, `${file}:7:3: basic_auth_users::bob: ${error.message.split('basic_auth_users::bob: ')[1]}`);
         assert.match(error.message, /invalid bcrypt hash/);
         return true;
       });
       fs.rmSync(path.join(certs.dir, 'gone.crt'), { force: true });
       writeWebConfig(['tls_server_config:', '  cert_file: gone.crt', '  key_file: server.key'], file);
-      await assert.rejects(exporter.reloadWebConfig(), { message: `${file}:2:3: tls_server_config::cert_file: cannot read ${path.join(certs.dir, 'gone.crt')}: no such file` });
+      await assert.rejects(exporter.reload(), { message: `${file}:2:3: tls_server_config::cert_file: cannot read ${path.join(certs.dir, 'gone.crt')}: no such file` });
       assert.equal((await httpsGet(url, { ca, client: certs.client, user: 'bob', password: 'bob:pw' })).status, 200, 'still serving with the last good config');
       assert.deepEqual(await curl(url, { ca, client: certs.client, user: 'bob', password: 'bob:pw' }), { code: 0, status: 200, stderr: '' });
 
       // Switching HTTPS to plain HTTP needs a restart.
       writeWebConfig(['basic_auth_users:', `  bob: ${bobHash}`], file);
-      await assert.rejects(exporter.reloadWebConfig(), /switching \/metrics between HTTP and HTTPS needs a restart/);
+      await assert.rejects(exporter.reload(), /switching \/metrics between HTTP and HTTPS needs a restart/);
       await assert.rejects(httpsGet(url, { ca, user: 'bob', password: 'bob:pw' }), 'the mTLS config is still the running one');
     }));
 

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { describeMetric, type Batch, type MetricDescriptor } from '../../../src/core/batch.js';
-import type { BatchObserver, Host } from '../../../src/core/component.js';
+import { describeMetric, type Batch, type MetricDescriptor, type PipelineItem } from '../../../src/core/batch.js';
+import type { Host, PipelineObserver } from '../../../src/core/component.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { SelfTelemetry } from '../../../src/core/telemetry.js';
 import { statusConfigSchema } from '../../../src/extensions/status/config.js';
@@ -174,6 +174,21 @@ describe('status: the document', () => {
     // After the history window, forgotten.
     assert.deepEqual(model.document(t0 + 1000 + 16 * 60_000, info).clusters, []);
   });
+
+  it('a gone source leaves at once, and with it a server no other source reports', () => {
+    const model = new StatusModel('test');
+    const t0 = 1_700_000_000_000;
+    model.ingest(probe('c', 'a:2181', { role: 'leader', quorum: 3 }, t0));
+    model.ingest(probe('c', 'b:2181', { role: 'follower', quorum: 3 }, t0));
+    // The same server seen by a second pipeline: it stays while that one reports it.
+    model.ingest({ ...probe('c', 'b:2181', { role: 'follower', quorum: 3 }, t0), source: 'metrics/copy|zookeeper|b:2181' });
+    model.forget('metrics|zookeeper|a:2181');
+    model.forget('metrics|zookeeper|b:2181');
+    model.forget('metrics|zookeeper|never-seen:2181');
+    const document = model.document(t0 + 500, info);
+    assert.deepEqual(document.clusters.map((cluster) => cluster.servers.map((server) => server.endpoint)), [['b:2181']]);
+    assert.equal(document.agent.targets, 1);
+  });
 });
 
 describe('status: the agent groups, read from the agent\'s own telemetry', () => {
@@ -207,16 +222,16 @@ describe('status extension over HTTP', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  function fakeHost(): Host & { feed(batch: Batch): void } {
-    const observers = new Set<BatchObserver>();
+  function fakeHost(): Host & { feed(item: PipelineItem): void } {
+    const observers = new Set<PipelineObserver>();
     return {
       status: () => ({ exportersStarted: true, firstRoundDone: true }),
       info: () => ({ pipelines: [{ id: 'metrics', receivers: ['zookeeper'], processors: [], exporters: ['prometheus'] }], extensions: ['status'], startedAtMs: Date.now() }),
-      observeBatches: (observer) => {
+      observePipelines: (observer) => {
         observers.add(observer);
         return () => void observers.delete(observer);
       },
-      feed: (batch) => observers.forEach((observer) => observer(batch, 'metrics')),
+      feed: (item) => observers.forEach((observer) => observer(item, 'metrics')),
     };
   }
 

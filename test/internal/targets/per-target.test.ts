@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Observable, startWith, Subject, Subscription, throwError, type OperatorFunction, type SchedulerAction, type SchedulerLike } from 'rxjs';
-import type { Batch } from '../../../src/core/batch.js';
+import { isSourceGone, type Batch, type PipelineItem } from '../../../src/core/batch.js';
 import { collectionTicks, perTarget, tickPhase } from '../../../src/internal/targets/per-target.js';
 import type { Target } from '../../../src/internal/targets/target.js';
 import { batchOf, GAUGE } from '../../harness/batches.js';
@@ -28,12 +28,14 @@ function harness(failing: ReadonlyMap<string, Error> = new Map()) {
       }),
     log.logger,
   );
-  const batches: Batch[] = [];
+  const batches: PipelineItem[] = [];
   let error: unknown;
   const subscription = loops.batches.subscribe({ next: (batch) => batches.push(batch), error: (e: unknown) => (error = e) });
   return { lists, started, stopped, batches, subscription, loops, log, error: () => error };
 }
 
+/** A batch as [source, sample count]; a `SourceGone` as [source, 'gone']. */
+const summary = (item: PipelineItem): [string, number | 'gone'] => [item.source, isSourceGone(item) ? 'gone' : item.samples.length];
 const startWithList = (list: readonly Target[]): OperatorFunction<readonly Target[], readonly Target[]> => startWith(list);
 const endpoints = (targets: Target[]) => targets.map((t) => t.endpoint);
 
@@ -47,14 +49,14 @@ describe('perTarget', () => {
     h.subscription.unsubscribe();
   });
 
-  it('keeps loops of unchanged targets, forgets removed ones with an empty batch, starts new ones', () => {
+  it('keeps loops of unchanged targets, declares removed ones gone, starts new ones', () => {
     const h = harness();
     h.lists.next([target('a:1'), target('b:1')]);
     h.batches.length = 0;
     h.lists.next([target('b:1'), target('c:1')]);
     assert.deepEqual(endpoints(h.started), ['a:1', 'b:1', 'c:1'], 'b keeps its loop');
     assert.deepEqual(endpoints(h.stopped), ['a:1']);
-    assert.deepEqual(h.batches.map((b) => [b.source, b.samples.length]), [['src|a:1', 0], ['src|c:1', 1]]);
+    assert.deepEqual(h.batches.map(summary), [['src|a:1', 'gone'], ['src|c:1', 1]]);
     assert.equal(h.loops.targetCount(), 2);
     h.subscription.unsubscribe();
   });
@@ -65,7 +67,7 @@ describe('perTarget', () => {
     h.batches.length = 0;
     h.lists.next([target('a:1', { role: 'observer' })]);
     assert.deepEqual(h.started.map((t) => t.attributes['role']), ['participant', 'observer']);
-    assert.deepEqual(h.batches.map((b) => [b.source, b.samples[0]?.attributes['role']]), [['src|a:1', 'observer']]);
+    assert.deepEqual(h.batches.map((b) => [b.source, isSourceGone(b) ? 'gone' : b.samples[0]?.attributes['role']]), [['src|a:1', 'observer']]);
     h.subscription.unsubscribe();
   });
 
@@ -82,7 +84,7 @@ describe('perTarget', () => {
     const h = harness(new Map([['bad:1', new Error('no such endpoint')]]));
     h.lists.next([target('a:1'), target('bad:1'), target('b:1')]);
     assert.equal(h.error(), undefined, 'the receiver does not fail');
-    assert.deepEqual(h.batches.map((b) => [b.source, b.samples.length]), [['src|a:1', 1], ['src|bad:1', 1], ['src|bad:1', 0], ['src|b:1', 1]]);
+    assert.deepEqual(h.batches.map(summary), [['src|a:1', 1], ['src|bad:1', 1], ['src|bad:1', 'gone'], ['src|b:1', 1]]);
     assert.equal(h.loops.targetCount(), 2);
     const [logged, ...more] = h.log.matching(/probe loop of a target failed/);
     assert.equal(more.length, 0);
@@ -91,7 +93,7 @@ describe('perTarget', () => {
 
     h.batches.length = 0;
     h.lists.next([target('a:1')]);
-    assert.deepEqual(h.batches.map((b) => [b.source, b.samples.length]), [['src|b:1', 0]], 'the failed target is not forgotten twice');
+    assert.deepEqual(h.batches.map(summary), [['src|b:1', 'gone']], 'the failed target is not declared gone twice');
     assert.deepEqual(endpoints(h.stopped), ['bad:1', 'b:1']);
     h.subscription.unsubscribe();
     assert.deepEqual(endpoints(h.stopped), ['bad:1', 'b:1', 'a:1']);
@@ -100,11 +102,11 @@ describe('perTarget', () => {
   it('a loop that throws while being subscribed to is stopped the same way', () => {
     const log = new LogRecorder();
     const loops = perTarget(new Subject<readonly Target[]>().pipe(startWithList([target('x:1'), target('y:1')])), (t) => `src|${t.endpoint}`, (t) => (t.endpoint === 'x:1' ? throwError(() => new Error('boom')) : new Observable<Batch>()), log.logger);
-    const batches: Batch[] = [];
+    const batches: PipelineItem[] = [];
     let error: unknown;
     const subscription = loops.batches.subscribe({ next: (batch) => batches.push(batch), error: (e: unknown) => (error = e) });
     assert.equal(error, undefined);
-    assert.deepEqual(batches.map((b) => [b.source, b.samples.length]), [['src|x:1', 0]]);
+    assert.deepEqual(batches.map(summary), [['src|x:1', 'gone']]);
     assert.equal(loops.targetCount(), 1);
     assert.equal(log.matching(/probe loop of a target failed/).length, 1);
     subscription.unsubscribe();

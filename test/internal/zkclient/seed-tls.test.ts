@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Subscription } from 'rxjs';
-import type { Batch } from '../../../src/core/batch.js';
+import { filter, type Subscription } from 'rxjs';
+import { isBatch, type Batch } from '../../../src/core/batch.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { zookeeperReceiverFactory } from '../../../src/receivers/zookeeper/factory.js';
 import { zookeeperSessionReceiverFactory } from '../../../src/receivers/zookeeper_session/factory.js';
@@ -55,7 +55,7 @@ describe('ensemble discovery through TLS seeds', () => {
     const config = zookeeperReceiverFactory.configSchema.parse({ endpoint: secure, tls, collection_interval: '200ms', timeout: '3s', discovery: { ensemble: true, member_port: securePort } });
     const receiver = zookeeperReceiverFactory.createReceiver(testSettings('zookeeper', logger), config);
     let latest: Batch | undefined;
-    const subscription: Subscription = receiver.batches.subscribe((batch) => (latest = batch));
+    const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => (latest = batch));
     try {
       const serverId = await pollUntil(() => serverIdOf(latest), { timeoutMs: 30_000, what: 'a batch of the discovered member', context: () => lines.join('\n') });
       assert.equal(serverId, String(ensemble.nodes[0]!.id));

@@ -117,7 +117,7 @@ describe('filter processor', () => {
     assert.deepEqual(series(out!).filter((s) => s.includes('p999')), ['zookeeper.latency.p999{main}', 'zookeeper.latency.p999{}']);
   });
 
-  it('a metric whose points are all dropped disappears; a batch with nothing left is empty, so exporters forget the source', async () => {
+  it('a metric whose points are all dropped disappears; a batch with nothing left goes on empty, so exporters export nothing of its source', async () => {
     const config = { metrics: { exclude: { match_type: 'strict', attributes: [{ key: 'zk.cluster', value: 'test' }] } } };
     const onlyTest = batchOf('zk|a', [[P999, 1, test], [UP, 1, main], [P999, 2, test]]);
     const [out] = await run({ metrics: { exclude: { match_type: 'strict', metric_names: ['zookeeper.latency.p999'] } } }, onlyTest);

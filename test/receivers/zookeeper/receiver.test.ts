@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Subscription } from 'rxjs';
-import type { Batch, Sample } from '../../../src/core/batch.js';
+import { filter, type Subscription } from 'rxjs';
+import { isBatch, type Batch, type Sample } from '../../../src/core/batch.js';
 import { createLogger, type Logger } from '../../../src/core/logger.js';
 import { zookeeperReceiverFactory } from '../../../src/receivers/zookeeper/factory.js';
 import { startFakeZk, type FakeZk } from '../../harness/fake-zk.js';
@@ -28,7 +28,7 @@ function run(config: Record<string, unknown>) {
   const logger: Logger = createLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
   const receiver = zookeeperReceiverFactory.createReceiver(testSettings('zookeeper', logger), zookeeperReceiverFactory.configSchema.parse(config));
   const batches = new Map<string, Batch[]>();
-  const subscription: Subscription = receiver.batches.subscribe((batch) => {
+  const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;
     batches.set(endpoint, [...(batches.get(endpoint) ?? []), batch]);
   });

@@ -1,7 +1,7 @@
 /** Runs a zookeeper_session receiver in-process and keeps its batches and logs; a plain ZooKeeper client for checks. */
-import type { Subscription } from 'rxjs';
+import { filter, type Subscription } from 'rxjs';
 import zookeeper, { type Client } from 'node-zookeeper-client';
-import type { Batch, HistogramValue, Sample } from '../../../src/core/batch.js';
+import { isBatch, type Batch, type HistogramValue, type Sample } from '../../../src/core/batch.js';
 import { createLogger, type Logger } from '../../../src/core/logger.js';
 import { zookeeperSessionReceiverFactory } from '../../../src/receivers/zookeeper_session/factory.js';
 import { testSettings } from '../../harness/settings.js';
@@ -25,7 +25,7 @@ export function runReceiver(config: Record<string, unknown>): RunningReceiver {
   });
   const receiver = zookeeperSessionReceiverFactory.createReceiver(testSettings('zookeeper_session', logger), zookeeperSessionReceiverFactory.configSchema.parse(config));
   const batches = new Map<string, Batch[]>();
-  const subscription: Subscription = receiver.batches.subscribe((batch) => {
+  const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;
     batches.set(endpoint, [...(batches.get(endpoint) ?? []), batch]);
   });
