@@ -1,5 +1,5 @@
 /** Runs a zookeeper_session receiver in-process and keeps its batches and logs; a plain ZooKeeper client for checks. */
-import type { Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import type { Batch, HistogramValue, Sample } from '../../../src/core/batch.js';
 import { createLogger, type Logger } from '../../../src/core/logger.js';
@@ -16,14 +16,15 @@ export interface RunningReceiver {
   stop(): Promise<void>;
 }
 
-export function runReceiver(config: Record<string, unknown>): RunningReceiver {
+/** `scheduler`: the receiver's clock (virtual time in tests); the wall clock when absent. */
+export function runReceiver(config: Record<string, unknown>, scheduler?: SchedulerLike): RunningReceiver {
   const lines: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const logger: Logger = createLogger('info', (line) => {
     lines.push(line);
     logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const receiver = zookeeperSessionReceiverFactory.createReceiver(testSettings('zookeeper_session', logger), zookeeperSessionReceiverFactory.configSchema.parse(config));
+  const receiver = zookeeperSessionReceiverFactory.createReceiver({ ...testSettings('zookeeper_session', logger), scheduler }, zookeeperSessionReceiverFactory.configSchema.parse(config));
   const batches = new Map<string, Batch[]>();
   const subscription: Subscription = receiver.batches.subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;
