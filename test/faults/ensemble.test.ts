@@ -9,7 +9,7 @@ import { startEnsemble, type Ensemble } from '../harness/ensemble.js';
 import { scrape, select, type Series } from '../harness/exposition.js';
 import { freePort } from '../harness/ports.js';
 import { pollUntil } from '../harness/process.js';
-import { spawnAgent, type AgentProcess } from './agent.js';
+import { faultAgentConfig, spawnAgent, type AgentProcess } from './agent.js';
 
 let ensemble: Ensemble;
 let agent: AgentProcess;
@@ -24,18 +24,7 @@ before(async () => {
   await ensemble.waitReady();
   const metricsPort = await freePort();
   url = `http://127.0.0.1:${metricsPort}/metrics`;
-  agent = spawnAgent(`
-receivers:
-  zookeeper:
-    endpoints: [${ensemble.nodes.map((node) => node.endpoint).join(', ')}]
-    collection_interval: 300ms
-    timeout: 1s
-exporters:
-  prometheus: { endpoint: 127.0.0.1:${metricsPort} }
-service:
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+  agent = spawnAgent(faultAgentConfig({ endpoints: ensemble.nodes.map((node) => node.endpoint), metricsPort, interval: '300ms' }));
   await pollUntil(async () => (await scrape(url)).series.length > 0, { timeoutMs: 20_000, what: 'the agent to serve', context: () => agent.logs.slice(-5).join('\n') });
   loop = (async () => {
     while (looping) {

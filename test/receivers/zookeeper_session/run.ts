@@ -53,8 +53,10 @@ export function histogramOf(batch: Batch | undefined, name: string, attributes: 
   return findSample(batch, name, attributes)?.histogram;
 }
 
+/** Errors counted with `attributes`, summed over every series that has them (`{ code }`: over all operations). */
 export function errorCount(batch: Batch | undefined, attributes: Record<string, string>): number {
-  return findSample(batch, 'zookeeper.client.operation.errors', attributes)?.value ?? 0;
+  const matching = batch?.samples.filter((s) => s.metric.name === 'zookeeper.client.operation.errors' && Object.entries(attributes).every(([k, v]) => s.attributes[k] === v)) ?? [];
+  return matching.reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** A connected plain client (for setting up and checking znodes), closed after `use`. */
