@@ -42,8 +42,10 @@ export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs:
       if (verdict.kind === 'serving') {
         // Close the session we were given rather than leave it to expire; end() flushes the request first.
         socket.end(frame(closeSessionRequest()));
-        // A server that never closes its side: the socket goes after a second of silence (a timer of the socket's own).
-        socket.setTimeout(1000, () => socket.destroy());
+        // A server that does not close its side within a second loses the socket; the timer ends with the socket, so
+        // it keeps nothing alive that the socket does not.
+        const drop = scheduler.schedule(() => socket.destroy(), 1000);
+        socket.once('close', () => drop.unsubscribe());
       } else {
         socket.destroy();
       }
