@@ -18,6 +18,8 @@ let failedScrapes = 0;
 let looping = true;
 let loop: Promise<void>;
 let latest: Series[] = [];
+/** When `latest` was scraped (wall clock), for the context of a failed wait. */
+let latestAt = 0;
 
 before(async () => {
   ensemble = await startEnsemble({ size: 3 });
@@ -29,7 +31,9 @@ before(async () => {
   loop = (async () => {
     while (looping) {
       try {
-        latest = (await scrape(url)).series;
+        // A scrape that hangs fails like one Prometheus gives up on, instead of leaving `latest` stale unnoticed.
+        latest = (await scrape(url, { timeoutMs: 10_000 })).series;
+        latestAt = Date.now();
       } catch {
         failedScrapes++;
       }
@@ -48,7 +52,13 @@ after(async () => {
 const up = (endpoint: string) => select(latest, 'zookeeper_up', { zk_endpoint: endpoint })[0]?.value;
 const reason = (endpoint: string) => select(latest, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
 const waitFor = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
-  pollUntil(condition, { timeoutMs, what, intervalMs: 50, context: () => ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`).join('\n') });
+  pollUntil(condition, {
+    timeoutMs,
+    what,
+    intervalMs: 50,
+    context: () =>
+      [`last scrape ${Date.now() - latestAt} ms ago, ${failedScrapes} failed`, ...ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`)].join('\n') + `\n${agent.logs.slice(-5).join('\n')}`,
+  });
 
 it('a frozen server (SIGSTOP) times out alone and comes back on SIGCONT', async () => {
   const leader = await ensemble.leader();
