@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ALERTS } from './definition.js';
 import type { NamingId } from './naming.js';
-import { renderPrometheusRule, renderRuleFile, RUNBOOK_BASE, validateOverrides, type AlertOverride } from './render.js';
+import { renderPrometheusRule, renderRuleFile, RUNBOOK_DOC, runbookBaseProblem, validateOverrides, type AlertOverride } from './render.js';
 
 export const RULES_HELP = `Usage:
   zkotel rules [--naming default|compat] [--kubernetes] [--agent-job JOB] [--runbook-base URL]
@@ -18,8 +18,9 @@ Options:
   --naming default|compat   metric names: zkotel's own (default) or pipelines/compat-zookeeper-exporter.yaml's
   --kubernetes              a PrometheusRule manifest instead of a rule file
   --agent-job JOB           the Prometheus job that scrapes zkotel, for ZooKeeperAgentDown (default zkotel)
-  --runbook-base URL        where docs/runbooks.md is served; runbook_url is URL#<alert name in lower case>
-                            (default ${RUNBOOK_BASE})
+  --runbook-base URL        where you serve zkotel's ${RUNBOOK_DOC}: each alert gets runbook_url
+                            URL#<alert name in lower case>. Without it, the annotation runbook names the
+                            section of ${RUNBOOK_DOC} (zkotel cannot know where your copy lives)
   --set NAME.PARAM=VALUE    override a parameter, e.g. --set ZooKeeperWatchCountHigh.threshold=50000,
                             or the pending time: --set ZooKeeperServerDown.for=5m
 
@@ -59,7 +60,7 @@ export function rulesCommand(argv: readonly string[]): string {
         naming: { type: 'string', default: 'default' },
         kubernetes: { type: 'boolean', default: false },
         'agent-job': { type: 'string', default: 'zkotel' },
-        'runbook-base': { type: 'string', default: RUNBOOK_BASE },
+        'runbook-base': { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h' },
       },
@@ -76,7 +77,8 @@ export function rulesCommand(argv: readonly string[]): string {
   if (!/^[^"\\\n]+$/.test(agentJob)) throw new RulesUsageError(`--agent-job: expected a job name, got "${agentJob}"`);
   const overrides = parseSettings(values.set);
   const runbookBase = values['runbook-base'];
-  if (!/^https?:\/\/\S+$/.test(runbookBase)) throw new RulesUsageError(`--runbook-base: expected an http(s) URL, got "${runbookBase}"`);
+  const runbookProblem = runbookBase === undefined ? undefined : runbookBaseProblem(runbookBase);
+  if (runbookProblem) throw new RulesUsageError(`--runbook-base: ${runbookProblem}`);
   const options = { naming, overrides, agentJob, runbookBase };
   return values.kubernetes ? renderPrometheusRule(options) : renderRuleFile(options);
 }

@@ -6,7 +6,12 @@ import YAML from 'yaml';
 import { ALERTS, RECORDING_RULES, type AlertDefinition, type RecordNames, type RuleContext } from './definition.js';
 import { NAMINGS, type Naming, type NamingId, type Signal } from './naming.js';
 
-export const RUNBOOK_BASE = 'https://github.com/zkotel/zkotel/blob/main/docs/runbooks.md';
+/**
+ * Where the runbooks are in zkotel's own tree. zkotel cannot know where an organisation serves them, so a rule links
+ * (`runbook_url`) only to a base URL it is given (`runbookBase`); without one it names the section in this file
+ * (`runbook`): a pointer an on-call can follow, never a link that 404s.
+ */
+export const RUNBOOK_DOC = 'docs/runbooks.md';
 
 export interface AlertOverride {
   /** Parameter values by name (`threshold`, and e.g. `fallback`). */
@@ -25,7 +30,8 @@ export interface RenderOptions {
   readonly agentJob?: string;
   /** How long the voting member count and the clusters an agent fed are remembered. */
   readonly lookback?: string;
-  readonly runbookBase?: string;
+  /** The URL where docs/runbooks.md is served (its sections are `#<alert name in lower case>`); none by default. */
+  readonly runbookBase?: string | undefined;
   /** Without annotations (promtool unit tests that compare labels only). Default true. */
   readonly annotations?: boolean;
 }
@@ -135,7 +141,7 @@ export function renderGroups(options: RenderOptions = {}): RuleGroup[] {
       ...(options.annotations === false ? {} : { annotations: {
         summary: alert.summary(ctx),
         description: alert.description(ctx),
-        runbook_url: `${options.runbookBase ?? RUNBOOK_BASE}#${alert.name.toLowerCase()}`,
+        ...runbookAnnotation(alert.name, options.runbookBase),
       } }),
     };
   });
@@ -146,6 +152,17 @@ export function renderGroups(options: RenderOptions = {}): RuleGroup[] {
   ];
 }
 
+/** Why `base` cannot be a runbook base URL (an http(s) URL without a fragment), or undefined when it can. */
+export function runbookBaseProblem(base: string): string | undefined {
+  return /^https?:\/\/[^\s#]+$/.test(base) ? undefined : `expected an http(s) URL without #fragment (where ${RUNBOOK_DOC} is served), got "${base}"`;
+}
+
+/** `runbook_url` into the runbooks served at `base`, else `runbook`: the section of docs/runbooks.md. */
+export function runbookAnnotation(alertName: string, base: string | undefined): { runbook_url: string } | { runbook: string } {
+  const section = `#${alertName.toLowerCase()}`;
+  return base === undefined ? { runbook: `zkotel ${RUNBOOK_DOC}${section}` } : { runbook_url: `${base}${section}` };
+}
+
 const YAML_OPTIONS = { lineWidth: 0 } as const;
 
 function header(options: RenderOptions, what: string): string {
@@ -154,7 +171,10 @@ function header(options: RenderOptions, what: string): string {
   const lines = [
     `# ${what}`,
     `# Generated from src/alerting/definition.ts by \`zkotel rules${naming.id === 'default' ? '' : ` --naming ${naming.id}`}\`: do not edit by hand;`,
-    '# tune with `zkotel rules --set NAME.threshold=VALUE` (README, "Alerting"). Runbooks: docs/runbooks.md.',
+    '# tune with `zkotel rules --set NAME.threshold=VALUE` (README, "Alerting").',
+    options.runbookBase === undefined
+      ? `# Runbooks: ${RUNBOOK_DOC} in zkotel (annotation runbook); \`--runbook-base URL\` where you serve it makes them links (runbook_url).`
+      : `# Runbooks: ${options.runbookBase} (runbook_url), zkotel's ${RUNBOOK_DOC}.`,
   ];
   if (left.length > 0) lines.push(`# Not expressible with these metric names (left out): ${left.join(', ')}.`);
   return `${lines.join('\n')}\n`;
@@ -236,12 +256,17 @@ export function renderAlertmanagerConfig(options: { groupWait?: string; groupInt
   );
 }
 
-/** The committed files under deploy/, by path from the repository root. */
-export function deployFiles(): Record<string, string> {
+/**
+ * The files under deploy/, by path from the repository root. The committed ones are rendered without `runbookBase`
+ * (zkotel does not know where you serve the runbooks); `scripts/render-alerting.ts --runbook-base URL --out DIR`
+ * renders your own set with links.
+ */
+export function deployFiles(options: { runbookBase?: string | undefined } = {}): Record<string, string> {
+  const { runbookBase } = options;
   return {
-    'deploy/prometheus/zookeeper-rules.yaml': renderRuleFile({ naming: 'default' }),
-    'deploy/prometheus/zookeeper-rules-compat.yaml': renderRuleFile({ naming: 'compat' }),
-    'deploy/kubernetes/prometheusrule.yaml': renderPrometheusRule({ naming: 'default' }),
+    'deploy/prometheus/zookeeper-rules.yaml': renderRuleFile({ naming: 'default', runbookBase }),
+    'deploy/prometheus/zookeeper-rules-compat.yaml': renderRuleFile({ naming: 'compat', runbookBase }),
+    'deploy/kubernetes/prometheusrule.yaml': renderPrometheusRule({ naming: 'default', runbookBase }),
     'deploy/alertmanager/alertmanager.yaml': renderAlertmanagerConfig(),
   };
 }

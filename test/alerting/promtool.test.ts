@@ -156,7 +156,7 @@ describe('promtool test rules', () => {
     assert.equal(result.status, 0, result.output);
   });
 
-  it('every alert carries severity and the summary, description and runbook_url annotations', () => {
+  it('every alert carries severity and the summary, description and runbook annotations (a section of docs/runbooks.md without a base URL)', () => {
     for (const naming of ['default', 'compat'] as const) {
       const groups = (YAML.parse(renderRuleFile({ naming })) as { groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups;
       const alerts = groups.flatMap((group) => group.rules).filter((rule) => rule.alert);
@@ -164,7 +164,8 @@ describe('promtool test rules', () => {
       for (const rule of alerts) {
         const definition = ALERTS.find((alert) => alert.name === rule.alert)!;
         assert.equal(rule.labels?.severity, definition.severity, rule.alert);
-        assert.deepEqual(Object.keys(rule.annotations ?? {}).sort(), ['description', 'runbook_url', 'summary'], rule.alert);
+        assert.deepEqual(Object.keys(rule.annotations ?? {}).sort(), ['description', 'runbook', 'summary'], rule.alert);
+        assert.equal(rule.annotations!.runbook, `zkotel docs/runbooks.md#${definition.name.toLowerCase()}`, rule.alert);
         assert.match(rule.annotations!.description!, /\$value|\$labels|query/, `${rule.alert}: the description shows live data`);
         if (naming === 'compat') {
           assert.equal(rule.labels?.zk_cluster, '{{ $labels.job }}', rule.alert);

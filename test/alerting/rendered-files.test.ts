@@ -3,7 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
@@ -26,6 +27,34 @@ describe('rendered alerting files', () => {
       assert.equal(readFileSync(path.join(ROOT, file), 'utf8'), text);
     });
   }
+});
+
+describe('scripts/render-alerting.ts', () => {
+  it('--runbook-base URL --out DIR writes your own set with runbook_url links, and leaves the committed files alone', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'zkotel-render-alerting-'));
+    try {
+      const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'https://wiki.example/zk', '--out', out], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      const files = ['deploy/prometheus/zookeeper-rules.yaml', 'deploy/prometheus/zookeeper-rules-compat.yaml', 'deploy/kubernetes/prometheusrule.yaml', 'deploy/alertmanager/alertmanager.yaml'];
+      for (const file of files) assert.equal(readFileSync(path.join(out, file), 'utf8'), deployFiles({ runbookBase: 'https://wiki.example/zk' })[file], file);
+      assert.match(readFileSync(path.join(out, files[0]!), 'utf8'), /runbook_url: https:\/\/wiki\.example\/zk#zookeeperserverdown$/m);
+      assert.doesNotMatch(readFileSync(path.join(ROOT, files[0]!), 'utf8'), /^ +runbook_url:/m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a runbook base that is not an http(s) URL, writing nothing', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'zkotel-render-alerting-'));
+    try {
+      const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'wiki', '--out', out], { encoding: 'utf8' });
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /--runbook-base: expected an http\(s\) URL/);
+      assert.equal(existsSync(path.join(out, 'deploy')), false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('deploy/alertmanager/alertmanager.yaml', () => {
@@ -86,11 +115,19 @@ describe('zkotel rules', () => {
     assert.doesNotMatch(result.stdout, /job="zkotel"/);
   });
 
-  it('--runbook-base points runbook_url at your copy of the runbooks', () => {
+  it('--runbook-base points runbook_url at your copy of the runbooks; without it, no link (the runbook annotation names the section)', () => {
     const result = zkotel('rules', '--runbook-base', 'https://wiki.example/zk-runbooks');
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /runbook_url: https:\/\/wiki\.example\/zk-runbooks#zookeeperquorumlost$/m);
-    assert.equal(zkotel('rules', '--runbook-base', 'wiki').status, 2);
+    assert.doesNotMatch(result.stdout, /^ +runbook:/m);
+    const plain = zkotel('rules');
+    assert.doesNotMatch(plain.stdout, /^ +runbook_url:/m);
+    assert.match(plain.stdout, /^ +runbook: zkotel docs\/runbooks\.md#zookeeperquorumlost$/m);
+    for (const bad of ['wiki', 'https://wiki.example/zk#runbooks']) {
+      const refused = zkotel('rules', '--runbook-base', bad);
+      assert.equal(refused.status, 2, bad);
+      assert.match(refused.stderr, /--runbook-base: expected an http\(s\) URL without #fragment/, bad);
+    }
   });
 
   it('an unknown naming is refused', () => {

@@ -20,6 +20,8 @@ import { parseHostPort } from '../../src/core/config/schema.js';
 import type { PrometheusExporterConfig } from '../../src/exporters/prometheus/config.js';
 import type { HealthCheckConfig } from '../../src/extensions/health_check/config.js';
 import { healthCheckExtensionFactory } from '../../src/extensions/health_check/factory.js';
+import type { StatusConfig } from '../../src/extensions/status/config.js';
+import { statusExtensionFactory } from '../../src/extensions/status/factory.js';
 import { startFakeZk, type FakeZk } from '../harness/fake-zk.js';
 import { repoRoot, readMntrFixture } from '../harness/fixtures.js';
 import { select, scrape } from '../harness/exposition.js';
@@ -46,6 +48,7 @@ const SHUTDOWN_DEADLINE_S = (() => {
 })();
 /** 13133: the health_check extension's default port, which the probes use. */
 const HEALTH_PORT = parseHostPort((healthCheckExtensionFactory.createDefaultConfig() as HealthCheckConfig).endpoint)!.port;
+const STATUS_PORT = parseHostPort((statusExtensionFactory.createDefaultConfig() as StatusConfig).endpoint)!.port;
 const tempDirs: string[] = [];
 after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const tempDir = () => {
@@ -71,6 +74,7 @@ function validateAs(args: readonly string[], configFile: string): void {
 interface Listeners {
   readonly metrics: { readonly host: string; readonly port: number; readonly path: string };
   readonly health: { readonly host: string; readonly port: number };
+  readonly status: { readonly host: string; readonly port: number };
 }
 
 /** Loads a config with the agent's own loader and registry; fails on any problem or warning. */
@@ -86,7 +90,10 @@ function loadDeployConfig(file: string, env: NodeJS.ProcessEnv = {}): { config: 
   const healthChecks = config.service.extensions.map((id) => config.extensions.get(id)!).filter((extension) => extension.factory.type === 'health_check');
   assert.equal(healthChecks.length, 1, `${file}: the health_check extension is enabled (service::extensions), for the probes`);
   const health = parseHostPort((healthChecks[0]!.config as HealthCheckConfig).endpoint)!;
-  return { config, listeners: { metrics: { ...parseHostPort(exporter.endpoint)!, path: exporter.path }, health } };
+  const statusPages = config.service.extensions.map((id) => config.extensions.get(id)!).filter((extension) => extension.factory.type === 'status');
+  assert.equal(statusPages.length, 1, `${file}: the status extension is enabled (service::extensions), as in otel-config.yaml`);
+  const status = parseHostPort((statusPages[0]!.config as StatusConfig).endpoint)!;
+  return { config, listeners: { metrics: { ...parseHostPort(exporter.endpoint)!, path: exporter.path }, health, status } };
 }
 
 const ALL_INTERFACES = ['0.0.0.0', '::'];
@@ -201,14 +208,15 @@ describe('deploy/Dockerfile', () => {
     validateAs(cmd.args, repo('deploy/config.yaml'));
   });
 
-  it('EXPOSE covers the metrics and health ports of deploy/config.yaml', () => {
+  it('EXPOSE covers the metrics, health and status page ports of deploy/config.yaml', () => {
     const exposed = instructionsOf(runtime, 'EXPOSE').flatMap((instruction) => instruction.args).map((port) => {
       const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(port);
       assert.ok(match && match[2] !== 'udp', `EXPOSE ${port}`);
       return Number(match[1]);
     });
-    assert.deepEqual(exposed.sort((a, b) => a - b), [CONTAINER_CONFIG.metrics.port, CONTAINER_CONFIG.health.port].sort((a, b) => a - b));
+    assert.deepEqual(exposed.sort((a, b) => a - b), [CONTAINER_CONFIG.metrics.port, CONTAINER_CONFIG.health.port, CONTAINER_CONFIG.status.port].sort((a, b) => a - b));
     assert.equal(CONTAINER_CONFIG.health.port, HEALTH_PORT);
+    assert.equal(CONTAINER_CONFIG.status.port, STATUS_PORT);
   });
 
   it('HEALTHCHECK asks /healthz on the health_check port, with node (slim images have no curl)', async () => {
@@ -333,6 +341,7 @@ describe('deploy/config.yaml (the container config)', () => {
     const { config, listeners } = loadDeployConfig(file);
     assert.ok(ALL_INTERFACES.includes(listeners.metrics.host), `metrics on ${listeners.metrics.host}: a container's loopback is unreachable from outside`);
     assert.ok(ALL_INTERFACES.includes(listeners.health.host), `health checks on ${listeners.health.host}`);
+    assert.ok(ALL_INTERFACES.includes(listeners.status.host), `status page on ${listeners.status.host}`);
     assert.equal(listeners.metrics.path, '/metrics');
     const receivers = [...config.receivers.values()];
     assert.equal(receivers.length, 1);
@@ -345,18 +354,19 @@ describe('deploy/config.yaml (the container config)', () => {
       ZK_CLUSTER: 'prod',
       ZKOTEL_METRICS_ENDPOINT: '127.0.0.1:19464',
       ZKOTEL_HEALTH_ENDPOINT: '127.0.0.1:23133',
+      ZKOTEL_STATUS_ENDPOINT: '127.0.0.1:23134',
       ZKOTEL_LOG_LEVEL: 'debug',
     });
     const receiver = [...config.receivers.values()][0]!.config as { endpoints: string[]; cluster: string };
     assert.deepEqual(receiver.endpoints, ['zk1:2181', 'zk2:2181', '[::1]:2181']);
     assert.equal(receiver.cluster, 'prod');
-    assert.deepEqual([listeners.metrics.port, listeners.health.port], [19464, 23133]);
+    assert.deepEqual([listeners.metrics.port, listeners.health.port, listeners.status.port], [19464, 23133, 23134]);
     assert.equal(config.service.logLevel, 'debug');
   });
 
-  it("runs as the image runs it (ENTRYPOINT + CMD): /healthz, the HEALTHCHECK, /readyz and /metrics answer; SIGTERM stops it in time", async () => {
+  it("runs as the image runs it (ENTRYPOINT + CMD): /healthz, the HEALTHCHECK, /readyz, /metrics and the status page answer; SIGTERM stops it in time", async () => {
     const zookeeper: FakeZk = await startFakeZk({ kind: 'reply', replies: { mntr: readMntrFixture('mntr-3.8.0-follower.txt'), ruok: 'imok', srvr: 'Mode: follower\n' } });
-    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const [metricsPort, healthPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     const entrypoint = lastOf(runtime, 'ENTRYPOINT')!.args;
     const cmd = lastOf(runtime, 'CMD')!.args.map((arg) => (arg === CONFIG_PATH ? file : arg));
     // node <app>/dist/src/cli.js: the same program, from this checkout.
@@ -369,6 +379,7 @@ describe('deploy/config.yaml (the container config)', () => {
         ZK_CLUSTER: 'deploy-test',
         ZKOTEL_METRICS_ENDPOINT: `127.0.0.1:${metricsPort}`,
         ZKOTEL_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+        ZKOTEL_STATUS_ENDPOINT: `127.0.0.1:${statusPort}`,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -384,6 +395,14 @@ describe('deploy/config.yaml (the container config)', () => {
       await pollUntil(async () => (await fetch(`${health}/readyz`)).status === 200, { ...poll, what: '/readyz' });
       const { series } = await scrape(`http://127.0.0.1:${metricsPort}${CONTAINER_CONFIG.metrics.path}`);
       assert.deepEqual(select(series, 'zookeeper_up', { zk_endpoint: zookeeper.endpoint, zk_cluster: 'deploy-test' }).map((s) => s.value), [1]);
+      const status = await pollUntil(
+        async () => {
+          const document = (await (await fetch(`http://127.0.0.1:${statusPort}/api/v1/status`)).json()) as { schema: string; clusters: { name: string }[] };
+          return document.clusters.some((cluster) => cluster.name === 'deploy-test') ? document : undefined;
+        },
+        { ...poll, what: 'the status page to show the cluster' },
+      );
+      assert.equal(status.schema, 'zkotel.status/v1');
 
       const stopping = Date.now();
       child.kill('SIGTERM');
@@ -596,6 +615,7 @@ describe('deploy/kubernetes', () => {
     const { config, listeners } = loadDeployConfig(file);
     assert.ok(ALL_INTERFACES.includes(listeners.metrics.host), 'Prometheus scrapes the pod IP');
     assert.ok(ALL_INTERFACES.includes(listeners.health.host), 'the kubelet probes the pod IP');
+    assert.ok(ALL_INTERFACES.includes(listeners.status.host), 'kubectl port-forward reaches the pod IP');
     const endpoints = [...config.receivers.values()].flatMap((receiver) => (receiver.config as { endpoints: string[] }).endpoints);
     assert.ok(endpoints.length > 0);
     for (const endpoint of endpoints) assert.match(endpoint, /^[a-z0-9-]+-\d+\.[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?:\d+$/, `${endpoint}: a pod of a headless Service`);
@@ -626,6 +646,12 @@ describe('deploy/kubernetes', () => {
     assert.equal(endpoint.path ?? '/metrics', listeners.metrics.path);
     assert.equal(endpoint.interval, '30s');
     if (endpoint.scrapeTimeout) assert.ok(parseTimespan(endpoint.scrapeTimeout) <= parseTimespan(endpoint.interval));
+  });
+
+  it('the status page: containerPort "status" is the status extension\'s port, as the image EXPOSEs it', () => {
+    const { listeners } = loadDeployConfig(mountedConfig().file);
+    assert.equal(containerPort('status').containerPort, listeners.status.port);
+    assert.equal(listeners.status.port, CONTAINER_CONFIG.status.port);
   });
 
   it(`probes: liveness /healthz, readiness /readyz, on the health_check port ${HEALTH_PORT}`, () => {

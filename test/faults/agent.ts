@@ -17,6 +17,47 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
+/** What the fault campaign varies in the agent's config; everything else is one shape for every fault test. */
+export interface FaultAgentConfig {
+  /** The zookeeper receiver's targets. */
+  readonly endpoints: readonly string[];
+  readonly metricsPort: number;
+  /** collection_interval (default 200ms). */
+  readonly interval?: string | undefined;
+  /** The probe timeout (default 1s). */
+  readonly timeout?: string | undefined;
+  /** The four-letter words to send (the receiver's default when absent). */
+  readonly commands?: readonly string[] | undefined;
+  /** The Prometheus exporter's web config (basic auth). */
+  readonly webConfigFile?: string | undefined;
+  /** The health_check extension's port; no extension when absent. */
+  readonly healthPort?: number | undefined;
+}
+
+/** One zookeeper receiver into one Prometheus exporter on loopback, optionally with health_check: the agent every fault test runs. */
+export function faultAgentConfig(options: FaultAgentConfig): string {
+  const receiver = [
+    `endpoints: [${options.endpoints.join(', ')}]`,
+    ...(options.commands ? [`commands: [${options.commands.join(', ')}]`] : []),
+    `collection_interval: ${options.interval ?? '200ms'}`,
+    `timeout: ${options.timeout ?? '1s'}`,
+  ];
+  const exporter = [`endpoint: 127.0.0.1:${options.metricsPort}`, ...(options.webConfigFile ? [`web_config_file: ${options.webConfigFile}`] : [])];
+  const withHealth = options.healthPort !== undefined;
+  return [
+    'receivers:',
+    `  zookeeper: { ${receiver.join(', ')} }`,
+    'exporters:',
+    `  prometheus: { ${exporter.join(', ')} }`,
+    ...(withHealth ? ['extensions:', `  health_check: { endpoint: 127.0.0.1:${options.healthPort} }`] : []),
+    'service:',
+    ...(withHealth ? ['  extensions: [health_check]'] : []),
+    '  pipelines:',
+    '    metrics: { receivers: [zookeeper], exporters: [prometheus] }',
+    '',
+  ].join('\n');
+}
+
 export function spawnAgent(yaml: string, options: { ulimitFiles?: number } = {}): AgentProcess {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-faults-'));
   const configFile = path.join(dir, 'config.yaml');

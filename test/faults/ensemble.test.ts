@@ -9,7 +9,7 @@ import { startEnsemble, type Ensemble } from '../harness/ensemble.js';
 import { scrape, select, type Series } from '../harness/exposition.js';
 import { freePort } from '../harness/ports.js';
 import { pollUntil } from '../harness/process.js';
-import { spawnAgent, type AgentProcess } from './agent.js';
+import { faultAgentConfig, spawnAgent, type AgentProcess } from './agent.js';
 
 let ensemble: Ensemble;
 let agent: AgentProcess;
@@ -18,29 +18,22 @@ let failedScrapes = 0;
 let looping = true;
 let loop: Promise<void>;
 let latest: Series[] = [];
+/** When `latest` was scraped (wall clock), for the context of a failed wait. */
+let latestAt = 0;
 
 before(async () => {
   ensemble = await startEnsemble({ size: 3 });
   await ensemble.waitReady();
   const metricsPort = await freePort();
   url = `http://127.0.0.1:${metricsPort}/metrics`;
-  agent = spawnAgent(`
-receivers:
-  zookeeper:
-    endpoints: [${ensemble.nodes.map((node) => node.endpoint).join(', ')}]
-    collection_interval: 300ms
-    timeout: 1s
-exporters:
-  prometheus: { endpoint: 127.0.0.1:${metricsPort} }
-service:
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+  agent = spawnAgent(faultAgentConfig({ endpoints: ensemble.nodes.map((node) => node.endpoint), metricsPort, interval: '300ms' }));
   await pollUntil(async () => (await scrape(url)).series.length > 0, { timeoutMs: 20_000, what: 'the agent to serve', context: () => agent.logs.slice(-5).join('\n') });
   loop = (async () => {
     while (looping) {
       try {
-        latest = (await scrape(url)).series;
+        // A scrape that hangs fails like one Prometheus gives up on, instead of leaving `latest` stale unnoticed.
+        latest = (await scrape(url, { timeoutMs: 10_000 })).series;
+        latestAt = Date.now();
       } catch {
         failedScrapes++;
       }
@@ -59,7 +52,13 @@ after(async () => {
 const up = (endpoint: string) => select(latest, 'zookeeper_up', { zk_endpoint: endpoint })[0]?.value;
 const reason = (endpoint: string) => select(latest, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
 const waitFor = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
-  pollUntil(condition, { timeoutMs, what, intervalMs: 50, context: () => ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`).join('\n') });
+  pollUntil(condition, {
+    timeoutMs,
+    what,
+    intervalMs: 50,
+    context: () =>
+      [`last scrape ${Date.now() - latestAt} ms ago, ${failedScrapes} failed`, ...ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`)].join('\n') + `\n${agent.logs.slice(-5).join('\n')}`,
+  });
 
 it('a frozen server (SIGSTOP) times out alone and comes back on SIGCONT', async () => {
   const leader = await ensemble.leader();

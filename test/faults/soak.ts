@@ -14,7 +14,7 @@ import { parseExposition, select } from '../harness/exposition.js';
 import { startFakeZk, type FakeZk } from '../harness/fake-zk.js';
 import { readMntrFixture } from '../harness/fixtures.js';
 import { freePort } from '../harness/ports.js';
-import { spawnAgent } from './agent.js';
+import { faultAgentConfig, spawnAgent } from './agent.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const SAMPLE_MS = 5000;
@@ -66,18 +66,7 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-soak-'));
   const web = path.join(dir, 'web.yml');
   writeFileSync(web, `basic_auth_users:\n  prometheus: ${bcrypt.hashSync('secret', 10)}\n`);
-  const config = (interval: string) => `
-receivers:
-  zookeeper: { endpoints: [${endpoints.join(', ')}], collection_interval: ${interval}, timeout: 1s }
-exporters:
-  prometheus: { endpoint: 127.0.0.1:${metricsPort}, web_config_file: ${web} }
-extensions:
-  health_check: { endpoint: 127.0.0.1:${healthPort} }
-service:
-  extensions: [health_check]
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`;
+  const config = (interval: string) => faultAgentConfig({ endpoints, metricsPort, healthPort, webConfigFile: web, interval });
   const agent = spawnAgent(config('200ms'));
   const url = `http://127.0.0.1:${metricsPort}/metrics`;
   const samples: { t: number; rss: number; heap_used: number }[] = [];

@@ -11,7 +11,7 @@ import { startFakeZk, type FakeZk } from '../harness/fake-zk.js';
 import { readMntrFixture } from '../harness/fixtures.js';
 import { freePort } from '../harness/ports.js';
 import { pollUntil } from '../harness/process.js';
-import { spawnAgent, type AgentProcess } from './agent.js';
+import { faultAgentConfig, spawnAgent, type AgentProcess } from './agent.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(closers.map((close) => close())));
@@ -53,19 +53,7 @@ it('misbehaving servers: each reported by its reason, the healthy one unharmed, 
   const metricsPort = await freePort();
   const expected: Record<string, string> = { [hung]: 'timeout', [drip]: 'timeout', [garbage]: 'bad_response', [tenMegabytes]: 'too_large', [endless]: 'too_large', [reset]: 'connection_error', [refused]: 'refused' };
 
-  const agent: AgentProcess = spawnAgent(`
-receivers:
-  zookeeper:
-    endpoints: [${[healthy, ...Object.keys(expected)].join(', ')}]
-    commands: [mntr]
-    collection_interval: 300ms
-    timeout: 1500ms
-exporters:
-  prometheus: { endpoint: 127.0.0.1:${metricsPort} }
-service:
-  pipelines:
-    metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+  const agent: AgentProcess = spawnAgent(faultAgentConfig({ endpoints: [healthy, ...Object.keys(expected)], metricsPort, commands: ['mntr'], interval: '300ms', timeout: '1500ms' }));
   closers.push(() => agent.stop());
   const url = `http://127.0.0.1:${metricsPort}/metrics`;
   const reasonOf = (series: Series[], endpoint: string) => select(series, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
@@ -79,11 +67,14 @@ service:
   assert.equal(select(all, 'zookeeper_up', { zk_endpoint: healthy })[0]?.value, 1);
   for (const endpoint of Object.keys(expected)) assert.equal(select(all, 'zookeeper_up', { zk_endpoint: endpoint })[0]?.value, 0, endpoint);
 
-  // Ten more rounds: every scrape answers and the healthy server stays up while the others keep misbehaving.
+  // Ten more rounds (each one a new connection to the healthy server): every scrape answers and the healthy server
+  // stays up while the others keep misbehaving.
+  const healthyFake = fakes[0]!;
   for (let i = 0; i < 10; i++) {
+    const probed = healthyFake.connections;
+    await pollUntil(() => healthyFake.connections > probed || undefined, { timeoutMs: 10_000, what: `round ${i} of the healthy server`, context: () => agent.logs.slice(-5).join('\n') });
     const { series } = await scrape(url);
     assert.equal(select(series, 'zookeeper_up', { zk_endpoint: healthy })[0]?.value, 1, `scrape ${i}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
   }
   assert.equal(agent.exitCode(), undefined, 'the agent is still running');
 });

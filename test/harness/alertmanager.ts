@@ -3,10 +3,10 @@
  * (`--cluster.listen-address=`, else it binds 0.0.0.0:9094).
  */
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
-import { pollUntil, registerTempDir, spawnLogged, unregisterTempDir } from './process.js';
+import { pollUntil, spawnLogged } from './process.js';
+import { harnessDir, stopServer } from './temp-dir.js';
 
 export const ALERTMANAGER_BINARY = '/usr/bin/prometheus-alertmanager';
 
@@ -31,9 +31,8 @@ export interface AlertmanagerServer {
 }
 
 export async function startAlertmanager(options: { config: string; log?: boolean; keepDir?: boolean }): Promise<AlertmanagerServer> {
-  const keepDir = options.keepDir ?? process.env.ZKOTEL_KEEP_TMP === '1';
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'zkotel-am-'));
-  if (!keepDir) registerTempDir(dir);
+  const workDir = await harnessDir('zkotel-am-', { keep: options.keepDir });
+  const dir = workDir.path;
   const configFile = path.join(dir, 'alertmanager.yml');
   const logFile = path.join(dir, 'alertmanager.log');
   await fsp.writeFile(configFile, options.config);
@@ -44,7 +43,6 @@ export async function startAlertmanager(options: { config: string; log?: boolean
   await fsp.writeFile(logFile, `==== zkotel harness: ${ALERTMANAGER_BINARY} ${args.join(' ')}\n`);
   const log = options.log ?? process.env.ZKOTEL_HARNESS_LOG === '1';
   const proc = spawnLogged(ALERTMANAGER_BINARY, args, { logFile, cwd: dir, ...(log ? { echoPrefix: '[alertmanager]' } : {}) });
-  let stopped = false;
   const server: AlertmanagerServer = {
     url,
     address,
@@ -55,13 +53,7 @@ export async function startAlertmanager(options: { config: string; log?: boolean
       return (await res.json()) as AlertmanagerAlert[];
     },
     logTail: (lines = 30) => proc.tail(lines),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await proc.stop('SIGTERM', 10_000);
-      unregisterTempDir(dir);
-      if (!keepDir) await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 });
-    },
+    stop: stopServer(proc, workDir),
   };
   try {
     await pollUntil(

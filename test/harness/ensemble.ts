@@ -8,10 +8,10 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { freePorts } from './ports.js';
-import { registerTempDir, unregisterTempDir, LoggedProcess, spawnLogged, tailFile, pollUntil, fourLetterWord } from './process.js';
+import { LoggedProcess, spawnLogged, tailFile, pollUntil, fourLetterWord } from './process.js';
+import { harnessDir, type HarnessDir } from './temp-dir.js';
 export { fourLetterWord, pollUntil } from './process.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -219,13 +219,15 @@ class ZkEnsemble implements Ensemble {
   readonly nodes: ZkNode[];
   readonly connectString: string;
   private stopped = false;
+  readonly dir: string;
 
   constructor(
-    readonly dir: string,
+    private readonly workDir: HarnessDir,
     nodes: ZkNode[],
-    private readonly options: Required<Pick<EnsembleOptions, 'fourLetterWhitelist' | 'reconfig' | 'tickTime' | 'log' | 'keepDir'>> &
+    private readonly options: Required<Pick<EnsembleOptions, 'fourLetterWhitelist' | 'reconfig' | 'tickTime' | 'log'>> &
       Pick<EnsembleOptions, 'extraConfig' | 'jvmArgs' | 'tls' | 'adminTls'>,
   ) {
+    this.dir = workDir.path;
     this.nodes = nodes;
     this.connectString = nodes.map((n) => n.endpoint).join(',');
   }
@@ -417,8 +419,7 @@ class ZkEnsemble implements Ensemble {
         await n.process.stop('SIGTERM', 10_000);
       }),
     );
-    unregisterTempDir(this.dir);
-    if (!this.options.keepDir) await fsp.rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    await this.workDir.remove();
   }
 }
 
@@ -431,9 +432,8 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
   for (const jar of ZOOKEEPER_CLASSPATH) {
     if (!fs.existsSync(jar)) throw new Error(`startEnsemble: ${jar} is missing: run bash scripts/setup.sh`);
   }
-  const keepDir = options.keepDir ?? process.env.ZKOTEL_KEEP_TMP === '1';
-  const dir = await fsp.mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'zkotel-zk-'));
-  if (!keepDir) registerTempDir(dir);
+  const workDir = await harnessDir('zkotel-zk-', { keep: options.keepDir, parent: options.workDir });
+  const dir = workDir.path;
   const given = options.clientPorts ?? [];
   const needed = size * (options.tls ? 4 : 3) + Math.max(0, size - given.length);
   const pool = await freePorts(needed);
@@ -450,12 +450,11 @@ export async function startEnsemble(options: EnsembleOptions = {}): Promise<Ense
     const clientPort = given[i] ?? take();
     nodes.push(new ZkNode(id, role, clientPort, take(), take(), take(), path.join(dir, `node${id}`), options.tls ? take() : undefined));
   }
-  const ensemble = new ZkEnsemble(dir, nodes, {
+  const ensemble = new ZkEnsemble(workDir, nodes, {
     fourLetterWhitelist: options.fourLetterWhitelist ?? '*',
     reconfig: options.reconfig ?? false,
     tickTime: options.tickTime ?? 2000,
     log: options.log ?? process.env.ZKOTEL_HARNESS_LOG === '1',
-    keepDir,
     extraConfig: options.extraConfig,
     jvmArgs: options.jvmArgs,
     tls: options.tls,

@@ -21,8 +21,9 @@ export function parseExposition(text: string): Series[] {
   return series;
 }
 
-export async function scrape(url: string): Promise<{ text: string; series: Series[]; contentType: string | null }> {
-  const response = await fetch(url);
+/** GET and parse `url`; with `timeoutMs`, a scrape that takes longer fails (as Prometheus's scrape_timeout does). */
+export async function scrape(url: string, options: { timeoutMs?: number } = {}): Promise<{ text: string; series: Series[]; contentType: string | null }> {
+  const response = await fetch(url, options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) });
   if (response.status !== 200) throw new Error(`GET ${url}: HTTP ${response.status}`);
   const text = await response.text();
   return { text, series: parseExposition(text), contentType: response.headers.get('content-type') };

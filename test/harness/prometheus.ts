@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { pollUntil, registerTempDir, spawnLogged, unregisterTempDir, type LoggedProcess } from './process.js';
+import { pollUntil, spawnLogged, type LoggedProcess } from './process.js';
 import { freePort } from './ports.js';
+import { harnessDir, stopServer } from './temp-dir.js';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 
@@ -106,9 +106,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   if (!fs.existsSync(PROMETHEUS_BINARY)) {
     throw new Error(`${PROMETHEUS_BINARY} is missing: run bash scripts/setup.sh`);
   }
-  const keepDir = options.keepDir ?? process.env.ZKOTEL_KEEP_TMP === '1';
-  const dir = await fsp.mkdtemp(path.join(options.workDir ?? os.tmpdir(), 'zkotel-prom-'));
-  if (!keepDir) registerTempDir(dir);
+  const workDir = await harnessDir('zkotel-prom-', { keep: options.keepDir, parent: options.workDir });
+  const dir = workDir.path;
   const configFile = path.join(dir, 'prometheus.yml');
   const logFile = path.join(dir, 'prometheus.log');
   const interval = options.scrapeInterval ?? '1s';
@@ -156,8 +155,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       ...(log ? { echoPrefix: '[prometheus]' } : {}),
     });
   } catch (err) {
-    await fsp.rm(dir, { recursive: true, force: true });
-    unregisterTempDir(dir);
+    await workDir.remove();
     throw err;
   }
 
@@ -165,7 +163,6 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const died = (): string | undefined =>
     proc.running ? undefined : `prometheus exited (${JSON.stringify(proc.exitStatus)})`;
 
-  let stopped = false;
   const server: PrometheusServer = {
     url,
     port,
@@ -196,13 +193,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     logTail(lines = 30) {
       return proc.tail(lines);
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await proc.stop('SIGTERM', 10_000);
-      unregisterTempDir(dir);
-      if (!keepDir) await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 });
-    },
+    stop: stopServer(proc, workDir),
   };
 
   try {

@@ -33,6 +33,8 @@ export class VirtualClock {
     const watched = promise.finally(() => {
       done = true;
     });
+    // A rejection is the caller's to see once returned, not an unhandled one while timers still run.
+    watched.catch(() => {});
     const limit = this.scheduler.frame + limitMs;
     for (;;) {
       await settle();

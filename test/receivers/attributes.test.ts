@@ -59,7 +59,7 @@ function zookeeperReceiverOutput(): Sample[] {
 
 /** What the zookeeper_session receiver's metrics hold after a round with lag from another server and an error. */
 function sessionReceiverOutput(): Sample[] {
-  const metrics = new SessionMetrics(IDENTITY);
+  const metrics = new SessionMetrics(IDENTITY, 0);
   metrics.lag('zk-2:2181', 0.01);
   metrics.error('create', 'CONNECTION_LOSS');
   return metrics.samples();

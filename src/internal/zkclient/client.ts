@@ -11,11 +11,15 @@
  * - a guard around reply parsing: a reply carrying an error code the library does not know (3.5+ added some,
  *   e.g. THROTTLED_OP -127, SESSIONMOVED -118) makes it throw inside a socket event, which would crash the
  *   agent; the connection is dropped instead;
- * - a close that also works when the server is gone: no connection attempt after close, no timer left behind.
+ * - a close that also works when the server is gone: no connection attempt after close, no timer left behind;
+ * - time from an RxJS scheduler: deadlines are instants on its clock (`scheduler.now()`, `Date.now()` by default),
+ *   and the deadlines and the connection timeout run on it, so tests can run them in virtual time. The library's
+ *   own timers (spin delay between rounds of servers, pings) stay on the wall clock: they pace real sockets.
  */
 import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import zookeeper, { type Client } from 'node-zookeeper-client';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseHostPort, type HostPort } from '../../core/config/schema.js';
 import { DialError, dialError, socketOpener, type SocketOpener } from './dial.js';
 
@@ -56,6 +60,8 @@ export interface ClientOptions {
   readonly auth?: AuthInfo | undefined;
   /** Plain TCP when absent. */
   readonly transport?: SocketOpener | undefined;
+  /** The clock of every deadline given to this client, and what runs its timers (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /** node-zookeeper-client's ConnectionManager, as far as we use it. */
@@ -67,7 +73,6 @@ interface ConnectionManager extends EventEmitter {
   connectTimeout: number;
   nextServerIndex: number;
   pendingBuffer: Buffer | null;
-  connectTimeoutHandler: NodeJS.Timeout | null;
   connect(): void;
   findNextServer(callback: (server: HostPort) => void): void;
   updateTimeout(sessionTimeout: number): void;
@@ -95,6 +100,9 @@ export class ZkClient {
   private connectedOnce = false;
   private closing = false;
   private readonly changes = new Set<() => void>();
+  private readonly scheduler: SchedulerLike;
+  /** The running connection attempt's timeout (the library's own `connectTimeoutHandler` stays unused). */
+  private connectTimer: Subscription | undefined;
   state: SessionState = 'connecting';
   /** Why the last connection attempt failed (refused, TLS), if it did; cleared by a successful one. */
   lastFailure: DialError | undefined;
@@ -106,6 +114,7 @@ export class ZkClient {
       return address;
     });
     if (servers.length === 0) throw new ZkError('BAD_ARGUMENTS', 'no endpoint to connect to');
+    this.scheduler = options.scheduler ?? asyncScheduler;
     // retries 0: a lost connection is a measured failure, not something to hide behind retries. The connection
     // string only has to satisfy the library's parser: the servers are replaced below.
     this.client = zookeeper.createClient(servers.map(() => 'localhost:2181').join(','), { sessionTimeout: options.sessionTimeoutMs, spinDelay: options.spinDelayMs ?? 1000, retries: 0 });
@@ -145,9 +154,12 @@ export class ZkClient {
             // Every listener below is attached in this same tick as start(): see Connector.
             const socket = opening.start();
             this.socket = socket;
-            this.connectTimeoutHandler = setTimeout(() => this.onSocketConnectTimeout(), this.connectTimeout);
+            // Where the library clears its own handler (connected, socket error), this connection clears its timer.
+            self.connectTimer?.unsubscribe();
+            self.connectTimer = self.scheduler.schedule(() => this.onSocketConnectTimeout(), this.connectTimeout);
             socket.setNoDelay();
             socket.on(opening.readyEvent, () => {
+              self.connectTimer?.unsubscribe();
               self.lastFailure = undefined;
               this.onSocketConnected();
             });
@@ -166,6 +178,7 @@ export class ZkClient {
               if (this.socket === socket) this.onSocketClosed(hadError);
             });
             socket.on('error', (error: NodeJS.ErrnoException) => {
+              if (this.socket === socket) self.connectTimer?.unsubscribe();
               self.lastFailure = dialError(error, server, opening.expectedName);
               this.onSocketError(error);
             });
@@ -227,14 +240,19 @@ export class ZkClient {
     if (condition()) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.unsubscribe();
         this.changes.delete(check);
         resolve();
       };
       const check = () => condition() && done();
-      const timer = setTimeout(done, Math.max(0, deadlineMs - Date.now()));
+      const timer = this.scheduler.schedule(done, this.remaining(deadlineMs));
       this.changes.add(check);
     });
+  }
+
+  /** Milliseconds from now until `deadlineMs` on this client's clock, at least 0. */
+  private remaining(deadlineMs: number): number {
+    return Math.max(0, deadlineMs - this.scheduler.now());
   }
 
   create(path: string, data: Buffer, acl: typeof OPEN_ACL, mode: number, deadlineMs: number): Promise<string> {
@@ -273,15 +291,15 @@ export class ZkClient {
 
   private call<T>(deadlineMs: number, what: string, invoke: (done: (error: unknown, value: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ZkError('OPERATION_TIMEOUT', `${what}: no reply within the deadline`)), Math.max(0, deadlineMs - Date.now()));
+      const timer = this.scheduler.schedule(() => reject(new ZkError('OPERATION_TIMEOUT', `${what}: no reply within the deadline`)), this.remaining(deadlineMs));
       try {
         invoke((error, value) => {
-          clearTimeout(timer);
+          timer.unsubscribe();
           if (error) reject(toZkError(error, what));
           else resolve(value);
         });
       } catch (error) {
-        clearTimeout(timer);
+        timer.unsubscribe();
         reject(new ZkError('BAD_ARGUMENTS', `${what}: ${(error as Error).message}`));
       }
     });
@@ -297,12 +315,12 @@ export class ZkClient {
     this.closing = true;
     if (wasConnected) {
       this.client.close();
-      await this.until(() => this.state === 'closed', Date.now() + graceMs);
+      await this.until(() => this.state === 'closed', this.scheduler.now() + graceMs);
     }
     if (this.state === 'closed') return;
     const manager = this.manager;
     // `closing` already stops every further connection attempt (see replaceConnect).
-    if (manager.connectTimeoutHandler) clearTimeout(manager.connectTimeoutHandler);
+    this.connectTimer?.unsubscribe();
     // In CLOSING, the socket's close ends the manager in CLOSED instead of reconnecting.
     if (manager.state !== MANAGER.CLOSED) manager.setState(MANAGER.CLOSING);
     manager.socket?.destroy();
@@ -314,9 +332,9 @@ function toZkError(error: unknown, what: string): ZkError {
   return new ZkError('SYSTEM_ERROR', `${what}: ${(error as Error)?.message ?? String(error)}`);
 }
 
-/** Builds the clients of one receiver: its transport (TLS) and credentials, for every session it opens. */
-export type ClientFactory = (options: Omit<ClientOptions, 'transport' | 'auth'>, hooks: ClientHooks) => ZkClient;
+/** Builds the clients of one component: its transport (TLS), credentials and clock, for every session it opens. */
+export type ClientFactory = (options: Omit<ClientOptions, 'transport' | 'auth' | 'scheduler'>, hooks: ClientHooks) => ZkClient;
 
-export function clientFactory(via: SocketOpener | undefined, auth?: () => AuthInfo | undefined): ClientFactory {
-  return (options, hooks) => new ZkClient({ ...options, transport: via, auth: auth?.() }, hooks);
+export function clientFactory(via: SocketOpener | undefined, auth?: () => AuthInfo | undefined, scheduler?: SchedulerLike): ClientFactory {
+  return (options, hooks) => new ZkClient({ ...options, transport: via, auth: auth?.(), scheduler }, hooks);
 }

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { HostPort } from '../../core/config/schema.js';
 import { ClientTlsLoader, describeTlsError, type ClientTlsConfig } from '../tls/client-tls.js';
 
@@ -59,21 +60,22 @@ export function socketOpener(tlsConfig: ClientTlsConfig | undefined): SocketOpen
 /** Opens a connected (and, for TLS, handshaken) socket to `address`, or rejects with a {@link DialError}. */
 export type Dial = (address: HostPort, timeoutMs: number) => Promise<net.Socket>;
 
-export function dialer(via: SocketOpener): Dial {
+/** A {@link Dial} whose timeouts run on `scheduler` (virtual time in tests). */
+export function dialer(via: SocketOpener, scheduler: SchedulerLike = asyncScheduler): Dial {
   return async (address, timeoutMs) => {
     const opening = await via.open(address);
     return new Promise((resolve, reject) => {
       const { readyEvent } = opening;
       const socket = opening.start();
       const fail = (error: DialError) => {
-        clearTimeout(timer);
+        timer.unsubscribe();
         socket.destroy();
         reject(error);
       };
-      const timer = setTimeout(() => fail(new DialError('OPERATION_TIMEOUT', `no connection to ${address.host}:${address.port} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = scheduler.schedule(() => fail(new DialError('OPERATION_TIMEOUT', `no connection to ${address.host}:${address.port} within ${timeoutMs} ms`)), timeoutMs);
       const onError = (error: NodeJS.ErrnoException) => fail(dialError(error, address, opening.expectedName));
       socket.once(readyEvent, () => {
-        clearTimeout(timer);
+        timer.unsubscribe();
         // From here the caller watches 'close'; an error must still never be unhandled.
         socket.removeListener('error', onError);
         socket.on('error', () => socket.destroy());

@@ -8,6 +8,7 @@
  * read-only one answers with a read-only session or with the NOTREADONLY error (-119, what 3.8 sends when it
  * cannot create a global session); a server without quorum closes without a word.
  */
+import type { SchedulerLike } from 'rxjs';
 import type { HostPort } from '../../core/config/schema.js';
 import { DialError, type Dial } from '../../internal/zkclient/dial.js';
 
@@ -20,8 +21,9 @@ export type ServerVerdict =
   | { readonly kind: 'serving' }
   | { readonly kind: 'failed'; readonly code: string; readonly message: string };
 
-export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs: number, timeoutMs: number): Promise<ServerVerdict> {
-  const deadline = Date.now() + timeoutMs;
+/** Asks within `timeoutMs` (dial and handshake together) on `scheduler`'s clock. */
+export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs: number, timeoutMs: number, scheduler: SchedulerLike): Promise<ServerVerdict> {
+  const deadline = scheduler.now() + timeoutMs;
   let socket;
   try {
     socket = await dial(address, timeoutMs);
@@ -35,20 +37,23 @@ export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs:
     const finish = (verdict: ServerVerdict) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.unsubscribe();
       socket.removeAllListeners('data');
       if (verdict.kind === 'serving') {
         // Close the session we were given rather than leave it to expire; end() flushes the request first.
         socket.end(frame(closeSessionRequest()));
-        setTimeout(() => socket.destroy(), 1000).unref();
+        // A server that does not close its side within a second loses the socket; the timer ends with the socket, so
+        // it keeps nothing alive that the socket does not.
+        const drop = scheduler.schedule(() => socket.destroy(), 1000);
+        socket.once('close', () => drop.unsubscribe());
       } else {
         socket.destroy();
       }
       resolve(verdict);
     };
-    const timer = setTimeout(
+    const timer = scheduler.schedule(
       () => finish({ kind: 'failed', code: 'OPERATION_TIMEOUT', message: 'the server accepted the connection but did not answer the session handshake in time' }),
-      Math.max(0, deadline - Date.now()),
+      Math.max(0, deadline - scheduler.now()),
     );
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);

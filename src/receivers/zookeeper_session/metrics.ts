@@ -38,7 +38,6 @@ const RECONNECTS = describeMetric('zookeeper.client.reconnects', 'counter', {
  * `samples()` is the full snapshot for the server's batch. Attribute objects are made once per series.
  */
 export class SessionMetrics {
-  readonly startTimeMs = Date.now();
   private readonly connect = new CumulativeHistogram(SECONDS_BUCKETS);
   private readonly operations = new Map<Operation, { attributes: Attributes; histogram: CumulativeHistogram }>();
   private readonly lags = new Map<string, { attributes: Attributes; histogram: CumulativeHistogram }>();
@@ -46,7 +45,11 @@ export class SessionMetrics {
   private expirations = 0;
   private reconnects = 0;
 
-  constructor(private readonly identity: Attributes) {
+  /** `startTimeMs`: since when the counters count (the probe loop's start, on the receiver's clock). */
+  constructor(
+    private readonly identity: Attributes,
+    readonly startTimeMs: number,
+  ) {
     for (const operation of OPERATIONS) {
       this.operations.set(operation, { attributes: Object.freeze({ ...identity, operation }), histogram: new CumulativeHistogram(SECONDS_BUCKETS) });
     }

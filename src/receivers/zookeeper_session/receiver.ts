@@ -24,24 +24,25 @@ import { agentToken, ServerProbe, type ProbeContext } from './server-probe.js';
 export function createZookeeperSessionReceiver(settings: CreateSettings, config: ZookeeperSessionReceiverConfig): Receiver {
   const probes = new Map<string, ServerProbe>();
   const closing = new Set<Promise<void>>();
-  const via = socketOpener(config.tls);
-  const context: ProbeContext = { config, transport: via, dial: dialer(via), logger: settings.logger };
-  const token = agentToken();
-  // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials.
-  const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
   const scheduler = settings.scheduler ?? asyncScheduler;
+  const via = socketOpener(config.tls);
+  const context: ProbeContext = { config, transport: via, dial: dialer(via, scheduler), logger: settings.logger, scheduler };
+  const token = agentToken();
+  // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials. Not the
+  // same clock: discovery (src/internal/targets/ensemble.ts) gives it deadlines from Date.now().
+  const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
   const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
     return defer(() => {
-      const probe = new ServerProbe(endpoint, parseHostPort(endpoint)!, new SessionMetrics(identity), { ...context, logger: settings.logger.child({ endpoint }) }, token);
+      const probe = new ServerProbe(endpoint, parseHostPort(endpoint)!, new SessionMetrics(identity, scheduler.now()), { ...context, logger: settings.logger.child({ endpoint }) }, token);
       probes.set(endpoint, probe);
       const round = async () => {
         await probe.round();
         if (config.replication_lag.enabled) {
           const readers = [...probes.values()].filter((other) => other !== probe);
-          await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined);
+          await measureReplication(probe, readers, config.replication_lag.timeout, config.auth !== undefined, scheduler);
         }
       };
       return roundsEvery(round, { initialDelayMs: config.initial_delay, intervalMs: config.collection_interval }, scheduler).pipe(

@@ -9,10 +9,14 @@
  * The lag is counted from the writer's acknowledgement: how long a client that was told "written" may still
  * read the old value through another server. A reader notified before the acknowledgement reached the writer
  * records 0.
+ *
+ * Deadlines and the polling pace run on the receiver's scheduler; the lag itself is measured with
+ * `performance.now()`, as every latency of real I/O is (the scheduler's clock has whole milliseconds at best).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
+import type { SchedulerLike } from 'rxjs';
 import type { ServerProbe } from './server-probe.js';
 import { CREATOR_ALL_ACL, OPEN_ACL, ZkError, type ZkClient } from '../../internal/zkclient/client.js';
 
@@ -45,6 +49,7 @@ class ReaderWatch {
     readonly reader: ServerProbe,
     private readonly session: ZkClient,
     private readonly path: string,
+    private readonly scheduler: SchedulerLike,
   ) {}
 
   /** Leaves a watch on the lag znode; the event's arrival time is remembered. */
@@ -61,8 +66,9 @@ class ReaderWatch {
   /** When (performance.now()) this reader saw `value`; rejects at the deadline. */
   async seen(value: Buffer, deadline: number): Promise<number> {
     for (;;) {
-      if (Date.now() >= deadline) throw new ZkError('OPERATION_TIMEOUT', `write not seen within the replication_lag timeout`);
-      if (this.firedAt === undefined) await this.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+      const now = this.scheduler.now();
+      if (now >= deadline) throw new ZkError('OPERATION_TIMEOUT', `write not seen within the replication_lag timeout`);
+      if (this.firedAt === undefined) await this.sleep(Math.min(POLL_MS, deadline - now));
       const eventAt = this.firedAt;
       const data = await this.session.getData(this.path, deadline).catch((error: unknown) => {
         if (error instanceof ZkError && error.code === 'NO_NODE') return undefined;
@@ -74,11 +80,12 @@ class ReaderWatch {
     }
   }
 
+  /** Waits `ms`, or less when the watch fires. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = this.scheduler.schedule(done, ms);
       function done() {
-        clearTimeout(timer);
+        timer.unsubscribe();
         resolve();
       }
       this.wake = done;
@@ -90,15 +97,15 @@ class ReaderWatch {
  * Writes through `writer` and records on each reader's metrics how long until its session saw the write
  * (`source` = the writer's endpoint). Failures are counted as `replication` errors on the side that failed.
  */
-export async function measureReplication(writer: ServerProbe, readers: readonly ServerProbe[], timeoutMs: number, withAuth: boolean): Promise<void> {
+export async function measureReplication(writer: ServerProbe, readers: readonly ServerProbe[], timeoutMs: number, withAuth: boolean, scheduler: SchedulerLike): Promise<void> {
   const session = writer.connectedSession;
   if (!session) return;
   const watches = readers.flatMap((reader) => {
     const readerSession = reader.connectedSession;
-    return readerSession ? [new ReaderWatch(reader, readerSession, writer.lagPath)] : [];
+    return readerSession ? [new ReaderWatch(reader, readerSession, writer.lagPath, scheduler)] : [];
   });
   if (watches.length === 0) return;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = scheduler.now() + timeoutMs;
   const countError = (probe: ServerProbe, error: unknown) => probe.metrics.error('replication', error instanceof ZkError ? error.code : 'SYSTEM_ERROR');
 
   const armed = (

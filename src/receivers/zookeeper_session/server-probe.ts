@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
+import type { SchedulerLike } from 'rxjs';
 import type { HostPort } from '../../core/config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import { authInfo, type ZookeeperSessionReceiverConfig } from './config.js';
@@ -22,6 +23,8 @@ export interface ProbeContext {
   readonly transport: SocketOpener;
   readonly dial: Dial;
   readonly logger: Logger;
+  /** The clock of rounds' deadlines and what runs their timers; latencies are measured with `performance.now()`. */
+  readonly scheduler: SchedulerLike;
 }
 
 /** A failed step of a round: what failed, ZooKeeper's (or our) code for it, and words for the log. */
@@ -74,7 +77,7 @@ export class ServerProbe {
 
   /** Connect if needed, then create, set, get, exists, children, delete. Resolves with the failure, if any. */
   async round(): Promise<Failure | undefined> {
-    const deadline = Date.now() + this.context.config.timeout;
+    const deadline = this.now() + this.context.config.timeout;
     const failure = (await this.ensureSession(deadline)) ?? (await this.operations(deadline));
     if (this.closed) return failure;
     if (failure) this.metrics.error(failure.operation, failure.code);
@@ -90,7 +93,8 @@ export class ServerProbe {
     if (lost) {
       // As a real client does: keep the session and let it reconnect, so that the server can say whether it
       // expired meanwhile. Half the round's time, the other half to find out why it is not back.
-      const state = await lost.reconnection(Date.now() + (deadline - Date.now()) / 2);
+      const now = this.now();
+      const state = await lost.reconnection(now + (deadline - now) / 2);
       if (this.closed) return STOPPING;
       if (state === 'connected') return undefined;
       if (state === 'disconnected' || state === 'connecting') return { operation: 'connect', ...(await this.whyNoSession('disconnected', deadline)) };
@@ -105,7 +109,7 @@ export class ServerProbe {
       return { operation: 'connect', code: 'AUTH_FAILED', message: (error as Error).message };
     }
     const session = new ZkClient(
-      { endpoints: [this.endpoint], sessionTimeoutMs: config.session_timeout, auth, transport: this.context.transport },
+      { endpoints: [this.endpoint], sessionTimeoutMs: config.session_timeout, auth, transport: this.context.transport, scheduler: this.context.scheduler },
       {
         reconnected: () => this.metrics.reconnected(),
         expired: () => this.metrics.expired(),
@@ -134,7 +138,7 @@ export class ServerProbe {
     const failure = this.session?.lastFailure;
     if (failure && failure.code !== 'CONNECTION_LOSS') return { code: failure.code, message: failure.message };
     // The connection was lost during the handshake: ask the server why, on a connection of our own.
-    const verdict = await askServer(this.context.dial, this.address, this.context.config.session_timeout, Math.max(1, deadline - Date.now()));
+    const verdict = await askServer(this.context.dial, this.address, this.context.config.session_timeout, Math.max(1, deadline - this.now()), this.context.scheduler);
     return verdict.kind === 'failed' ? verdict : { code: 'CONNECTION_LOSS', message: 'the connection was lost while opening the session' };
   }
 
@@ -185,6 +189,10 @@ export class ServerProbe {
     const parent = this.context.config.path;
     const leftovers = children.filter((child) => child.startsWith(probePrefix) && `${parent}/${child}` !== current);
     await Promise.all(leftovers.map((child) => session.remove(`${parent}/${child}`, deadline).catch(() => {})));
+  }
+
+  private now(): number {
+    return this.context.scheduler.now();
   }
 
   /** Logs each change of this server's state once: up, or which operation fails with which code. */

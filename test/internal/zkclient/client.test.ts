@@ -6,14 +6,27 @@ import { BehaviorSubject } from 'rxjs';
 import { createLogger } from '../../../src/core/logger.js';
 import { ensembleTargets } from '../../../src/internal/targets/ensemble.js';
 import { OPEN_ACL, ZkClient, type ClientHooks } from '../../../src/internal/zkclient/client.js';
-import { socketOpener } from '../../../src/internal/zkclient/dial.js';
+import { socketOpener, type SocketOpener } from '../../../src/internal/zkclient/dial.js';
 import { generateTestCerts, type TestCerts } from '../../harness/certs.js';
 import { startEnsemble, type Ensemble } from '../../harness/ensemble.js';
+import { startFakeZk } from '../../harness/fake-zk.js';
 import { pollUntil } from '../../harness/process.js';
+import { VirtualClock } from '../../harness/virtual-time.js';
 import { serverWithUnknownErrorCode } from './unknown-error-server.js';
 
 const quiet: ClientHooks = { unexpected: () => {} };
+/** A deadline for waits on real servers (the client's default clock is the wall clock). */
 const inSeconds = (seconds: number) => Date.now() + seconds * 1000;
+
+/** Whether `promise` has settled, read without waiting. */
+function watch<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
+  const state = { settled: false, promise };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
 
 /** A listener that accepts every connection and drops it at once, counting them: a server that never gives a session. */
 async function droppingServer(): Promise<{ endpoint: string; connections: () => number; close: () => Promise<void> }> {
@@ -71,11 +84,20 @@ describe('shared ZooKeeper client against fakes', () => {
   it('drops the connection on a reply with an error code the library does not know (THROTTLED_OP), without crashing', async () => {
     const server = await serverWithUnknownErrorCode(-127);
     const failures: unknown[] = [];
-    const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 10_000 }, { unexpected: (error) => failures.push(error) });
+    const clock = new VirtualClock();
+    const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 10_000, scheduler: clock.scheduler }, { unexpected: (error) => failures.push(error) });
     try {
-      assert.equal(await client.connect(inSeconds(10)), 'connected');
-      // The request whose reply could not be read is lost with it: it ends at its deadline.
-      await assert.rejects(client.getData('/x', inSeconds(1)), { code: 'OPERATION_TIMEOUT' });
+      // Virtual time stands still while the real socket connects.
+      const connecting = client.connect(clock.now + 10_000);
+      await pollUntil(() => client.state === 'connected' || undefined, { timeoutMs: 10_000, what: 'the session' });
+      assert.equal(await connecting, 'connected');
+      // The request whose reply could not be read is lost with it: it ends at its deadline, on the client's clock.
+      const reading = watch(client.getData('/x', clock.now + 1000));
+      await pollUntil(() => failures.length === 1 || undefined, { timeoutMs: 10_000, what: 'the unreadable reply' });
+      await clock.advance(999);
+      assert.equal(reading.settled, false, 'still waiting 1 ms before its deadline');
+      await clock.advance(1);
+      await assert.rejects(reading.promise, { code: 'OPERATION_TIMEOUT' });
       assert.equal(failures.length, 1);
       await pollUntil(() => server.connections() >= 2 || undefined, { timeoutMs: 10_000, what: 'the client to connect again' });
     } finally {
@@ -133,6 +155,49 @@ describe('shared ZooKeeper client against fakes', () => {
       await control.close(0);
       await Promise.all([server.close(), controlServer.close()]);
     }
+  });
+});
+
+describe('shared ZooKeeper client deadlines in virtual time', () => {
+  it('connect() resolves with "connecting" at its deadline when the server never answers the handshake', async () => {
+    const server = await startFakeZk({ kind: 'hang' });
+    const clock = new VirtualClock();
+    const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 30_000, scheduler: clock.scheduler }, quiet);
+    try {
+      const connecting = watch(client.connect(2000));
+      await pollUntil(() => server.commands.length > 0 || undefined, { timeoutMs: 10_000, what: 'the handshake to reach the server' });
+      await clock.advance(1999);
+      assert.equal(connecting.settled, false, 'still waiting 1 ms before the deadline');
+      await clock.advance(1);
+      assert.equal(await connecting.promise, 'connecting');
+    } finally {
+      await client.close(0);
+      await server.close();
+    }
+  });
+
+  it('gives up a connection attempt after the connect timeout on its scheduler (session timeout / servers), then dials again', async () => {
+    const clock = new VirtualClock();
+    const sockets: net.Socket[] = [];
+    // Sockets that never connect: what a client sees of a server behind a firewall that drops packets.
+    const silent: SocketOpener = {
+      secure: false,
+      open: async () => ({ start: () => sockets[sockets.push(new net.Socket()) - 1]!, readyEvent: 'connect' }),
+    };
+    const client = new ZkClient({ endpoints: ['192.0.2.1:2181', '192.0.2.2:2181'], sessionTimeoutMs: 8000, spinDelayMs: 0, transport: silent, scheduler: clock.scheduler }, quiet);
+    try {
+      void client.connect(60_000);
+      await pollUntil(() => sockets.length === 1 || undefined, { timeoutMs: 10_000, what: 'a first connection attempt' });
+      await clock.advance(3999);
+      assert.equal(sockets[0]!.destroyed, false, 'the attempt still runs 1 ms before 8000 / 2 ms');
+      await clock.advance(1);
+      assert.equal(sockets[0]!.destroyed, true);
+      await pollUntil(() => sockets.length === 2 || undefined, { timeoutMs: 10_000, what: 'the next server to be dialed' });
+    } finally {
+      await client.close(0);
+    }
+    assert.equal(sockets.length, 2, 'no dial after close');
+    assert.ok(sockets.every((socket) => socket.destroyed));
   });
 });
 

@@ -8,7 +8,9 @@ import type { Batch } from '../../../src/core/batch.js';
 import { SECONDS_BUCKETS } from '../../../src/core/telemetry.js';
 import { OPERATIONS } from '../../../src/receivers/zookeeper_session/metrics.js';
 import { startEnsemble, type Ensemble, type EnsembleNode } from '../../harness/ensemble.js';
+import { startFakeZk } from '../../harness/fake-zk.js';
 import { pollUntil } from '../../harness/process.js';
+import { VirtualClock } from '../../harness/virtual-time.js';
 import { errorCount, findSample, histogramOf, runReceiver, withClient, zk, type RunningReceiver } from './run.js';
 
 const CONFIG = { collection_interval: '200ms', timeout: '1500ms', replication_lag: { timeout: '1500ms' }, cluster: 'east' };
@@ -180,9 +182,12 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const frozenRounds = rounds(receiver, frozen.endpoint) - frozenBefore;
       assert.ok(frozenRounds < 5, `${frozenRounds} rounds of the frozen server while the others did 5`);
       for (const endpoint of others) assert.equal(errorCount(receiver.latest(endpoint), { operation: 'create' }), 0, endpoint);
-      // Frozen well past the session timeout (4 s; 8 timed-out rounds take at least 12 s): the leader expires the
+      // Frozen well past the session timeout (4 s; 8 timed-out rounds take at least 12 s, whichever step timed out:
+      // an operation of the kept session, or the handshake of its reconnection): the leader expires the
       // session, and the probe, which kept it, hears so once the server is back.
-      await pollUntil(() => errorCount(receiver.latest(frozen.endpoint), { code: 'OPERATION_TIMEOUT' }) >= 8 || undefined, { timeoutMs: 60_000, what: 'eight timed-out rounds' });
+      // (A round counts one failure; a reader's replication timeouts are counted besides, by the writers' rounds.)
+      const timedOutRounds = (batch = receiver.latest(frozen.endpoint)) => errorCount(batch, { code: 'OPERATION_TIMEOUT' }) - errorCount(batch, { operation: 'replication', code: 'OPERATION_TIMEOUT' });
+      await pollUntil(() => timedOutRounds() >= 8 || undefined, { timeoutMs: 60_000, what: 'eight timed-out rounds' });
       ensemble.resumeNode(frozen.id);
       const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
         timeoutMs: 45_000,
@@ -196,8 +201,9 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     } finally {
       ensemble.resumeNode(frozen.id);
       await receiver.stop();
+      // The next test starts from a serving ensemble even when this one failed.
+      await ensemble.waitReady();
     }
-    await ensemble.waitReady();
   });
 
   it('counts refused connections of a stopped server and reconnects when it is back', async () => {
@@ -250,6 +256,31 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       assert.equal(errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'CONNECTION_LOSS' }), lossesThen);
     } finally {
       await receiver.stop();
+    }
+  });
+});
+
+describe('zookeeper_session receiver in virtual time', () => {
+  it('a server that never answers the handshake: the round ends at its timeout on the scheduler, counted as a connect OPERATION_TIMEOUT', async () => {
+    const server = await startFakeZk({ kind: 'hang' });
+    const clock = new VirtualClock();
+    const receiver = runReceiver({ endpoint: server.endpoint, collection_interval: '10s', timeout: '1500ms', replication_lag: { enabled: false } }, clock.scheduler);
+    try {
+      await clock.advance(0); // the first round (initial_delay 0s)
+      // Virtual time stands still while the real socket connects and the handshake goes out.
+      await pollUntil(() => server.commands.length > 0 || undefined, { timeoutMs: 10_000, what: 'the handshake to reach the server' });
+      await clock.advance(1499);
+      assert.equal(rounds(receiver, server.endpoint), 0, 'no batch 1 ms before the timeout');
+      await clock.advance(1);
+      const batch = await pollUntil(() => receiver.latest(server.endpoint), { timeoutMs: 10_000, what: 'the round to end' });
+      assert.equal(batch.timeMs, 1500);
+      assert.equal(batch.startTimeMs, 0);
+      assert.equal(errorCount(batch, { operation: 'connect', code: 'OPERATION_TIMEOUT' }), 1);
+      assert.equal(count(batch, 'zookeeper.client.connect.duration'), 0);
+      assert.match(receiver.logText(), /no session within 1500 ms/);
+    } finally {
+      await receiver.stop();
+      await server.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Runs a zookeeper_session receiver in-process and keeps its batches and logs; a plain ZooKeeper client for checks. */
-import { filter, type Subscription } from 'rxjs';
+import { filter, type SchedulerLike, type Subscription } from 'rxjs';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { isBatch, type Batch, type HistogramValue, type Sample } from '../../../src/core/batch.js';
 import { createLogger, type Logger } from '../../../src/core/logger.js';
@@ -16,14 +16,15 @@ export interface RunningReceiver {
   stop(): Promise<void>;
 }
 
-export function runReceiver(config: Record<string, unknown>): RunningReceiver {
+/** `scheduler`: the receiver's clock (virtual time in tests); the wall clock when absent. */
+export function runReceiver(config: Record<string, unknown>, scheduler?: SchedulerLike): RunningReceiver {
   const lines: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const logger: Logger = createLogger('info', (line) => {
     lines.push(line);
     logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const receiver = zookeeperSessionReceiverFactory.createReceiver(testSettings('zookeeper_session', logger), zookeeperSessionReceiverFactory.configSchema.parse(config));
+  const receiver = zookeeperSessionReceiverFactory.createReceiver({ ...testSettings('zookeeper_session', logger), scheduler }, zookeeperSessionReceiverFactory.configSchema.parse(config));
   const batches = new Map<string, Batch[]>();
   const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;
@@ -52,8 +53,10 @@ export function histogramOf(batch: Batch | undefined, name: string, attributes: 
   return findSample(batch, name, attributes)?.histogram;
 }
 
+/** Errors counted with `attributes`, summed over every series that has them (`{ code }`: over all operations). */
 export function errorCount(batch: Batch | undefined, attributes: Record<string, string>): number {
-  return findSample(batch, 'zookeeper.client.operation.errors', attributes)?.value ?? 0;
+  const matching = batch?.samples.filter((s) => s.metric.name === 'zookeeper.client.operation.errors' && Object.entries(attributes).every(([k, v]) => s.attributes[k] === v)) ?? [];
+  return matching.reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** A connected plain client (for setting up and checking znodes), closed after `use`. */
