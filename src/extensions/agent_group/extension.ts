@@ -52,7 +52,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
     private readonly config: AgentGroupConfig,
   ) {
     this.scheduler = settings.scheduler ?? asyncScheduler;
-    this.createClient = clientFactory(socketOpener(config.tls), config.auth ? () => authInfo(config.auth!) : undefined);
+    this.createClient = clientFactory(socketOpener(config.tls), config.auth ? () => authInfo(config.auth!) : undefined, this.scheduler);
     this.acl = config.auth ? CREATOR_ALL_ACL : OPEN_ACL;
     const t = settings.telemetry;
     const group = Object.freeze({ group: settings.id });
@@ -179,11 +179,11 @@ export class AgentGroupExtension implements Extension, TargetShard {
   }
 
   private async join(client: ZkClient): Promise<void> {
-    const state = await client.connect(Date.now() + this.config.session_timeout);
+    const state = await client.connect(this.now() + this.config.session_timeout);
     if (this.client !== client) return;
     if (state !== 'connected') return this.reopen(client, `cannot reach the coordination ensemble (${client.lastFailure?.message ?? state})`);
     try {
-      await client.mkdirp(this.config.path, this.acl, Date.now() + OPERATION_TIMEOUT_MS);
+      await client.mkdirp(this.config.path, this.acl, this.now() + OPERATION_TIMEOUT_MS);
       while (this.client === client && !(await this.register(client))) await new Promise((resolve) => this.later(MEMBER_ID_RETRY_MS, () => resolve(undefined)));
       if (this.client !== client) return;
       this.backoffMs = REOPEN_BACKOFF_MS.first;
@@ -198,11 +198,11 @@ export class AgentGroupExtension implements Extension, TargetShard {
   private async register(client: ZkClient): Promise<boolean> {
     const data = Buffer.from(JSON.stringify({ token: this.token, pid: process.pid, started: new Date().toISOString() }));
     try {
-      await client.create(this.memberPath, data, this.acl, zookeeper.CreateMode.EPHEMERAL, Date.now() + OPERATION_TIMEOUT_MS);
+      await client.create(this.memberPath, data, this.acl, zookeeper.CreateMode.EPHEMERAL, this.now() + OPERATION_TIMEOUT_MS);
       return true;
     } catch (error) {
       if (!(error instanceof ZkError) || error.code !== 'NODE_EXISTS') throw error;
-      const existing = await client.getData(this.memberPath, Date.now() + OPERATION_TIMEOUT_MS).catch(() => undefined);
+      const existing = await client.getData(this.memberPath, this.now() + OPERATION_TIMEOUT_MS).catch(() => undefined);
       if (existing?.toString().includes(this.token)) return true;
       this.notice('member-id-taken', 'warn', 'agent_group: member id already in the group (a previous run whose session has not expired yet, or another agent with the same member_id); waiting for it to go', { path: this.memberPath });
       return false;
@@ -218,7 +218,7 @@ export class AgentGroupExtension implements Extension, TargetShard {
       this.watchers.set(client, watcher);
     }
     try {
-      const children = await client.getChildren(this.config.path, Date.now() + OPERATION_TIMEOUT_MS, watcher);
+      const children = await client.getChildren(this.config.path, this.now() + OPERATION_TIMEOUT_MS, watcher);
       if (this.client === client) this.assign(children);
     } catch (error) {
       if (this.client === client) this.reopen(client, `cannot read the group (${(error as Error).message})`);

@@ -55,7 +55,7 @@ const REOPEN_BACKOFF_MS = { first: 1000, max: 30_000 };
  * while the seeds are unreachable. A list is emitted only when it changes.
  */
 export function ensembleTargets(seedLists: Observable<readonly Target[]>, options: EnsembleDiscoveryOptions): Observable<readonly Target[]> {
-  const createClient = options.createClient ?? clientFactory(undefined);
+  const createClient = options.createClient ?? clientFactory(undefined, undefined, options.scheduler);
   const logger = options.logger;
   return new Observable<readonly Target[]>((subscriber) => {
     let seeds: readonly Target[] = [];
@@ -98,7 +98,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
         reopenTimer = scheduler.schedule(open, backoffMs);
         backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
       };
-      session = new MembershipSession((hooks) => createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks), {
+      const openClient = (hooks: Parameters<ClientFactory>[1]) => createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks);
+      session = new MembershipSession(openClient, () => scheduler.now(), {
         membership: (text) => {
           backoffMs = REOPEN_BACKOFF_MS.first;
           const parsed = parseEnsembleConfig(text, { memberPort: options.memberPort });
@@ -201,6 +202,8 @@ class MembershipSession {
 
   constructor(
     open: (hooks: Parameters<ClientFactory>[1]) => SeedClient,
+    /** The clock of the client's deadlines: the scheduler the client was made with. */
+    private readonly now: () => number,
     private readonly events: MembershipEvents,
   ) {
     try {
@@ -223,12 +226,12 @@ class MembershipSession {
       return;
     }
     // The deadline only ends the wait; the client keeps trying the servers until it is closed.
-    void this.client.connect(Date.now() + SESSION_TIMEOUT_MS);
+    void this.client.connect(this.now() + SESSION_TIMEOUT_MS);
   }
 
   private read(): void {
     if (this.closed || !this.client) return;
-    this.client.getData(MEMBERSHIP_PATH, Date.now() + SESSION_TIMEOUT_MS, this.watcher).then(
+    this.client.getData(MEMBERSHIP_PATH, this.now() + SESSION_TIMEOUT_MS, this.watcher).then(
       (data) => {
         if (!this.closed) this.events.membership(data?.toString('utf8') ?? '');
       },

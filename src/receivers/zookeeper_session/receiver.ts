@@ -28,9 +28,8 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const via = socketOpener(config.tls);
   const context: ProbeContext = { config, transport: via, dial: dialer(via, scheduler), logger: settings.logger, scheduler };
   const token = agentToken();
-  // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials. Not the
-  // same clock: discovery (src/internal/targets/ensemble.ts) gives it deadlines from Date.now().
-  const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined);
+  // The seed session of ensemble discovery reaches the seeds as the probes do: same TLS, same credentials, same clock.
+  const seedClient = clientFactory(via, config.auth ? () => authInfo(config.auth!) : undefined, scheduler);
   const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
 
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
