@@ -94,18 +94,27 @@ function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapp
 }
 
 
-/** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
+/**
+ * Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only the samples whose value
+ * changed. A sample is immutable: when a series has the same value as at the previous probe, in the same place of
+ * the batch, the previous probe's sample object is used again. Fewer objects live long enough to be promoted, and
+ * stages and exporters that cache by reference find the same object.
+ */
 export class SampleMapper {
   /** Identity + extra attributes of the keys that have extras (labelled summaries, OTel direction/state keys). */
   private readonly extraAttributes = new Map<KeyMapping, Attributes>();
   private readonly withExtra = new Map<string, Attributes>();
+  /** The previous probe's samples. */
+  private previous: readonly Sample[] = [];
+  /** At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. */
+  private readonly keyAt: (string | undefined)[] = [];
 
   constructor(private readonly identity: Attributes) {}
 
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
     const samples: Sample[] = [];
-    const add: AddSample = (metric, value, extra) => samples.push({ metric, value, attributes: extra ? this.attributes(extra) : this.identity });
+    const add: AddSample = (metric, value, extra) => this.push(samples, metric, extra ? this.attributes(extra) : this.identity, value);
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
     add(METRICS.probeDuration, outcome.durationMs / 1000);
     add(METRICS.probeSkipped, skippedTicks);
@@ -117,14 +126,34 @@ export class SampleMapper {
     const srvrLike = srvr ?? stat;
     if (srvrLike) this.srvrSamples(srvrLike, mntr, add);
     extraSamples(outcome.replies, mntr, add);
+    this.previous = samples;
     return samples;
   }
 
+  /** Appends a sample that is not from an mntr number: the previous probe's object at this place if it is the same. */
+  private push(samples: Sample[], metric: MetricDescriptor, attributes: Attributes, value: number): void {
+    const at = samples.length;
+    const last = this.previous[at];
+    this.keyAt[at] = undefined;
+    samples.push(last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes });
+  }
+
   private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
-    // The hot loop: one cached mapping per key, one sample object per value, nothing else allocated.
+    // The hot loop. A key at the same place as in the previous probe (the parser hands out the same key strings,
+    // so this is a pointer comparison) has the same series: no lookup at all, and its sample again if the value is.
+    const { previous, keyAt } = this;
     mntr.numbers.forEach((value, key) => {
+      const at = samples.length;
+      const last = previous[at];
+      if (last !== undefined && keyAt[at] === key) {
+        samples.push(Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes });
+        return;
+      }
       const mapping = sharedMapping(key, mntr.numbers);
-      samples.push({ metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity });
+      const attributes = mapping.extra ? this.extraAttributesOf(mapping) : this.identity;
+      samples.push(last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric: mapping.metric, value, attributes });
+      // A mapping that depended on the rest of the reply is not cached, and must be worked out again next time.
+      keyAt[at] = KEY_MAPPINGS.get(key) === mapping ? key : undefined;
     });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });

@@ -6,8 +6,8 @@
 import type { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
-import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';
-import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
+import { exchange, ProbeError, type TlsExchange } from './four-letter-word.js';
+import { parseMntr, parseRuok, parseSrvr, type MntrMemory, type MntrReply, type SrvrReply } from './parse.js';
 import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
 
 /** The parsed replies of one probe, by command. */
@@ -69,22 +69,38 @@ export class FourLetterWordTransport implements Transport {
   private readonly tls: ClientTlsLoader | undefined;
   private session: CachedSession | undefined;
 
+  /** The last mntr reply's keys and string values, which the next reply of this server is parsed against. */
+  private mntrMemory: MntrMemory | undefined;
+
   constructor(
     private readonly address: HostPort,
     options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
     const { consMaxAddresses = DEFAULT_CONS_MAX_ADDRESSES, consMaxConnections = 0 } = options;
-    this.parsers = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
+    const shared = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
+    this.parsers = { ...shared, mntr: (reply) => this.parseMntr(reply) };
     this.tls = options.tls;
   }
 
-  async request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
-    const exchange = this.tls ? await this.tlsExchange(command) : undefined;
+  private parseMntr(reply: string): MntrReply {
+    const parsed = parseMntr(reply, this.mntrMemory);
+    this.mntrMemory = { keys: parsed.keys, strings: parsed.strings };
+    return parsed;
+  }
+
+  request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
+    const parse = this.parsers[command] as (reply: string) => Reply<C>;
+    // Plain: one Promise per command, the reply parsed as it settles.
+    if (!this.tls) return exchange(command, this.address.host, this.address.port, options.signal, options.maxBytes, parse);
+    return this.secureRequest(command, options, parse);
+  }
+
+  private async secureRequest<C extends FourLetterWord>(command: C, options: RequestOptions, parse: (reply: string) => Reply<C>): Promise<Reply<C>> {
+    const secure = await this.tlsExchange(command);
     try {
-      const text = await sendFourLetterWord(command, { ...this.address, signal: options.signal, maxBytes: options.maxBytes, ...(exchange ? { tls: exchange } : {}) });
-      return (this.parsers[command] as (reply: string) => Reply<C>)(text);
+      return await exchange(command, this.address.host, this.address.port, options.signal, options.maxBytes, parse, secure);
     } catch (error) {
-      if (exchange && error instanceof ProbeError && error.reason.startsWith('tls_')) this.session = undefined;
+      if (error instanceof ProbeError && error.reason.startsWith('tls_')) this.session = undefined;
       throw error;
     }
   }
@@ -107,5 +123,6 @@ export class FourLetterWordTransport implements Transport {
 
   close(): void {
     this.session = undefined;
+    this.mntrMemory = undefined;
   }
 }
