@@ -1,11 +1,10 @@
 /**
  * CPU to turn one real mntr reply (ZooKeeper 3.8.0 leader, ~18 KB) into a batch: parseMntr + SampleMapper,
- * reusing one mapper as the receiver does, and parsing against the server's previous reply as its transport does
- * ("steady"): once with the same reply every time (every sample reused), once alternating with a copy where every
- * integer differs (every sample new: the worst case of a busy server); and cold (no previous reply). The same for
+ * reusing one mapper as the receiver does: once with the same reply every time (the mapper reuses every sample),
+ * once alternating with a copy where every integer differs (every sample new: the worst case of a busy server). The same for
  * the AdminServer's /commands/monitor JSON (protocol: admin). Run: node --expose-gc dist/bench/mntr.js
  */
-import { parseMntr, type MntrMemory } from '../src/receivers/zookeeper/parse.js';
+import { parseMntr } from '../src/receivers/zookeeper/parse.js';
 import { adminMntr, readAdminJson } from '../src/receivers/zookeeper/parse-admin.js';
 import type { ProbeOutcome } from '../src/receivers/zookeeper/probe.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
@@ -15,27 +14,18 @@ import { readFixture, readMntrFixture } from '../test/harness/fixtures.js';
 const FIXTURE = 'mntr-3.8.0-leader.txt';
 const reply = readMntrFixture(FIXTURE);
 const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': '127.0.0.1:2181' }));
-const outcomeOf = (text: string, previous?: MntrMemory): ProbeOutcome => ({ replies: { mntr: parseMntr(text, previous) }, failures: [], durationMs: 1.5 });
+const outcomeOf = (text: string): ProbeOutcome => ({ replies: { mntr: parseMntr(text) }, failures: [], durationMs: 1.5 });
 const parsed = outcomeOf(reply);
 /** The fixture with every integer value one higher (keys unchanged). */
 const changed = reply.replace(/\t(\d+)$/gm, (_, digits: string) => `\t${Number(digits) + 1}`);
-let memory: MntrMemory | undefined;
 let probes = 0;
-/** As FourLetterWordTransport + the receiver's mapper: each reply parsed against the previous one of the same server. */
-const steady = (text: string): unknown => {
-  const outcome = outcomeOf(text, memory);
-  memory = outcome.replies.mntr;
-  return mapper.toSamples(outcome, 0);
-};
 const monitorJson = readFixture('admin/monitor-leader.json');
 const adminOutcomeOf = (body: string): ProbeOutcome => ({ replies: { mntr: adminMntr(readAdminJson('mntr', { status: 200, body })) }, failures: [], durationMs: 1.5 });
 
 const cases: { what: string; op: () => unknown }[] = [
-  { what: 'parse+map steady, values unchanged', op: () => steady(reply) },
-  { what: 'parse+map steady, every value changed', op: () => steady(probes++ % 2 === 0 ? reply : changed) },
-  { what: 'parse+map cold', op: () => mapper.toSamples(outcomeOf(reply), 0) },
-  { what: 'parse only, steady', op: () => (memory = parseMntr(reply, memory)) },
-  { what: 'parse only, cold', op: () => parseMntr(reply) },
+  { what: 'parse+map, values unchanged', op: () => mapper.toSamples(outcomeOf(reply), 0) },
+  { what: 'parse+map, every value changed', op: () => mapper.toSamples(outcomeOf(probes++ % 2 === 0 ? reply : changed), 0) },
+  { what: 'parse only', op: () => parseMntr(reply) },
   { what: 'map only', op: () => mapper.toSamples(parsed, 0) },
 ];
 const adminCases: { what: string; op: () => unknown }[] = [

@@ -7,15 +7,7 @@ export interface MntrReply {
   readonly strings: Map<string, string>;
   /** Lines that are not `zk_<key><TAB><value>`. */
   readonly oddLines: string[];
-  /**
-   * Every `zk_` key in line order (numeric or not), as strings shared by every reply that has them: what the next
-   * reply of the same server is parsed against (see `parseMntr`). Absent when not parsed from mntr text.
-   */
-  readonly keys?: readonly string[];
 }
-
-/** What `parseMntr` reuses from the same server's previous reply: its keys and string values. */
-export type MntrMemory = Pick<MntrReply, 'keys' | 'strings'>;
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|NaN|Infinity)$/;
 
@@ -24,22 +16,14 @@ const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && cod
 const MAX_FAST_DIGITS = 15;
 
 /**
- * Parses `mntr`: `zk_key<TAB>value` per line. Any line can be odd without losing the others. Integer values, nearly
- * all of them, are read digit by digit from the reply.
- *
- * A server prints the same keys in the same order at every probe: given its `previous` reply, a line whose key is
- * the previous reply's key at that place reuses that string (compared in place, no slice), and so does a string
- * value that did not change. A steady-state reply thus makes no string per line, and its keys are the same
- * strings as before (hashes cached, compared by pointer by the sample mapper). Keys seen for the first time are
- * interned (one string per key for every server) and detached from the reply.
+ * Parses `mntr`: `zk_key<TAB>value` per line. Any line can be odd without losing the others. The hot path makes
+ * one string per line (the key): integer values, nearly all of them, are read digit by digit from the reply.
  */
-export function parseMntr(reply: string, previous?: MntrMemory): MntrReply {
+export function parseMntr(reply: string): MntrReply {
   checkCommonReplies('mntr', reply);
   const numbers = new Map<string, number>();
   const strings = new Map<string, string>();
   const oddLines: string[] = [];
-  const keys: string[] = [];
-  const knownKeys = previous?.keys ?? NO_KEYS;
   let start = 0;
   while (start < reply.length) {
     let end = reply.indexOf('\n', start);
@@ -54,9 +38,7 @@ export function parseMntr(reply: string, previous?: MntrMemory): MntrReply {
       oddLines.push(reply.slice(lineStart, lineEnd));
       continue;
     }
-    const known = knownKeys[keys.length];
-    const key = known !== undefined && known.length === tab - lineStart - 3 && reply.startsWith(known, lineStart + 3) ? known : internKey(reply.slice(lineStart + 3, tab));
-    keys.push(key);
+    const key = reply.slice(lineStart + 3, tab);
     let from = tab + 1;
     let to = lineEnd;
     while (from < to && isAsciiSpace(reply.charCodeAt(from))) from++;
@@ -66,31 +48,12 @@ export function parseMntr(reply: string, previous?: MntrMemory): MntrReply {
       numbers.set(key, integer);
       continue;
     }
-    const before = previous?.strings.get(key);
-    if (before !== undefined && before.length === to - from && reply.startsWith(before, from)) {
-      strings.set(key, before);
-      continue;
-    }
     const value = reply.slice(from, to).trim();
     if (NUMBER.test(value)) numbers.set(key, Number(value));
     else strings.set(key, detached(value));
   }
   if (numbers.size === 0) throw new ProbeError('bad_response', `mntr: no zk_<key><TAB><number> line in a ${reply.length}-byte reply`);
-  return { numbers, strings, oddLines, keys };
-}
-
-const NO_KEYS: readonly string[] = [];
-
-/** One string per mntr key for every server, detached from its reply; bounded like the receiver's other caches. */
-const KEY_STRINGS = new Map<string, string>();
-const MAX_INTERNED_KEYS = 10_000;
-function internKey(slice: string): string {
-  let key = KEY_STRINGS.get(slice);
-  if (key === undefined) {
-    key = detached(slice);
-    if (KEY_STRINGS.size < MAX_INTERNED_KEYS) KEY_STRINGS.set(key, key);
-  }
-  return key;
+  return { numbers, strings, oddLines };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { exchange, ProbeError, type TlsExchange } from './four-letter-word.js';
-import { parseMntr, parseRuok, parseSrvr, type MntrMemory, type MntrReply, type SrvrReply } from './parse.js';
+import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
 import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
 
 /** The parsed replies of one probe, by command. */
@@ -69,24 +69,15 @@ export class FourLetterWordTransport implements Transport {
   private readonly tls: ClientTlsLoader | undefined;
   private session: CachedSession | undefined;
 
-  /** The last mntr reply's keys and string values, which the next reply of this server is parsed against. */
-  private mntrMemory: MntrMemory | undefined;
-
   constructor(
     private readonly address: HostPort,
     options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
     const { consMaxAddresses = DEFAULT_CONS_MAX_ADDRESSES, consMaxConnections = 0 } = options;
-    const shared = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
-    this.parsers = { ...shared, mntr: (reply) => this.parseMntr(reply) };
+    this.parsers = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
     this.tls = options.tls;
   }
 
-  private parseMntr(reply: string): MntrReply {
-    const parsed = parseMntr(reply, this.mntrMemory);
-    this.mntrMemory = { keys: parsed.keys, strings: parsed.strings };
-    return parsed;
-  }
 
   request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
     const parse = this.parsers[command] as (reply: string) => Reply<C>;
@@ -123,6 +114,5 @@ export class FourLetterWordTransport implements Transport {
 
   close(): void {
     this.session = undefined;
-    this.mntrMemory = undefined;
   }
 }
