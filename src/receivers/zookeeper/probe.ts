@@ -43,7 +43,7 @@ export function probeEndpoint(options: ProbeOptions): Promise<ProbeOutcome> {
     const forwardStop = () => deadline.abort(stopped.reason);
     if (stopped.aborted) forwardStop();
     else stopped.addEventListener('abort', forwardStop, ONCE);
-    const timer = setTimeout(() => deadline.abort(DEADLINE_PASSED), options.timeoutMs);
+    const timer = setTimeout(expireAfterPendingReads, options.timeoutMs, deadline);
     const request = { signal: deadline.signal, maxBytes: options.maxBytes };
     const replies: Replies = {};
     const failures: CommandFailure[] = [];
@@ -80,3 +80,19 @@ export function probeEndpoint(options: ProbeOptions): Promise<ProbeOutcome> {
 }
 
 const ONCE = Object.freeze({ once: true });
+
+/**
+ * The deadline passes two event-loop turns late on purpose: timers run before the loop polls for I/O, so after a
+ * stall of the agent (a long scrape, a starved CPU) a deadline timer would fire while the reply sits unread in the
+ * socket, and a server that answered in time would be reported down. setImmediate runs after a poll; two, because
+ * libuv stops reading a socket at a short read, so a reply and the server's close are read in two polls.
+ */
+function expireAfterPendingReads(deadline: AbortController): void {
+  setImmediate(expireNextTurn, deadline);
+}
+function expireNextTurn(deadline: AbortController): void {
+  setImmediate(expire, deadline);
+}
+function expire(deadline: AbortController): void {
+  deadline.abort(DEADLINE_PASSED);
+}
