@@ -124,7 +124,7 @@ function onError(this: ExchangeSocket, error: NodeJS.ErrnoException): void {
 }
 
 /** The state of one exchange; it is also its abort listener (handleEvent), so no closure is made per exchange. */
-class Exchange<T> implements EventListenerObject {
+class Exchange<T> {
   socket: net.Socket | undefined;
   handshaken = false;
   private text = '';
