@@ -1,7 +1,8 @@
 /**
  * CPU to turn one real mntr reply (ZooKeeper 3.8.0 leader, ~18 KB) into a batch: parseMntr + SampleMapper,
- * reusing one mapper as the receiver does; and the same for the AdminServer's /commands/monitor JSON (protocol:
- * admin). Run: node --expose-gc dist/bench/mntr.js
+ * reusing one mapper as the receiver does: once with the same reply every time (the mapper reuses every sample),
+ * once alternating with a copy where every integer differs (every sample new: the worst case of a busy server). The same for
+ * the AdminServer's /commands/monitor JSON (protocol: admin). Run: node --expose-gc dist/bench/mntr.js
  */
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
 import { adminMntr, readAdminJson } from '../src/receivers/zookeeper/parse-admin.js';
@@ -15,11 +16,15 @@ const reply = readMntrFixture(FIXTURE);
 const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': '127.0.0.1:2181' }));
 const outcomeOf = (text: string): ProbeOutcome => ({ replies: { mntr: parseMntr(text) }, failures: [], durationMs: 1.5 });
 const parsed = outcomeOf(reply);
+/** The fixture with every integer value one higher (keys unchanged). */
+const changed = reply.replace(/\t(\d+)$/gm, (_, digits: string) => `\t${Number(digits) + 1}`);
+let probes = 0;
 const monitorJson = readFixture('admin/monitor-leader.json');
 const adminOutcomeOf = (body: string): ProbeOutcome => ({ replies: { mntr: adminMntr(readAdminJson('mntr', { status: 200, body })) }, failures: [], durationMs: 1.5 });
 
 const cases: { what: string; op: () => unknown }[] = [
-  { what: 'parse+map', op: () => mapper.toSamples(outcomeOf(reply), 0) },
+  { what: 'parse+map, values unchanged', op: () => mapper.toSamples(outcomeOf(reply), 0) },
+  { what: 'parse+map, every value changed', op: () => mapper.toSamples(outcomeOf(probes++ % 2 === 0 ? reply : changed), 0) },
   { what: 'parse only', op: () => parseMntr(reply) },
   { what: 'map only', op: () => mapper.toSamples(parsed, 0) },
 ];

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, exhaustMap, filter, finalize, map, Observable } from 'rxjs';
+import { asyncScheduler, Observable } from 'rxjs';
 import { collectionTicks, tickPhase } from '../../internal/targets/per-target.js';
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Receiver } from '../../core/component.js';
@@ -60,73 +60,58 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  * One independent probe loop per endpoint: a dead or hung endpoint delays nobody else. Probes of one
  * endpoint never overlap: a tick that finds the previous probe still running is skipped and counted, and so is
  * every tick lost while the event loop was blocked past it (probes done + skipped = ticks scheduled).
+ *
+ * The loop is one hand-written Observable rather than `filter → exhaustMap(abortable probe) → map`: those built an
+ * Observable, subscribers, operators and an AbortController per probe. Here a probe is its promise and one callback;
+ * the loop's one AbortController stops a probe in flight when the loop is unsubscribed.
  */
 function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
   const { endpoint } = target;
-  return defer(() => {
+  return new Observable<Batch>((subscriber) => {
     const mapper = new SampleMapper(identity);
     const transport = transportFor(endpoint);
     const health = new EndpointHealth(settings.logger.child({ endpoint }));
+    const stop = new AbortController();
+    const probe = { commands: config.commands, timeoutMs: config.timeout, maxBytes: config.max_response_bytes, signal: stop.signal, transport };
     let probing = false;
     let skippedTicks = 0;
     const scheduler = settings.scheduler ?? asyncScheduler;
-    return collectionTicks(config.initial_delay, config.collection_interval, tickPhase(endpoint, config.collection_interval), scheduler).pipe(
-      filter((lost) => {
+    const probed = (outcome: ProbeOutcome) => {
+      probing = false;
+      if (subscriber.closed) return;
+      try {
+        const timeMs = scheduler.now();
+        health.observe(outcome, timeMs);
+        telemetry.observe(outcome);
+        subscriber.next({ source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) });
+      } catch (error) {
+        subscriber.error(error);
+      }
+    };
+    const failed = (error: unknown) => subscriber.error(error);
+    const ticks = collectionTicks(config.initial_delay, config.collection_interval, tickPhase(endpoint, config.collection_interval), scheduler).subscribe({
+      next: (lost) => {
         const skipped = lost + (probing ? 1 : 0);
         if (skipped > 0) {
           skippedTicks += skipped;
           telemetry.skipped(skipped);
         }
-        return !probing;
-      }),
-      exhaustMap(() => {
+        if (probing) return;
         probing = true;
-        return abortable((signal) =>
-          probeEndpoint({
-            commands: config.commands,
-            timeoutMs: config.timeout,
-            maxBytes: config.max_response_bytes,
-            signal,
-            transport,
-          }),
-        ).pipe(finalize(() => (probing = false)));
-      }),
-      map((outcome): Batch => {
-        const timeMs = scheduler.now();
-        health.observe(outcome, timeMs);
-        telemetry.observe(outcome);
-        return { source, timeMs, startTimeMs: health.upSinceMs ?? timeMs, samples: mapper.toSamples(outcome, skippedTicks) };
-      }),
-      finalize(() => transport.close()),
-    );
+        probeEndpoint(probe).then(probed, failed);
+      },
+      error: failed,
+    });
+    return () => {
+      ticks.unsubscribe();
+      stop.abort(LOOP_STOPPED);
+      transport.close();
+    };
   });
 }
 
 /** Why a probe in flight is abandoned when its loop stops: one shared reason, so no DOMException is built per stop. */
 const LOOP_STOPPED = Object.freeze(new Error('the probe loop stopped'));
-
-/** A promise-returning task as an Observable whose unsubscription before it settles aborts the task. */
-function abortable<T>(task: (signal: AbortSignal) => Promise<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const controller = new AbortController();
-    let settled = false;
-    task(controller.signal).then(
-      (value) => {
-        settled = true;
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (error: unknown) => {
-        settled = true;
-        subscriber.error(error);
-      },
-    );
-    // Teardown runs after completion too: aborting a finished task would only cost an abort event.
-    return () => {
-      if (!settled) controller.abort(LOOP_STOPPED);
-    };
-  });
-}
 
 /** Logs each endpoint up/down transition once, and tracks since when its counters have been counting. */
 class EndpointHealth {

@@ -82,30 +82,52 @@ interface KeyMapping {
  */
 const KEY_MAPPINGS = new Map<string, KeyMapping>();
 
+/** Keys whose mapping depends on whether the reply has `cnt_<rest>` (an unknown summary family): both answers kept. */
+const DEPENDENT_MAPPINGS = new Map<string, { readonly countKey: string; withCount?: KeyMapping; withoutCount?: KeyMapping }>();
+
 function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapping {
-  let mapping = KEY_MAPPINGS.get(key);
-  if (!mapping) {
-    const { metric, extra, replyDependent } = mapKeyWithDependence(key, reply);
-    mapping = { metric: keyedDescriptor(metric, key), ...(extra ? { extra } : {}) };
-    // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
-    if (!replyDependent && KEY_MAPPINGS.size < MAX_CACHED) KEY_MAPPINGS.set(key, mapping);
+  const mapping = KEY_MAPPINGS.get(key);
+  if (mapping !== undefined) return mapping;
+  const dependent = DEPENDENT_MAPPINGS.get(key);
+  if (dependent !== undefined) {
+    const cached = reply.has(dependent.countKey) ? dependent.withCount : dependent.withoutCount;
+    if (cached !== undefined) return cached;
   }
-  return mapping;
+  const { metric, extra, countKey } = mapKeyWithDependence(key, reply);
+  const made: KeyMapping = { metric: keyedDescriptor(metric, key), ...(extra ? { extra } : {}) };
+  // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
+  if (KEY_MAPPINGS.size + DEPENDENT_MAPPINGS.size >= MAX_CACHED) return made;
+  if (countKey === undefined) KEY_MAPPINGS.set(key, made);
+  else {
+    const entry = dependent ?? { countKey };
+    if (reply.has(countKey)) entry.withCount = made;
+    else entry.withoutCount = made;
+    DEPENDENT_MAPPINGS.set(key, entry);
+  }
+  return made;
 }
 
-
-/** Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only its samples. */
+/**
+ * Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only the samples whose value
+ * changed. A sample is immutable: when a series has the same value as at the previous probe, in the same place of
+ * the batch, the previous probe's sample object is used again. Fewer objects live long enough to be promoted, and
+ * stages and exporters that cache by reference find the same object.
+ */
 export class SampleMapper {
   /** Identity + extra attributes of the keys that have extras (labelled summaries, OTel direction/state keys). */
   private readonly extraAttributes = new Map<KeyMapping, Attributes>();
   private readonly withExtra = new Map<string, Attributes>();
+  /** The previous probe's samples. */
+  private previous: readonly Sample[] = [];
+  /** At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. */
+  private readonly keyAt: (string | undefined)[] = [];
 
   constructor(private readonly identity: Attributes) {}
 
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
     const samples: Sample[] = [];
-    const add: AddSample = (metric, value, extra) => samples.push({ metric, value, attributes: extra ? this.attributes(extra) : this.identity });
+    const add: AddSample = (metric, value, extra) => this.push(samples, metric, extra ? this.attributes(extra) : this.identity, value);
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
     add(METRICS.probeDuration, outcome.durationMs / 1000);
     add(METRICS.probeSkipped, skippedTicks);
@@ -117,14 +139,34 @@ export class SampleMapper {
     const srvrLike = srvr ?? stat;
     if (srvrLike) this.srvrSamples(srvrLike, mntr, add);
     extraSamples(outcome.replies, mntr, add);
+    this.previous = samples;
     return samples;
   }
 
+  /** Appends a sample that is not from an mntr number: the previous probe's object at this place if it is the same. */
+  private push(samples: Sample[], metric: MetricDescriptor, attributes: Attributes, value: number): void {
+    const at = samples.length;
+    const last = this.previous[at];
+    this.keyAt[at] = undefined;
+    samples.push(last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes });
+  }
+
   private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
-    // The hot loop: one cached mapping per key, one sample object per value, nothing else allocated.
+    // The hot loop. A key at the same place as in the previous probe has the same series (one string comparison,
+    // no lookup), and its sample again if the value is the same.
+    const { previous, keyAt } = this;
     mntr.numbers.forEach((value, key) => {
+      const at = samples.length;
+      const last = previous[at];
+      if (last !== undefined && keyAt[at] === key) {
+        samples.push(Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes });
+        return;
+      }
       const mapping = sharedMapping(key, mntr.numbers);
-      samples.push({ metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity });
+      const attributes = mapping.extra ? this.extraAttributesOf(mapping) : this.identity;
+      samples.push(last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric: mapping.metric, value, attributes });
+      // A mapping that depends on the rest of the reply is looked up again next time.
+      keyAt[at] = KEY_MAPPINGS.get(key) === mapping ? key : undefined;
     });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
@@ -208,15 +250,15 @@ export function mapKey(key: string, reply: ReadonlyMap<string, number>): KeyMapp
   return extra ? { metric, extra } : { metric };
 }
 
-/** mapKey, and whether the answer depended on other keys of the reply (a summary family recognised by its cnt_ key). */
-function mapKeyWithDependence(key: string, reply: ReadonlyMap<string, number>): KeyMapping & { replyDependent: boolean } {
+/** mapKey, and the key of the reply the answer depended on (`cnt_<rest>`: a summary family recognised by it), if any. */
+function mapKeyWithDependence(key: string, reply: ReadonlyMap<string, number>): KeyMapping & { countKey?: string } {
   const spec = OTEL_MNTR_METRICS[key];
-  if (spec) return { metric: otel(key), extra: spec.attributes, replyDependent: false };
+  if (spec) return { metric: otel(key), extra: spec.attributes };
   const summary = SUMMARY_KEY.exec(key);
-  let replyDependent = false;
+  let countKey: string | undefined;
   if (summary) {
     const [, stat, rest] = summary as unknown as [string, string, string];
-    replyDependent = !SUMMARY_FAMILIES.has(rest) && !Object.keys(SUMMARY_SET_FAMILIES).some((family) => rest.endsWith(`_${family}`));
+    if (!SUMMARY_FAMILIES.has(rest) && !Object.keys(SUMMARY_SET_FAMILIES).some((family) => rest.endsWith(`_${family}`))) countKey = `cnt_${rest}`;
     const family = summaryFamily(rest, reply);
     if (family) {
       const suffix = STAT_SUFFIX[stat] ?? stat;
@@ -229,11 +271,11 @@ function mapKeyWithDependence(key: string, reply: ReadonlyMap<string, number>): 
         valueType: stat === 'cnt' ? 'int' : 'double',
         description: `${STAT_DESCRIPTIONS[stat]} of ${name}, from mntr.`,
       });
-      return { metric, extra: family.label, replyDependent };
+      return { metric, ...(family.label ? { extra: family.label } : {}), ...(countKey ? { countKey } : {}) };
     }
   }
   const kind = COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
-  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }), replyDependent };
+  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }), ...(countKey ? { countKey } : {}) };
 }
 
 const STAT_DESCRIPTIONS: Readonly<Record<string, string>> = {

@@ -6,7 +6,7 @@
 import type { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
-import { ProbeError, sendFourLetterWord, type TlsExchange } from './four-letter-word.js';
+import { exchange, ProbeError, type TlsExchange } from './four-letter-word.js';
 import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
 import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
 
@@ -78,13 +78,20 @@ export class FourLetterWordTransport implements Transport {
     this.tls = options.tls;
   }
 
-  async request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
-    const exchange = this.tls ? await this.tlsExchange(command) : undefined;
+
+  request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
+    const parse = this.parsers[command] as (reply: string) => Reply<C>;
+    // Plain: one Promise per command, the reply parsed as it settles.
+    if (!this.tls) return exchange(command, this.address.host, this.address.port, options.signal, options.maxBytes, parse);
+    return this.secureRequest(command, options, parse);
+  }
+
+  private async secureRequest<C extends FourLetterWord>(command: C, options: RequestOptions, parse: (reply: string) => Reply<C>): Promise<Reply<C>> {
+    const secure = await this.tlsExchange(command);
     try {
-      const text = await sendFourLetterWord(command, { ...this.address, signal: options.signal, maxBytes: options.maxBytes, ...(exchange ? { tls: exchange } : {}) });
-      return (this.parsers[command] as (reply: string) => Reply<C>)(text);
+      return await exchange(command, this.address.host, this.address.port, options.signal, options.maxBytes, parse, secure);
     } catch (error) {
-      if (exchange && error instanceof ProbeError && error.reason.startsWith('tls_')) this.session = undefined;
+      if (error instanceof ProbeError && error.reason.startsWith('tls_')) this.session = undefined;
       throw error;
     }
   }

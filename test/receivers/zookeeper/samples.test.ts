@@ -598,3 +598,46 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
     assert.deepEqual(named(probe({ srvr: parseSrvr(text) }), 'zookeeper.min_proposal_size'), []);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The previous probe's samples, used again
+
+describe('SampleMapper reuses the previous probe sample of a series whose value did not change', () => {
+  const FOLLOWER = readFixture('mntr-3.8.0-follower.txt');
+  const series = (sample: Sample) => `${sample.metric.name} ${JSON.stringify(sample.attributes)}`;
+  const byName = (samples: readonly Sample[]) => new Map(samples.map((sample) => [series(sample), sample]));
+
+  test('the same object for an unchanged value, a new one with the new value for a changed one', () => {
+    const mapper = new SampleMapper(IDENTITY);
+    const first = mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0);
+    const changedReply = FOLLOWER.replace(/^zk_znode_count\t\d+$/m, 'zk_znode_count\t123456');
+    const second = byName(mapper.toSamples(outcome({ mntr: parseMntr(changedReply) }), 0));
+    const firstByName = byName(first);
+    const znodes = `zookeeper.znode.count ${JSON.stringify(IDENTITY)}`;
+    assert.equal(second.get(znodes)?.value, 123456);
+    assert.notEqual(second.get(znodes), firstByName.get(znodes));
+    const watches = `zookeeper.watch.count ${JSON.stringify(IDENTITY)}`;
+    assert.ok(firstByName.get(watches), watches);
+    assert.equal(second.get(watches), firstByName.get(watches));
+  });
+
+  test('after a probe whose layout differs (a failure, then a reply with other keys), samples equal a fresh mapper’s', () => {
+    const mapper = new SampleMapper(IDENTITY);
+    const leader = readFixture('mntr-3.8.0-leader.txt');
+    const probes: [Replies, readonly Failure[]][] = [
+      [{ mntr: parseMntr(FOLLOWER) }, []],
+      [{}, [['mntr', 'timeout']]],
+      [{ mntr: parseMntr(leader) }, []],
+      [{ mntr: parseMntr(FOLLOWER) }, []],
+      [{ mntr: parseMntr(FOLLOWER.replace(/^zk_watch_count\t\d+$/m, 'zk_watch_count\t77')) }, []],
+    ];
+    for (const [replies, failures] of probes) {
+      const reused = mapper.toSamples(outcome(replies, failures), 0);
+      const fresh = new SampleMapper(IDENTITY).toSamples(outcome(replies, failures), 0);
+      assert.deepEqual(
+        reused.map((sample) => [series(sample), sample.value, sample.metric.meta]),
+        fresh.map((sample) => [series(sample), sample.value, sample.metric.meta]),
+      );
+    }
+  });
+});
