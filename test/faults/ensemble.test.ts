@@ -84,7 +84,10 @@ it('a killed leader shows refused, and a new leader is elected', async () => {
 });
 
 it('a lost quorum shows not_serving on the server left alone', async () => {
-  const running = ensemble.nodes.filter((node) => up(node.endpoint) === 1);
+  // The two survivors of the leader kill: a follower still syncing with the new leader may not be up yet.
+  const upNow = () => ensemble.nodes.filter((node) => up(node.endpoint) === 1);
+  await waitFor('both survivors up', () => upNow().length === 2);
+  const running = upNow();
   const [lonely, ...rest] = running;
   for (const node of rest) await ensemble.stopNode(node.id, 'SIGKILL');
   await waitFor('the lonely server to report not_serving', () => reason(lonely!.endpoint) === 'not_serving');

@@ -51,7 +51,7 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   };
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
-  const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined));
+  const seedClient = clientFactory(zkTransport(config.protocol === 'four_letter_words' ? config.tls : undefined), undefined, settings.scheduler);
   const targets = receiverTargets(settings, config, seedClient, OWN_ATTRIBUTES);
   return targetReceiver(settings, targets, config.cluster, (target) => targetBatches(settings, config, target, telemetry, transportFor));
 }
