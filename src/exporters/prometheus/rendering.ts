@@ -327,17 +327,106 @@ export class FragmentRenderer {
   }
 }
 
+/** Which pieces make each family of a body: the families in order, each one's header and (source, family index) pairs. */
+export interface Layout {
+  /** Metric names in order of first appearance over the sources in snapshot order. */
+  readonly names: readonly string[];
+  /** Each family's header; undefined when the family is not exposed (nothing of it is written). */
+  readonly headers: readonly (Buffer | undefined)[];
+  /** Per family: source index, family index within that source, source index, ... */
+  readonly pieces: readonly Int32Array[];
+}
+
 /**
- * The rendered batches of every source, in snapshot order, and the body assembled from them. The body is
- * assembled at most once per snapshot version (a batch put or a source forgotten) and shared by every scrape
- * until then.
+ * One consistent view of the snapshot for assembly: its rendered sources and their layout. While it is pinned,
+ * no source's rendering is written into again, so an assembly spread over several event-loop turns reads the
+ * bytes of one moment even when batches arrive meanwhile.
+ */
+export interface Capture {
+  readonly sources: readonly RenderedBatch[];
+  readonly layout: Layout;
+  readonly version: number;
+}
+
+/** The layout of `sources` (in order); undefined when one metric name comes with two kinds. */
+function layoutOf(sources: readonly RenderedBatch[], renderer: FragmentRenderer): Layout | undefined {
+  const families = new Map<string, { descriptor: MetricDescriptor; pieces: number[] }>();
+  for (let source = 0; source < sources.length; source++) {
+    const { families: familyNames, descriptors } = sources[source]!;
+    for (let i = 0; i < familyNames.length; i++) {
+      let family = families.get(familyNames[i]!);
+      if (!family) families.set(familyNames[i]!, (family = { descriptor: descriptors[i]!, pieces: [] }));
+      else if (family.descriptor.kind !== descriptors[i]!.kind) return undefined;
+      // A family whose name is not exposed renders no lines: it has no pieces, hence no header.
+      if (renderer.exposedName(descriptors[i]!) !== null) family.pieces.push(source, i);
+    }
+  }
+  const names: string[] = [];
+  const headers: (Buffer | undefined)[] = [];
+  const pieces: Int32Array[] = [];
+  for (const [name, family] of families) {
+    names.push(name);
+    headers.push(family.pieces.length === 0 ? undefined : renderer.headerBytes(family.descriptor));
+    pieces.push(Int32Array.from(family.pieces));
+  }
+  return { names, headers, pieces };
+}
+
+/** Bytes of families `from`..`to` (exclusive) of `capture`. */
+export function familiesLength(capture: Capture, from: number, to: number): number {
+  const { sources, layout } = capture;
+  let total = 0;
+  for (let f = from; f < to; f++) {
+    const header = layout.headers[f];
+    if (!header) continue;
+    total += header.length;
+    const pieces = layout.pieces[f]!;
+    for (let p = 0; p < pieces.length; p += 2) {
+      const starts = sources[pieces[p]!]!.starts;
+      const i = pieces[p + 1]!;
+      total += starts[i + 1]! - starts[i]!;
+    }
+  }
+  return total;
+}
+
+/** Copies families `from`..`to` (exclusive) of `capture` into `target` at `at`; returns the new offset. */
+export function copyFamilies(capture: Capture, from: number, to: number, target: Buffer, at: number): number {
+  const { sources, layout } = capture;
+  for (let f = from; f < to; f++) {
+    const header = layout.headers[f];
+    if (!header) continue;
+    at += header.copy(target, at);
+    const pieces = layout.pieces[f]!;
+    for (let p = 0; p < pieces.length; p += 2) {
+      const { bytes, starts } = sources[pieces[p]!]!;
+      const i = pieces[p + 1]!;
+      const start = starts[i]!;
+      const end = starts[i + 1]!;
+      // Most pieces are one line; Buffer.copy makes a view per call, which costs more than copying it by hand.
+      if (end - start > LONG_PIECE) at += bytes.copy(target, at, start, end);
+      else for (let b = start; b < end; b++) target[at++] = bytes[b]!;
+    }
+  }
+  return at;
+}
+
+/**
+ * The rendered batches of every source, in snapshot order. A body is assembled from a capture of them: the
+ * layout (which source's lines go where) is computed once per layout change (a source added or forgotten, or
+ * one whose series changed), not per batch, so a steady snapshot only copies bytes.
  */
 export class RenderedSnapshot {
   private readonly sources = new Map<string, RenderedBatch>();
   private readonly sharedKeys = new Map<string, number>();
   private irregular = 0;
   private collisions = 0;
+  /** Bumped on every change; `layoutVersion` only when the layout may have changed. */
   version = 0;
+  private layoutVersion = 0;
+  private layout: { version: number; layout: Layout | undefined } | undefined;
+  /** Captures being assembled: while any is, renderings are written into new memory, never into a captured one. */
+  private pins = 0;
 
   constructor(readonly renderer: FragmentRenderer) {}
 
@@ -347,12 +436,13 @@ export class RenderedSnapshot {
     if (batch.samples.length === 0) {
       this.sources.delete(batch.source);
       this.renderer.forget(batch.source);
-    }
-    else {
-      // Assembly is synchronous, so nothing reads the previous rendering of this source any more.
-      const rendered = this.renderer.render(batch, previous?.backing);
+      if (previous) this.layoutVersion++;
+    } else {
+      const rendered = this.renderer.render(batch, this.pins === 0 ? previous?.backing : undefined);
       this.remember(rendered);
       this.sources.set(batch.source, rendered);
+      // The renderer keeps a source's family list while its series stay the same: the same array, the same layout.
+      if (previous?.families !== rendered.families) this.layoutVersion++;
     }
     this.version++;
   }
@@ -362,6 +452,7 @@ export class RenderedSnapshot {
     this.sharedKeys.clear();
     this.irregular = this.collisions = 0;
     this.version++;
+    this.layoutVersion++;
   }
 
   /** Whether the fast assembly gives what the OTel path would: no kind conflicts, no attribute set in two sources. */
@@ -374,54 +465,41 @@ export class RenderedSnapshot {
     return true;
   }
 
+  /** The sources now (then `extra`) and their layout; undefined when not regular. Call `pin` to read it over several turns. */
+  capture(extra: readonly RenderedBatch[] = []): Capture | undefined {
+    if (!this.regularWith(extra)) return undefined;
+    const sources = extra.length === 0 ? [...this.sources.values()] : [...this.sources.values(), ...extra];
+    let layout: Layout | undefined;
+    if (extra.length > 0) layout = layoutOf(sources, this.renderer);
+    else {
+      if (this.layout?.version !== this.layoutVersion) this.layout = { version: this.layoutVersion, layout: layoutOf(sources, this.renderer) };
+      layout = this.layout.layout;
+    }
+    return layout && { sources, layout, version: this.version };
+  }
+
+  /** Keeps every current rendering unwritten until the returned release is called (once). */
+  pin(): () => void {
+    this.pins++;
+    let released = false;
+    return () => {
+      if (!released) this.pins--;
+      released = true;
+    };
+  }
+
   /**
    * `prefix`, then the families of every source (and of `extra`), family by family; undefined when not regular.
    * `names` receives every metric name seen, so a later part can prove it adds only new families. The body is
    * copied once into one buffer: no string of it is ever built.
    */
   assemble(extra: readonly RenderedBatch[], names?: Set<string>, prefix = ''): Buffer | undefined {
-    if (!this.regularWith(extra)) return undefined;
-    const all = [...this.sources.values(), ...extra];
-    // Pass 1: family order (first appearance over sources in snapshot order) and, per family, (source, index) pairs.
-    const families = new Map<string, { descriptor: MetricDescriptor; pieces: number[] }>();
-    let total = Buffer.byteLength(prefix);
-    for (let source = 0; source < all.length; source++) {
-      const { starts, families: familyNames, descriptors } = all[source]!;
-      for (let i = 0; i < familyNames.length; i++) {
-        let family = families.get(familyNames[i]!);
-        if (!family) families.set(familyNames[i]!, (family = { descriptor: descriptors[i]!, pieces: [] }));
-        else if (family.descriptor.kind !== descriptors[i]!.kind) return undefined;
-        if (starts[i + 1]! > starts[i]!) {
-          family.pieces.push(source, i);
-          total += starts[i + 1]! - starts[i]!;
-        }
-      }
-    }
-    const headers: (Buffer | undefined)[] = [];
-    for (const [name, { descriptor, pieces }] of families) {
-      names?.add(name);
-      const header = pieces.length === 0 || this.renderer.exposedName(descriptor) === null ? undefined : this.renderer.headerBytes(descriptor);
-      headers.push(header);
-      if (header) total += header.length;
-    }
-    // Pass 2: one copy of every byte.
-    const body = Buffer.allocUnsafe(total);
-    let at = body.write(prefix);
-    let f = 0;
-    for (const { pieces } of families.values()) {
-      const header = headers[f++];
-      if (!header) continue;
-      at += header.copy(body, at);
-      for (let p = 0; p < pieces.length; p += 2) {
-        const { bytes, starts } = all[pieces[p]!]!;
-        const i = pieces[p + 1]!;
-        const start = starts[i]!;
-        const end = starts[i + 1]!;
-        // Most pieces are one line; Buffer.copy makes a view per call, which costs more than copying it by hand.
-        if (end - start > LONG_PIECE) at += bytes.copy(body, at, start, end);
-        else for (let b = start; b < end; b++) body[at++] = bytes[b]!;
-      }
-    }
+    const capture = this.capture(extra);
+    if (!capture) return undefined;
+    const families = capture.layout.names.length;
+    for (const name of capture.layout.names) names?.add(name);
+    const body = Buffer.allocUnsafe(Buffer.byteLength(prefix) + familiesLength(capture, 0, families));
+    copyFamilies(capture, 0, families, body, body.write(prefix));
     return body;
   }
 
