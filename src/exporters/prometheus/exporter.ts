@@ -7,7 +7,7 @@ import { MeterProvider, type CollectionResult, type MetricProducer } from '@open
 import type { Batch } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
-import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
+import { CompactSnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
@@ -52,7 +52,8 @@ const RESERVED_SUFFIX_GAUGE = /^# TYPE (\S+_(?:count|sum|bucket)) gauge$/gm;
  * it never triggers a probe and never waits on ZooKeeper.
  */
 export class PrometheusExporter implements Exporter {
-  private readonly snapshot = new SnapshotStore();
+  /** Read only by the OTel path; the samples themselves are not kept (see CompactSnapshotStore). */
+  private readonly snapshot = new CompactSnapshotStore();
   private readonly reader: OtelPrometheusReader;
   private readonly meterProvider: MeterProvider;
   private readonly serializer: PrometheusSerializer;
@@ -113,8 +114,7 @@ export class PrometheusExporter implements Exporter {
   }
 
   consume(batch: Batch): void {
-    this.snapshot.put(batch);
-    this.rendered.put(batch);
+    this.rendered.put(batch, this.snapshot.put(batch)?.layout);
   }
 
   async shutdown(): Promise<void> {

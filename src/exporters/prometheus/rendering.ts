@@ -12,6 +12,7 @@
  * sources, or one series twice in a batch) are not "regular": the exporter then renders them through the OTel path, which also reports them.
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
+import { SeriesLayout } from '../../internal/exporterhelper/snapshot.js';
 
 const escapeString = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeLabelValue = (text: string): string => escapeString(text).replace(/"/g, '\\"');
@@ -50,8 +51,8 @@ export interface RenderedBatch {
 /** How one source's batch is laid out; valid for a later batch with the same descriptors and attributes in the same order. */
 class Plan {
   constructor(
-    /** The samples the plan was made for (the snapshot holds them anyway): a later batch is compared with them. */
-    private samples: readonly Sample[],
+    /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
+    readonly series: SeriesLayout,
     /** Sample indices, family by family. */
     readonly order: Int32Array,
     /** Where each family's indices end in `order`. */
@@ -65,19 +66,6 @@ class Plan {
     readonly attributeKeys: ReadonlySet<string>,
     readonly regular: boolean,
   ) {}
-
-  /** Whether `samples` have the planned series in the planned order; if so, they are compared with next time. */
-  matches(samples: readonly Sample[]): boolean {
-    const planned = this.samples;
-    if (samples.length !== planned.length) return false;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      const plannedSample = planned[i]!;
-      if (sample.metric !== plannedSample.metric || sample.attributes !== plannedSample.attributes) return false;
-    }
-    this.samples = samples;
-    return true;
-  }
 }
 
 /** Pieces longer than this are copied with Buffer.copy, shorter ones byte by byte (measured: equal at ~150 bytes). */
@@ -171,11 +159,12 @@ export class FragmentRenderer {
    * again when the new rendering fits, so a steady source allocates no new memory outside the JS heap (freed
    * buffers would only be returned at the next full collection).
    */
-  render(batch: Batch, reuse?: Buffer): RenderedBatch {
+  render(batch: Batch, reuse?: Buffer, series?: SeriesLayout): RenderedBatch {
     const samples = batch.samples;
     let plan = this.plans.get(batch.source);
-    if (!plan || !plan.matches(samples)) {
-      plan = this.plan(samples);
+    // `series`: the layout the caller already matched the batch with (the exporter's snapshot shares it).
+    if (!plan || (series ? plan.series !== series : !plan.series.matches(samples))) {
+      plan = this.plan(samples, series ?? SeriesLayout.of(samples));
       this.plans.set(batch.source, plan);
     }
     const { order, familyEnds, families, names, labels } = plan;
@@ -220,7 +209,7 @@ export class FragmentRenderer {
   }
 
   /** Families in order of first appearance, each sample's place among them, and the bytes of names and labels. */
-  private plan(samples: readonly Sample[]): Plan {
+  private plan(samples: readonly Sample[], series: SeriesLayout): Plan {
     const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[] }>();
     const attributeKeys = new Set<string>();
     const labels: Buffer[] = [];
@@ -261,7 +250,7 @@ export class FragmentRenderer {
       descriptors.push(descriptor);
       names.push(this.nameBytesOf(descriptor));
     }
-    return new Plan(samples, order, familyEnds, families, descriptors, names, labels, attributeKeys, regular);
+    return new Plan(series, order, familyEnds, families, descriptors, names, labels, attributeKeys, regular);
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {
@@ -430,7 +419,8 @@ export class RenderedSnapshot {
 
   constructor(readonly renderer: FragmentRenderer) {}
 
-  put(batch: Batch): void {
+  /** `series`: the batch's layout, when the caller has matched it already (see FragmentRenderer.render). */
+  put(batch: Batch, series?: SeriesLayout): void {
     const previous = this.sources.get(batch.source);
     if (previous) this.forget(previous);
     if (batch.samples.length === 0) {
@@ -438,7 +428,7 @@ export class RenderedSnapshot {
       this.renderer.forget(batch.source);
       if (previous) this.layoutVersion++;
     } else {
-      const rendered = this.renderer.render(batch, this.pins === 0 ? previous?.backing : undefined);
+      const rendered = this.renderer.render(batch, this.pins === 0 ? previous?.backing : undefined, series);
       this.remember(rendered);
       this.sources.set(batch.source, rendered);
       // The renderer keeps a source's family list while its series stay the same: the same array, the same layout.
