@@ -17,10 +17,16 @@ import { copyFamilies, familiesLength, type Capture } from './rendering.js';
 export const GZIP_OPTIONS = { level: 2, chunkSize: 256 * 1024 };
 const gzipAsync = promisify(gzip);
 
-/** Plain bytes per chunk: a few ms to copy on the loop, a few ms to gzip on a pool thread. */
+/** Plain bytes per chunk: ~1-3 ms to copy on the loop, a few ms to gzip on a pool thread. */
 export const CHUNK_BYTES = 1 << 20;
+/**
+ * Assembly runs for at most about this long before the loop gets a turn: short enough for probe replies to be
+ * read within their deadline, long enough that a body needs few turns when the loop is busy with probes (a turn
+ * then lasts as long as their work, and a body of N slices waits N turns).
+ */
+const SLICE_MS = 8;
 /** Chunks waiting for or in gzip at once: enough to keep the pool busy, few enough that the plain bytes held stay small. */
-const GZIPS_IN_FLIGHT = 4;
+const GZIPS_IN_FLIGHT = 8;
 
 export interface BodyOptions {
   readonly gzip: boolean;
@@ -47,12 +53,17 @@ export class ChunkedBody {
     const chunks: Promise<Buffer>[] = [];
     const made = (async () => {
       try {
+        let settled = 0;
         await assembleInChunks(capture, options, (plain) => {
           const chunk = options.gzip ? gzipAsync(plain, GZIP_OPTIONS) : Promise.resolve(plain);
-          // Awaited in order later; marked handled now so a failure before then is not an unhandled rejection.
-          chunk.catch(() => {});
+          // Awaited in order later; counted (and marked handled, so a failure before then is not unhandled) now.
+          chunk.then(
+            () => settled++,
+            () => settled++,
+          );
           chunks.push(chunk);
-          return chunks.length > GZIPS_IN_FLIGHT ? chunks[chunks.length - 1 - GZIPS_IN_FLIGHT] : undefined;
+          // Back pressure: the oldest chunk still in gzip, when too many are.
+          return chunks.length - settled >= GZIPS_IN_FLIGHT ? chunks[settled] : undefined;
         });
       } finally {
         options.assembled?.();
@@ -67,28 +78,34 @@ export class ChunkedBody {
 }
 
 /**
- * Calls `emit` with each chunk in order; `emit` may return a promise to wait for before the next chunk (back
- * pressure: the oldest gzip still running).
+ * Calls `emit` with each chunk in order, giving the loop a turn every SLICE_MS; `emit` may return a promise to
+ * wait for before the next chunk (back pressure: the oldest gzip still running).
  */
 async function assembleInChunks(capture: Capture, options: BodyOptions, emit: (plain: Buffer) => Promise<unknown> | undefined): Promise<void> {
   const families = capture.layout.names.length;
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
-  const lengths = new Int32Array(families);
-  for (let f = 0; f < families; f++) lengths[f] = familiesLength(capture, f, f + 1);
+  let sliceStarted = performance.now();
   let prefix = options.prefix ?? '';
   let from = 0;
   do {
+    // The range's length first (arithmetic only), then one copy.
     let size = Buffer.byteLength(prefix);
     let to = from;
-    while (to < families && (to === from || size + lengths[to]! <= chunkBytes)) size += lengths[to++]!;
+    while (to < families && (to === from || size < chunkBytes)) {
+      size += familiesLength(capture, to, to + 1);
+      to++;
+    }
     const chunk = Buffer.allocUnsafeSlow(size);
     copyFamilies(capture, from, to, chunk, chunk.write(prefix));
     prefix = '';
     from = to;
     const wait = emit(chunk);
     if (from === families) break;
-    await wait;
-    // Always a turn of the loop between chunks, even when no gzip had to be waited for.
-    await nextTurn();
+    if (wait) await wait;
+    if (wait || performance.now() - sliceStarted >= SLICE_MS) {
+      // A turn of the loop (a macrotask), even when the awaited gzip had already finished.
+      await nextTurn();
+      sliceStarted = performance.now();
+    }
   } while (from < families);
 }
