@@ -1,8 +1,10 @@
 /**
- * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3 and of 50 endpoints, each
- * one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does. The HTTP client runs in this process, so the CPU
- * figure is server + a minimal keep-alive client (which only collects the body's bytes).
- * Run: node dist/bench/scrape.js
+ * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3, 50, 200 and 1,000 endpoints,
+ * each one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does: an unchanged
+ * snapshot (the body reused), one endpoint's batch new before each scrape (with the event-loop delay meanwhile),
+ * and every endpoint's batch new (a whole body made from fresh renderings). The HTTP client runs in this process,
+ * so the CPU figure is server + a minimal keep-alive client (which only collects the body's bytes).
+ * Run: node dist/bench/scrape.js  (SCRAPE_SIZES=200,1000 for some sizes only)
  */
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
