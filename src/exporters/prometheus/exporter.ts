@@ -19,8 +19,8 @@ import { ChunkedBody, GZIP_OPTIONS } from './body.js';
 const gzipAsync = promisify(gzip);
 
 /**
- * A body that cost at least MIN_COST_TO_REUSE_MS to make (wall time from the capture to its last chunk ready) is
- * remade for a newer snapshot only once it is older than REUSE_FOR_COSTS times that cost: many scrapers on a large,
+ * A body whose assembly kept the loop busy for at least MIN_COST_TO_REUSE_MS is remade for a newer snapshot only
+ * once it is older than REUSE_FOR_COSTS times what it cost (wall time from the capture to its last chunk ready): many scrapers on a large,
  * ever-changing snapshot then spend at most a third of the time rendering (the body is at most two renderings
  * stale), while a snapshot of up to ~100 targets is always fresh at every scrape.
  */
@@ -211,7 +211,9 @@ export class PrometheusExporter implements Exporter {
   /** Being made (single flight), made from the current snapshot, or costly and recent enough to share. */
   private reusable(body: ChunkedBody): boolean {
     if (body.costMs === undefined || body.version === this.rendered.version) return true;
-    return body.costMs >= MIN_COST_TO_REUSE_MS && performance.now() - body.startedAt < REUSE_FOR_COSTS * body.costMs;
+    // Gated on the loop's own work, not the wall time: on a busy machine a tiny body can take long to be made, and
+    // must still never be served once the snapshot has changed.
+    return body.assemblyMs >= MIN_COST_TO_REUSE_MS && performance.now() - body.startedAt < REUSE_FOR_COSTS * body.costMs;
   }
 
   /** The OTel path: snapshot → metric data → PrometheusSerializer; it also reports kind conflicts and duplicates. */

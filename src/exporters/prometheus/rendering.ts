@@ -379,22 +379,46 @@ export function familiesLength(capture: Capture, from: number, to: number): numb
   return total;
 }
 
-/** Copies families `from`..`to` (exclusive) of `capture` into `target` at `at`; returns the new offset. */
+/**
+ * Copies families `from`..`to` (exclusive) of `capture` into `target` at `at`; returns the new offset.
+ *
+ * Source by source, not family by family: each family's place in `target` is known from the lengths, so the
+ * pieces of one source (contiguous in its rendering, in family order) are read in one sweep and written to as
+ * many sequential streams as there are families. Family by family, every one-line piece came from another
+ * source's memory: at 1,000+ targets the renderings no longer fit in the CPU caches and each piece was a cache
+ * and TLB miss (measured ~10x slower per byte at 5,000 targets than at 200).
+ */
 export function copyFamilies(capture: Capture, from: number, to: number, target: Buffer, at: number): number {
   const { sources, layout } = capture;
+  const count = to - from;
+  // Where each family's next piece goes, and which of its pieces comes next (pieces are in source order).
+  const cursors = new Int32Array(count);
+  const next = new Int32Array(count);
   for (let f = from; f < to; f++) {
     const header = layout.headers[f];
-    if (!header) continue;
+    if (!header) {
+      cursors[f - from] = -1;
+      continue;
+    }
     at += header.copy(target, at);
-    const pieces = layout.pieces[f]!;
-    for (let p = 0; p < pieces.length; p += 2) {
-      const { bytes, starts } = sources[pieces[p]!]!;
+    cursors[f - from] = at;
+    at += familiesLength(capture, f, f + 1) - header.length;
+  }
+  for (let source = 0; source < sources.length; source++) {
+    const { bytes, starts } = sources[source]!;
+    for (let k = 0; k < count; k++) {
+      const pieces = layout.pieces[from + k]!;
+      const p = next[k]!;
+      if (cursors[k]! < 0 || p >= pieces.length || pieces[p] !== source) continue;
+      next[k] = p + 2;
       const i = pieces[p + 1]!;
       const start = starts[i]!;
       const end = starts[i + 1]!;
+      let out = cursors[k]!;
       // Most pieces are one line; Buffer.copy makes a view per call, which costs more than copying it by hand.
-      if (end - start > LONG_PIECE) at += bytes.copy(target, at, start, end);
-      else for (let b = start; b < end; b++) target[at++] = bytes[b]!;
+      if (end - start > LONG_PIECE) out += bytes.copy(target, out, start, end);
+      else for (let b = start; b < end; b++) target[out++] = bytes[b]!;
+      cursors[k] = out;
     }
   }
   return at;
