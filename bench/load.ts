@@ -2,10 +2,11 @@
  * The load bench: the real agent (dist/src/cli.js, its own process) probing fake ZooKeeper targets (another
  * process, bench/fake-zookeeper.ts, answering a real 3.8 follower mntr) while scrapers fetch /metrics with
  * `Accept-Encoding: gzip` as Prometheus does. Every figure of issue 9 comes from one run, so ratios compare like
- * with like on a machine shared with other work. Run: node dist/bench/load.js  (LOAD_WINDOW_S=n to lengthen windows)
+ * with like on a machine shared with other work. The agent starts as `zkotel` does (the interpreter line of
+ * dist/src/cli.js, with its node flags). Run: node dist/bench/load.js  (LOAD_WINDOW_S=n to lengthen windows)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,15 +163,36 @@ async function probeCounters(url: string): Promise<{ done: number; skipped: numb
   }
 }
 
+/**
+ * The agent started as `zkotel` starts it: the interpreter line of dist/src/cli.js (its node flags and
+ * environment, e.g. `#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2`), run as the kernel
+ * runs it: the interpreter, the rest of the line as one argument, then the script. `nodeOptions` reach the
+ * agent's node through NODE_OPTIONS, which that line does not touch.
+ */
+function startAgent(configFile: string, nodeOptions: readonly string[]): ChildProcess {
+  const cli = path.join(repoRoot(), 'dist/src/cli.js');
+  const line = readFileSync(cli, 'utf8').split('\n', 1)[0]!;
+  const [interpreter, argument] = line.startsWith('#!') ? splitOnce(line.slice(2).trim()) : [process.execPath, undefined];
+  const args = [...(argument === undefined ? [] : [argument]), cli, '--config', configFile];
+  const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() };
+  return spawn(interpreter, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+}
+
+function splitOnce(line: string): [string, string | undefined] {
+  const space = line.search(/\s/);
+  return space < 0 ? [line, undefined] : [line.slice(0, space), line.slice(space + 1).trim()];
+}
+
 async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port: number }, dir: string): Promise<void> {
   const metricsPort = await freePort();
   const configFile = path.join(dir, `agent-${scenario.targets}.yaml`);
   writeFileSync(configFile, agentConfig(scenario, fake.port, metricsPort));
   // LOAD_NODE_ARGS: extra node flags for the measured process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
-  const probe = ['--import', path.join(here, 'agent-probe.js'), ...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  // (They reach the agent through NODE_OPTIONS: only flags node allows there, which include --cpu-prof and --heap-prof.)
+  const probe = [`--import=${path.join(here, 'agent-probe.js')}`, ...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = scenario.floor
     ? fork(path.join(here, 'floor-prober.js'), [], { execArgv: probe, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, TARGETS: String(scenario.targets), PORT: String(fake.port), INTERVAL_MS: String(scenario.intervalMs) } })
-    : fork(path.join(repoRoot(), 'dist/src/cli.js'), ['--config', configFile], { execArgv: probe, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    : startAgent(configFile, probe);
   let downs = 0;
   let output = '';
   const count = (chunk: Buffer) => {

@@ -1,10 +1,13 @@
 /**
- * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3 and of 50 endpoints, each
- * one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does. The HTTP client runs in this process, so the CPU
- * figure is server + a minimal keep-alive client (which only collects the body's bytes).
- * Run: node dist/bench/scrape.js
+ * Cost of serving `/metrics` from the Prometheus exporter, with the snapshot of 3, 50, 200 and 1,000 endpoints,
+ * each one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does: an unchanged
+ * snapshot (the body reused), one endpoint's batch new before each scrape (with the event-loop delay meanwhile),
+ * and every endpoint's batch new (a whole body made from fresh renderings). The HTTP client runs in this process,
+ * so the CPU figure is server + a minimal keep-alive client (which only collects the body's bytes).
+ * Run: node dist/bench/scrape.js  (SCRAPE_SIZES=200,1000 for some sizes only)
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { prometheusExporterConfigSchema } from '../src/exporters/prometheus/config.js';
 import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
@@ -48,11 +51,15 @@ function feed(endpoints: number, from = 0): void {
 
 try {
   const url = `http://${exporter.address}${config.path}`;
-  for (const endpoints of [3, 50, 200, 1000]) {
+  // SCRAPE_SIZES=200,1000: only some snapshot sizes.
+  for (const endpoints of process.env.SCRAPE_SIZES?.split(',').map(Number) ?? [3, 50, 200, 1000]) {
     feed(endpoints);
     const timing = await runAsync(() => get(url), { warmup: 10, minIterations: 20, minMs: 2000 });
     // A new batch of one endpoint before every scrape: the body is assembled and gzipped anew each time.
     let next = 0;
+    // How long scrape work keeps the loop from other work (probe replies, in the agent): 1 ms resolution.
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const changing = await runAsync(
       async () => {
         feed((next % endpoints) + 1, next++ % endpoints);
@@ -61,6 +68,22 @@ try {
       },
       { warmup: 3, minIterations: 10, minMs: 2000 },
     );
+    loop.disable();
+    // Every endpoint's batch new before each scrape, and long enough after the last body that it is not shared:
+    // the wall time of making a whole body from fresh renderings (the feeding itself not timed).
+    const fresh: number[] = [];
+    let freshCpuMs = 0;
+    for (let i = 0; i < 8; i++) {
+      feed(endpoints);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      await get(url);
+      fresh.push(performance.now() - started);
+      const { user, system } = process.cpuUsage(cpu);
+      freshCpuMs += (user + system) / 1000 / 8;
+    }
+    fresh.sort((a, b) => a - b);
     const body = gunzipSync(timing.last).toString('utf8');
     const series = body.split('\n').filter((line) => line.length > 0 && !line.startsWith('#')).length;
     const label = `scrape /metrics (${endpoints} endpoints, ${fmt(series, 0)} series, ${fmtBytes(timing.last.length)})`;
@@ -70,8 +93,10 @@ try {
     );
     console.log(
       `${label}, one endpoint's batch new before each scrape: p50 ${fmt(percentile(changing.latenciesUs, 50) / 1000 - 50, 2)} ms, p99 ${fmt(percentile(changing.latenciesUs, 99) / 1000 - 50, 2)} ms ` +
-        `(after a 50 ms pause), ${fmt(changing.cpuUs / 1000, 2)} ms CPU per batch + scrape`,
+        `(after a 50 ms pause), ${fmt(changing.cpuUs / 1000, 2)} ms CPU per batch + scrape; event-loop delay p99 ${fmt(Math.max(0, loop.percentile(99) / 1e6 - 1), 1)} ms, ` +
+        `max ${fmt(Math.max(0, loop.max / 1e6 - 1), 1)} ms`,
     );
+    console.log(`${label}, every endpoint's batch new before each scrape: p50 ${fmt(percentile(fresh, 50), 1)} ms, max ${fmt(fresh[fresh.length - 1]!, 1)} ms over ${fresh.length} scrapes, ${fmt(freshCpuMs, 1)} ms CPU (all threads) per scrape`);
   }
 } finally {
   agent.destroy();

@@ -1,43 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip, gzipSync } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import { PrometheusExporter as OtelPrometheusReader, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type CollectionResult, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Batch, SourceGone } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
-import { SnapshotStore } from '../../internal/exporterhelper/snapshot.js';
+import { CompactSnapshotStore } from '../../internal/exporterhelper/snapshot.js';
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
 import type { PrometheusExporterConfig } from './config.js';
 import { WebServer } from '../../internal/webserver/server.js';
 import { FragmentRenderer, RenderedSnapshot } from './rendering.js';
+import { ChunkedBody, GZIP_OPTIONS } from './body.js';
 
-/** Fastest level: a scrape body is large and short-lived; level 1 keeps most of the saving for a fraction of the CPU. */
-const GZIP_OPTIONS = { level: zlibConstants.Z_BEST_SPEED, chunkSize: 1 << 20 };
 const gzipAsync = promisify(gzip);
 
-/** The sources' part of a body, assembled once per snapshot version; gzipped once, on the zlib thread pool. */
-interface SourcesPart {
-  readonly version: number;
-  /** Metric names in the part: the agent's own part may only add new families. */
-  readonly names: ReadonlySet<string>;
-  /**
-   * The uncompressed bytes; dropped once gzipped (Prometheus always asks for gzip, and at 5,000 targets they are
-   * ~200 MB held until the next scrape). A scrape without gzip then assembles anew.
-   */
-  plain?: Buffer;
-  gzipped?: Promise<Buffer>;
-  /** When it was made (performance.now()) and what making it cost: CPU of the assembly, plus its gzip's wall time once done. */
-  readonly madeAt: number;
-  costMs: number;
-}
-
 /**
- * A body that cost at least MIN_COST_TO_REUSE_MS to make (CPU of the assembly, then the wall time of its gzip) is
- * remade for a newer snapshot only once it is older than REUSE_FOR_COSTS times that cost: many scrapers on a large,
+ * A body whose assembly kept the loop busy for at least MIN_COST_TO_REUSE_MS is remade for a newer snapshot only
+ * once it is older than REUSE_FOR_COSTS times what it cost (wall time from the capture to its last chunk ready): many scrapers on a large,
  * ever-changing snapshot then spend at most a third of the time rendering (the body is at most two renderings
  * stale), while a snapshot of up to ~100 targets is always fresh at every scrape.
  */
@@ -69,7 +52,8 @@ const RESERVED_SUFFIX_GAUGE = /^# TYPE (\S+_(?:count|sum|bucket)) gauge$/gm;
  * it never triggers a probe and never waits on ZooKeeper.
  */
 export class PrometheusExporter implements Exporter {
-  private readonly snapshot = new SnapshotStore();
+  /** Read only by the OTel path; the samples themselves are not kept (see CompactSnapshotStore). */
+  private readonly snapshot = new CompactSnapshotStore();
   private readonly reader: OtelPrometheusReader;
   private readonly meterProvider: MeterProvider;
   private readonly serializer: PrometheusSerializer;
@@ -82,9 +66,10 @@ export class PrometheusExporter implements Exporter {
   private readonly includeTelemetry: boolean;
   private readonly rendered: RenderedSnapshot;
   private readonly targetInfo: string;
-  private sourcesPart: SourcesPart | undefined;
-  /** The part whose gzip is running: scrapes that come meanwhile share it (single flight). */
-  private gzipInFlight: SourcesPart | undefined;
+  /** The sources' part of the last gzipped body (maybe still being made): shared by every scrape that can use it. */
+  private gzipBody: ChunkedBody | undefined;
+  /** The sources' part of a plain body being made (not kept once made: scrapers ask for gzip). */
+  private plainBody: ChunkedBody | undefined;
 
   /** `options.includeTelemetry`: serve the agent's zkotel_* metrics too (default: unless they have their own endpoint). */
   constructor(
@@ -125,8 +110,7 @@ export class PrometheusExporter implements Exporter {
   }
 
   consume(batch: Batch): void {
-    this.snapshot.put(batch);
-    this.rendered.put(batch);
+    this.rendered.put(batch, this.snapshot.put(batch).layout);
   }
 
   forget(gone: SourceGone): void {
@@ -138,7 +122,7 @@ export class PrometheusExporter implements Exporter {
     await this.server.close();
     this.snapshot.clear();
     this.rendered.clear();
-    this.sourcesPart = undefined;
+    this.gzipBody = this.plainBody = undefined;
     await this.meterProvider.shutdown().catch(() => {});
   }
 
@@ -179,28 +163,16 @@ export class PrometheusExporter implements Exporter {
   }
 
   /**
-   * The body from the pre-rendered fragments: the sources' part (assembled once per snapshot version, its gzip
-   * shared by every scrape that comes while it runs) followed by the agent's own metrics, rendered per scrape.
-   * Gzipped, it is two gzip members, which decompress as one stream (RFC 1952). Undefined when the snapshot is
-   * not regular (kind conflicts, one series from two sources): the OTel path then decides and reports.
+   * The body from the pre-rendered fragments: the sources' part (made in chunks from one capture of the
+   * snapshot, shared by every scrape that comes while it is made, see body.ts) followed by the agent's own
+   * metrics, rendered per scrape. Gzipped, every chunk is a gzip member, and the stream decompresses as one
+   * (RFC 1952). Undefined when the snapshot is not regular (kind conflicts, one series from two sources): the OTel
+   * path then decides and reports.
    */
   private async renderedBody(gzipped: boolean): Promise<Buffer[] | undefined> {
-    // Single flight: a gzip scrape that comes while a body is being gzipped waits for that one.
-    const sources = (gzipped ? this.gzipInFlight : undefined) ?? this.currentSourcesPart(gzipped);
+    const sources = this.sourcesBody(gzipped);
     if (!sources) return undefined;
-    let sourcesGzip: Buffer | undefined;
-    if (gzipped) {
-      if (!sources.gzipped) {
-        this.gzipInFlight = sources;
-        const started = performance.now();
-        sources.gzipped = gzipAsync(sources.plain!, GZIP_OPTIONS).finally(() => {
-          sources.plain = undefined;
-          if (sources.costMs >= MIN_COST_TO_REUSE_MS) sources.costMs += performance.now() - started;
-          if (this.gzipInFlight === sources) this.gzipInFlight = undefined;
-        });
-      }
-      sourcesGzip = await sources.gzipped;
-    }
+    const chunks = await sources.complete;
     let own: Buffer = Buffer.alloc(0);
     if (this.includeTelemetry) {
       const ownRendered = this.rendered.renderer.render(this.telemetry.snapshot());
@@ -210,23 +182,39 @@ export class PrometheusExporter implements Exporter {
       own = bytes;
     }
     if (sources.names.size === 0 && own.length === 0) own = Buffer.from('# no registered metrics');
-    if (!gzipped) return [sources.plain!, own];
-    return own.length === 0 ? [sourcesGzip!] : [sourcesGzip!, gzipSync(own, GZIP_OPTIONS)];
+    if (own.length === 0) return chunks;
+    return [...chunks, gzipped ? gzipSync(own, GZIP_OPTIONS) : own];
   }
 
-  /** The current part, or a new one; one without gzip needs its plain bytes, one with gzip its gzip or its plain bytes. */
-  private currentSourcesPart(gzipped: boolean): SourcesPart | undefined {
-    const last = this.sourcesPart;
-    const now = performance.now();
-    const usable = last && (last.plain !== undefined || (gzipped && last.gzipped !== undefined));
-    if (last && usable && (last.version === this.rendered.version || (last.costMs >= MIN_COST_TO_REUSE_MS && now - last.madeAt < REUSE_FOR_COSTS * last.costMs))) return last;
-    const names = new Set<string>();
-    const cpu = process.cpuUsage();
-    const plain = this.rendered.assemble([], names, this.targetInfo);
-    if (plain === undefined) return undefined;
-    const { user, system } = process.cpuUsage(cpu);
-    this.sourcesPart = { version: this.rendered.version, names, plain, madeAt: now, costMs: (user + system) / 1000 };
-    return this.sourcesPart;
+  /** The body being made or last made, when a scrape may use it; else a new one from the snapshot now. */
+  private sourcesBody(gzipped: boolean): ChunkedBody | undefined {
+    const last = gzipped ? this.gzipBody : this.plainBody;
+    if (last && this.reusable(last)) return last;
+    const capture = this.rendered.capture();
+    if (!capture) return undefined;
+    // Pinned until assembled: batches that arrive meanwhile are rendered into new memory, not into the captured one.
+    const body = new ChunkedBody(capture, { gzip: gzipped, prefix: this.targetInfo, assembled: this.rendered.pin() });
+    if (gzipped) this.gzipBody = body;
+    else this.plainBody = body;
+    // A failed body is not served again; a plain one is not kept once made.
+    body.complete.then(
+      () => {
+        if (!gzipped && this.plainBody === body) this.plainBody = undefined;
+      },
+      () => {
+        if (this.gzipBody === body) this.gzipBody = undefined;
+        if (this.plainBody === body) this.plainBody = undefined;
+      },
+    );
+    return body;
+  }
+
+  /** Being made (single flight), made from the current snapshot, or costly and recent enough to share. */
+  private reusable(body: ChunkedBody): boolean {
+    if (body.costMs === undefined || body.version === this.rendered.version) return true;
+    // Gated on the loop's own work, not the wall time: on a busy machine a tiny body can take long to be made, and
+    // must still never be served once the snapshot has changed.
+    return body.assemblyMs >= MIN_COST_TO_REUSE_MS && performance.now() - body.startedAt < REUSE_FOR_COSTS * body.costMs;
   }
 
   /** The OTel path: snapshot → metric data → PrometheusSerializer; it also reports kind conflicts and duplicates. */

@@ -34,6 +34,99 @@ export class SnapshotStore {
   }
 }
 
+/**
+ * A source's series in order: the descriptor and attribute objects of its samples. Receivers reuse both across
+ * probes, so a source's next batch usually has the same layout, and only its values are new.
+ */
+export class SeriesLayout {
+  private constructor(
+    readonly metrics: readonly MetricDescriptor[],
+    readonly attributes: readonly Attributes[],
+  ) {}
+
+  static of(samples: readonly Sample[]): SeriesLayout {
+    return new SeriesLayout(
+      samples.map((sample) => sample.metric),
+      samples.map((sample) => sample.attributes),
+    );
+  }
+
+  get length(): number {
+    return this.metrics.length;
+  }
+
+  matches(samples: readonly Sample[]): boolean {
+    if (samples.length !== this.metrics.length) return false;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      if (sample.metric !== this.metrics[i] || sample.attributes !== this.attributes[i]) return false;
+    }
+    return true;
+  }
+}
+
+/** A batch kept as its layout and its values: no object per sample. */
+export interface CompactBatch {
+  readonly source: string;
+  timeMs: number;
+  startTimeMs: number;
+  readonly layout: SeriesLayout;
+  /** Each sample's value (a histogram's count), written in place by the source's next batch of the same layout. */
+  readonly values: Float64Array;
+  /** Each sample's histogram, when the batch has any. */
+  histograms: (HistogramValue | undefined)[] | undefined;
+}
+
+/**
+ * The latest batch of every source, like SnapshotStore, kept compact for an exporter that reads it rarely (the
+ * Prometheus exporter renders each batch when it arrives and reads the samples only on its fallback path): one
+ * Float64Array of values per source, written in place while the layout stays the same. The receivers' Sample
+ * objects are then garbage as soon as the batch is consumed, so they die young instead of living one interval
+ * and being promoted to the old generation. `batches()` rebuilds Batch objects for whoever reads them.
+ */
+export class CompactSnapshotStore {
+  private readonly latest = new Map<string, CompactBatch>();
+
+  /** The source's compact batch (its layout may be shared with the caller's own per-source state). An empty batch keeps its source. */
+  put(batch: Batch): CompactBatch {
+    const samples = batch.samples;
+    let kept = this.latest.get(batch.source);
+    if (!kept || !kept.layout.matches(samples)) {
+      kept = { source: batch.source, timeMs: 0, startTimeMs: 0, layout: SeriesLayout.of(samples), values: new Float64Array(samples.length), histograms: undefined };
+      this.latest.set(batch.source, kept);
+    }
+    kept.timeMs = batch.timeMs;
+    kept.startTimeMs = batch.startTimeMs;
+    kept.histograms = undefined;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      kept.values[i] = sample.value;
+      if (sample.histogram) (kept.histograms ??= new Array<HistogramValue | undefined>(samples.length))[i] = sample.histogram;
+    }
+    return kept;
+  }
+
+  forget(source: string): void {
+    this.latest.delete(source);
+  }
+
+  *batches(): Iterable<Batch> {
+    for (const { source, timeMs, startTimeMs, layout, values, histograms } of this.latest.values()) {
+      const samples: Sample[] = new Array<Sample>(layout.length);
+      for (let i = 0; i < samples.length; i++) {
+        const histogram = histograms?.[i];
+        const sample = { metric: layout.metrics[i]!, attributes: layout.attributes[i]!, value: values[i]! };
+        samples[i] = histogram ? { ...sample, histogram } : sample;
+      }
+      yield { source, timeMs, startTimeMs, samples };
+    }
+  }
+
+  clear(): void {
+    this.latest.clear();
+  }
+}
+
 export interface ConversionIssues {
   /** Samples left out because another sample already named the metric with another kind. */
   readonly conflictingKinds: Set<string>;
