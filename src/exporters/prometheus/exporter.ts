@@ -8,6 +8,7 @@ import type { Batch, SourceGone } from '../../core/batch.js';
 import type { CreateSettings, Exporter } from '../../core/component.js';
 import type { Logger } from '../../core/logger.js';
 import { CompactSnapshotStore } from '../../internal/exporterhelper/snapshot.js';
+import { exposableAttributes, withExposableLabelNames } from './label-names.js';
 import { SECONDS_BUCKETS, type SelfTelemetry } from '../../core/telemetry.js';
 import { ConversionWarnings } from '../../internal/exporterhelper/conversion-warnings.js';
 import { AGENT_NAME, AGENT_VERSION } from '../../version.js';
@@ -129,7 +130,7 @@ export class PrometheusExporter implements Exporter {
   private async collectSnapshot(): Promise<CollectionResult> {
     // The agent's own zkotel_* metrics come with every scrape, as exporters serve their process metrics.
     const batches = this.includeTelemetry ? [...this.snapshot.batches(), this.telemetry.snapshot()] : this.snapshot.batches();
-    const scopeMetrics = this.warnings.toScopeMetrics(batches, AGENT_NAME, this.config.const_labels);
+    const scopeMetrics = this.warnings.toScopeMetrics(withExposableLabelNames(batches), AGENT_NAME, exposableAttributes(this.config.const_labels ?? {}));
     return { resourceMetrics: { resource: this.resource, scopeMetrics: [scopeMetrics] }, errors: [] };
   }
 

@@ -13,6 +13,7 @@
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
 import { SeriesLayout } from '../../internal/exporterhelper/snapshot.js';
+import { prometheusLabelName } from '../../internal/prometheus/names.js';
 
 const escapeString = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeLabelValue = (text: string): string => escapeString(text).replace(/"/g, '\\"');
@@ -298,7 +299,7 @@ export class FragmentRenderer {
     if (labels === undefined) {
       const merged = this.withConstants ? { ...this.options.constantLabels, ...attributes } : attributes;
       labels = Object.entries(merged)
-        .map(([key, value]) => `${sanitize(key)}="${escapeLabelValue(value)}"`)
+        .map(([key, value]) => `${prometheusLabelName(key)}="${escapeLabelValue(value)}"`)
         .join(',');
       this.labels.set(attributes, labels);
     }

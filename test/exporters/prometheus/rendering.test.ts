@@ -9,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describeMetric, isSourceGone, sourceGone, withMeta, type Batch, type PipelineItem } from '../../../src/core/batch.js';
 import { snapshotToScopeMetrics, SnapshotStore } from '../../../src/internal/exporterhelper/snapshot.js';
 import { FragmentRenderer, RenderedSnapshot } from '../../../src/exporters/prometheus/rendering.js';
+import { exposableAttributes, withExposableLabelNames } from '../../../src/exporters/prometheus/label-names.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
 import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';
 import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
@@ -27,7 +28,8 @@ function otelBody(batches: Batch[], options: Options): string {
   const store = new SnapshotStore();
   for (const batch of batches) store.put(batch);
   const serializer = new PrometheusSerializer(options.namespace ?? '', false, undefined, !options.targetInfo, true);
-  const scopeMetrics = snapshotToScopeMetrics(store.batches(), 'zkotel', undefined, options.constantLabels ?? {});
+  // As the exporter hands them to the serializer (label-names.ts).
+  const scopeMetrics = snapshotToScopeMetrics(withExposableLabelNames(store.batches()), 'zkotel', undefined, exposableAttributes(options.constantLabels ?? {}));
   return serializer.serialize({ resource: RESOURCE, scopeMetrics: [scopeMetrics] }).replace(RESERVED_SUFFIX_GAUGE, '# TYPE $1 untyped');
 }
 
@@ -86,6 +88,7 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
     ['histograms (with and without an infinite bound)', () => [histogramBatch('h1', { at: '1' }), histogramBatch('h2', { at: '2' })], {}],
     ['meta-labelled descriptors of one name share a family', () => [batchOf('m', [[withMeta(GAUGE, { __k: 'a' }), 1, { x: '1' }], [GAUGE, 2, { x: '2' }], [withMeta(GAUGE, { __k: 'b' }), 3, { x: '3' }]])], {}],
     ['an empty snapshot', () => [], { targetInfo: true }],
+    ['label names that would start with a digit', () => [batchOf('d', [[GAUGE, 1, { '10.0.0.1': 'up', x: '1' }], [GAUGE, 2, { '10.0.0.1': 'down', x: '2' }]])], { constantLabels: { '2nd': 'c' } }],
   ];
   for (const [what, batches, options] of cases) {
     it(what, () => {
@@ -95,6 +98,11 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
       assert.equal(rendered, otelBody(input, options));
     });
   }
+
+  it('gives a label name that would start with a digit a leading _, so the exposition stays valid', () => {
+    const body = renderedBody([batchOf('d', [[GAUGE, 1, { '10.0.0.1': 'up' }]])], { constantLabels: { '2nd': 'c' } })!;
+    assert.match(body, /^test_temperature\{_2nd="c",_10_0_0_1="up"\} 1$/m);
+  });
 
   it('a source replaced, emptied or forgotten changes the body as it changes the OTel one (order of sources kept)', () => {
     const [a, b, c] = zookeeperBatches(3, 'mntr-3.8.0-follower.txt');
