@@ -31,11 +31,18 @@ const ensemble = await startEnsemble({ size: 1, tickTime: 1000 });
 try {
   await ensemble.waitReady();
   const start = async (id: string): Promise<BenchAgent> => {
-    const config = agentGroupExtensionFactory.configSchema.parse({ endpoints: [ensemble.connectString], member_id: id, session_timeout: '4s', path: '/bench/agents' });
+    const config = agentGroupExtensionFactory.configSchema.parse({
+      endpoints: [ensemble.connectString],
+      member_id: id,
+      session_timeout: '4s',
+      path: '/bench/agents',
+    });
     const extension = agentGroupExtensionFactory.createExtension(testSettings(id), config) as AgentGroupExtension;
     await extension.start();
     const agent: BenchAgent = { id, extension, owned: [], subscription: undefined! };
-    (agent as { subscription: Subscription }).subscription = ownedTargets(targetList, extension, 'zookeeper', undefined).subscribe((owned) => (agent.owned = owned));
+    (agent as { subscription: Subscription }).subscription = ownedTargets(targetList, extension, 'zookeeper', undefined).subscribe(
+      (owned) => (agent.owned = owned),
+    );
     return agent;
   };
   const agents: BenchAgent[] = [];
@@ -44,7 +51,8 @@ try {
     for (;;) {
       const counts = new Map<string, number>();
       for (const agent of live) for (const target of agent.owned) counts.set(target.endpoint, (counts.get(target.endpoint) ?? 0) + 1);
-      if (counts.size === targets.length && [...counts.values()].every((n) => n === 1) && live.every((agent) => agent.owned.length > 0)) return performance.now() - since;
+      if (counts.size === targets.length && [...counts.values()].every((n) => n === 1) && live.every((agent) => agent.owned.length > 0))
+        return performance.now() - since;
       if (performance.now() - since > 60_000) throw new Error('no settled assignment within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 1));
     }

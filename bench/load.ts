@@ -115,7 +115,12 @@ function scrapeOnce(url: string, agent: http.Agent): Promise<{ ms: number; body:
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        resolve({ ms: performance.now() - started, body: Buffer.concat(chunks), complete: response.complete && response.statusCode === 200, gzip: response.headers['content-encoding'] === 'gzip' }),
+        resolve({
+          ms: performance.now() - started,
+          body: Buffer.concat(chunks),
+          complete: response.complete && response.statusCode === 200,
+          gzip: response.headers['content-encoding'] === 'gzip',
+        }),
       );
       response.on('error', () => resolve({ ms: performance.now() - started, body: Buffer.alloc(0), complete: false, gzip: false }));
     });
@@ -156,7 +161,8 @@ async function probeCounters(url: string): Promise<{ done: number; skipped: numb
   try {
     const { body, gzip } = await scrapeOnce(url, agent);
     const text = (gzip ? await promisify(gunzip)(body) : body).toString('utf8');
-    const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((total, match) => total + Number(match[1]), 0);
+    const sum = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((total, match) => total + Number(match[1]), 0);
     return { done: sum('zkotel_receiver_probe_duration_count'), skipped: sum('zkotel_receiver_probe_skipped_total') };
   } finally {
     agent.destroy();
@@ -191,7 +197,11 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
   // (They reach the agent through NODE_OPTIONS: only flags node allows there, which include --cpu-prof and --heap-prof.)
   const probe = [`--import=${path.join(here, 'agent-probe.js')}`, ...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = scenario.floor
-    ? fork(path.join(here, 'floor-prober.js'), [], { execArgv: probe, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, TARGETS: String(scenario.targets), PORT: String(fake.port), INTERVAL_MS: String(scenario.intervalMs) } })
+    ? fork(path.join(here, 'floor-prober.js'), [], {
+        execArgv: probe,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, TARGETS: String(scenario.targets), PORT: String(fake.port), INTERVAL_MS: String(scenario.intervalMs) },
+      })
     : startAgent(configFile, probe);
   let downs = 0;
   let output = '';
@@ -209,7 +219,8 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
     for (;;) {
       const { probedTargets } = await ask<FakeReport>(fake.child, { report: true }, 'mntr');
       if (probedTargets >= scenario.targets) break;
-      if (Date.now() > warmupDeadline || child.exitCode !== null) throw new Error(`warm-up: ${probedTargets}/${scenario.targets} targets probed; agent output:\n${output}`);
+      if (Date.now() > warmupDeadline || child.exitCode !== null)
+        throw new Error(`warm-up: ${probedTargets}/${scenario.targets} targets probed; agent output:\n${output}`);
       await sleep(250);
     }
     await sleep(scenario.intervalMs + 500);
@@ -283,7 +294,9 @@ try {
   const [floor, agent] = scenarios;
   if (floor?.result && agent?.result) {
     const perProbe = (r: { agent: AgentReport; zk: FakeReport }) => r.agent.cpuMs / r.zk.mntr;
-    console.log(`CPU per mntr probe: zkotel ${fmt(perProbe(agent.result), 3)} ms vs floor ${fmt(perProbe(floor.result), 3)} ms = ${fmt(perProbe(agent.result) / perProbe(floor.result), 2)}x the floor`);
+    console.log(
+      `CPU per mntr probe: zkotel ${fmt(perProbe(agent.result), 3)} ms vs floor ${fmt(perProbe(floor.result), 3)} ms = ${fmt(perProbe(agent.result) / perProbe(floor.result), 2)}x the floor`,
+    );
   }
 } finally {
   fake.child.send({ stop: true });

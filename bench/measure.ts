@@ -53,13 +53,21 @@ export async function runAsync<T>(op: () => Promise<T>, options: RunOptions): Pr
   const latencies: number[] = [];
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  for (let at = started; latencies.length < minIterations || Number(at - started) / 1e6 < minMs; ) {
+  for (let at = started; latencies.length < minIterations || Number(at - started) / 1e6 < minMs;) {
     last = await op();
     const now = process.hrtime.bigint();
     latencies.push(Number(now - at) / 1e3);
     at = now;
   }
-  return { ...finish(latencies.length, cpu, started, latencies.sort((a, b) => a - b)), last };
+  return {
+    ...finish(
+      latencies.length,
+      cpu,
+      started,
+      latencies.sort((a, b) => a - b),
+    ),
+    last,
+  };
 }
 
 function finish(iterations: number, cpuBefore: NodeJS.CpuUsage, started: bigint, latenciesUs: number[]): Omit<Timing, 'last'> {

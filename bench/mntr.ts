@@ -20,7 +20,11 @@ const parsed = outcomeOf(reply);
 const changed = reply.replace(/\t(\d+)$/gm, (_, digits: string) => `\t${Number(digits) + 1}`);
 let probes = 0;
 const monitorJson = readFixture('admin/monitor-leader.json');
-const adminOutcomeOf = (body: string): ProbeOutcome => ({ replies: { mntr: adminMntr(readAdminJson('mntr', { status: 200, body })) }, failures: [], durationMs: 1.5 });
+const adminOutcomeOf = (body: string): ProbeOutcome => ({
+  replies: { mntr: adminMntr(readAdminJson('mntr', { status: 200, body })) },
+  failures: [],
+  durationMs: 1.5,
+});
 
 const cases: { what: string; op: () => unknown }[] = [
   { what: 'parse+map, values unchanged', op: () => mapper.toSamples(outcomeOf(reply), 0) },

@@ -45,9 +45,13 @@ try {
   if (failed > 0) throw new Error(`${failed} probes had failures; figures would be meaningless`);
   const label = `probe mntr+ruok+srvr (real ZooKeeper ${version ?? '?'}, 1 node, loopback, ${timing.last.length} samples, ${timing.iterations} sequential)`;
   console.log(`${label}: ${fmt(timing.cpuUs)} µs Node CPU/probe (user+system)`);
-  console.log(`${label}: wall p50 ${fmt(percentile(timing.latenciesUs, 50) / 1000, 2)} ms, p99 ${fmt(percentile(timing.latenciesUs, 99) / 1000, 2)} ms, ${fmt(timing.opsPerSec, 0)} probes/s`);
+  console.log(
+    `${label}: wall p50 ${fmt(percentile(timing.latenciesUs, 50) / 1000, 2)} ms, p99 ${fmt(percentile(timing.latenciesUs, 99) / 1000, 2)} ms, ${fmt(timing.opsPerSec, 0)} probes/s`,
+  );
   if (jvmBefore !== undefined && jvmAfter !== undefined) {
-    console.log(`${label}: ${fmt(((jvmAfter - jvmBefore) * 1000) / timing.iterations, 0)} µs ZooKeeper JVM CPU/probe (incl. its background threads, 10 ms resolution)`);
+    console.log(
+      `${label}: ${fmt(((jvmAfter - jvmBefore) * 1000) / timing.iterations, 0)} µs ZooKeeper JVM CPU/probe (incl. its background threads, 10 ms resolution)`,
+    );
   }
 } finally {
   await ensemble.stop();

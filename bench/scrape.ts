@@ -96,7 +96,9 @@ try {
         `(after a 50 ms pause), ${fmt(changing.cpuUs / 1000, 2)} ms CPU per batch + scrape; event-loop delay p99 ${fmt(Math.max(0, loop.percentile(99) / 1e6 - 1), 1)} ms, ` +
         `max ${fmt(Math.max(0, loop.max / 1e6 - 1), 1)} ms`,
     );
-    console.log(`${label}, every endpoint's batch new before each scrape: p50 ${fmt(percentile(fresh, 50), 1)} ms, max ${fmt(fresh[fresh.length - 1]!, 1)} ms over ${fresh.length} scrapes, ${fmt(freshCpuMs, 1)} ms CPU (all threads) per scrape`);
+    console.log(
+      `${label}, every endpoint's batch new before each scrape: p50 ${fmt(percentile(fresh, 50), 1)} ms, max ${fmt(fresh[fresh.length - 1]!, 1)} ms over ${fresh.length} scrapes, ${fmt(freshCpuMs, 1)} ms CPU (all threads) per scrape`,
+    );
   }
 } finally {
   agent.destroy();

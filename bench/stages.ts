@@ -29,8 +29,14 @@ const filter = filterProcessorFactory.configSchema.parse({ metrics: { exclude: {
 const mntr = parseMntr(readMntrFixture('mntr-3.8.0-leader.txt'));
 const SERVERS = 3;
 const batchesFor = (mappers: SampleMapper[]): Batch[] =>
-  mappers.map((mapper, i) => ({ source: `zookeeper|server-${i}`, timeMs: 0, startTimeMs: 0, samples: mapper.toSamples({ replies: { mntr }, failures: [], durationMs: 1 }, 0) }));
-const newMappers = () => Array.from({ length: SERVERS }, (_, i) => new SampleMapper(Object.freeze({ 'zk.endpoint': `10.0.0.${i}:2181`, 'zk.cluster': 'main' })));
+  mappers.map((mapper, i) => ({
+    source: `zookeeper|server-${i}`,
+    timeMs: 0,
+    startTimeMs: 0,
+    samples: mapper.toSamples({ replies: { mntr }, failures: [], durationMs: 1 }, 0),
+  }));
+const newMappers = () =>
+  Array.from({ length: SERVERS }, (_, i) => new SampleMapper(Object.freeze({ 'zk.endpoint': `10.0.0.${i}:2181`, 'zk.cluster': 'main' })));
 
 /** Rules that match nothing: what a pipeline costs when it changes nothing (it must not allocate per sample). */
 const relabelNoop = relabelProcessorFactory.configSchema.parse({
@@ -48,7 +54,10 @@ let samplesOut = 0;
 function stages(relabelConfig: typeof relabel, filterConfig: typeof filter): Subject<Batch> {
   const input = new Subject<Batch>();
   input
-    .pipe(relabelProcessorFactory.createProcessor(testSettings('relabel'), relabelConfig).operator, filterProcessorFactory.createProcessor(testSettings('filter'), filterConfig).operator)
+    .pipe(
+      relabelProcessorFactory.createProcessor(testSettings('relabel'), relabelConfig).operator,
+      filterProcessorFactory.createProcessor(testSettings('filter'), filterConfig).operator,
+    )
     .subscribe((batch) => (samplesOut += batch.samples.length));
   return input;
 }
@@ -63,7 +72,10 @@ const report = (what: string, perRound: number, cpuUsPerRound: number, extra: st
 const steadyMappers = newMappers();
 const pool = Array.from({ length: 64 }, () => batchesFor(steadyMappers));
 const perRound = pool[0]!.reduce((sum, batch) => sum + batch.samples.length, 0);
-for (const [what, input] of [['steady, renaming every series', stages(relabel, filter)], ['steady, rules that change nothing', stages(relabelNoop, filterNoop)]] as const) {
+for (const [what, input] of [
+  ['steady, renaming every series', stages(relabel, filter)],
+  ['steady, rules that change nothing', stages(relabelNoop, filterNoop)],
+] as const) {
   let round = 0;
   const op = () => {
     for (const batch of pool[round++ % pool.length]!) input.next(batch);

@@ -14,13 +14,26 @@ export function agentDashboard() {
     )
     .withPanel(
       timeSeries(
-        { title: 'Probe failures by reason', unit: 'ops', description: 'Failed commands per second by receiver and reason (refused, timeout, not_serving, …).' },
+        {
+          title: 'Probe failures by reason',
+          unit: 'ops',
+          description: 'Failed commands per second by receiver and reason (refused, timeout, not_serving, …).',
+        },
         queries(() => query('sum by (receiver, reason) (rate(zkotel_receiver_probe_failures_total[$__rate_interval]))', '{{receiver}} {{reason}}')),
-      ).thresholds(thresholds([[null, 'green'], [0.01, 'red']])),
+      ).thresholds(
+        thresholds([
+          [null, 'green'],
+          [0.01, 'red'],
+        ]),
+      ),
     )
     .withPanel(
       timeSeries(
-        { title: 'Skipped probes', unit: 'ops', description: 'Ticks skipped because the previous probe of the same server was still running: the interval is too short for the timeout.' },
+        {
+          title: 'Skipped probes',
+          unit: 'ops',
+          description: 'Ticks skipped because the previous probe of the same server was still running: the interval is too short for the timeout.',
+        },
         queries(() => query('sum by (receiver) (rate(zkotel_receiver_probe_skipped_total[$__rate_interval]))', '{{receiver}}')),
         8,
       ),
@@ -30,7 +43,12 @@ export function agentDashboard() {
         { title: 'Targets', unit: 'short', description: 'Servers each receiver probes now (static endpoints plus discovery). 0 means it probes nothing.' },
         queries(() => query('sum by (receiver) (zkotel_receiver_targets)', '{{receiver}}')),
         8,
-      ).thresholds(thresholds([[null, 'red'], [1, 'green']])),
+      ).thresholds(
+        thresholds([
+          [null, 'red'],
+          [1, 'green'],
+        ]),
+      ),
     )
     .withPanel(
       timeSeries(
@@ -55,14 +73,22 @@ export function agentDashboard() {
       timeSeries(
         { title: 'Scrapes of /metrics', unit: 's', description: 'Scrape duration p99 per exporter, and scrapes per second by HTTP code.' },
         queries(
-          () => query('histogram_quantile(0.99, sum by (le, exporter) (rate(zkotel_exporter_prometheus_scrape_duration_bucket[$__rate_interval])))', '{{exporter}} p99'),
+          () =>
+            query(
+              'histogram_quantile(0.99, sum by (le, exporter) (rate(zkotel_exporter_prometheus_scrape_duration_bucket[$__rate_interval])))',
+              '{{exporter}} p99',
+            ),
           () => query('sum by (exporter, code) (rate(zkotel_exporter_prometheus_scrapes_total[$__rate_interval]))', '{{exporter}} {{code}} /s'),
         ),
       ),
     )
     .withPanel(
       timeSeries(
-        { title: 'Process CPU and event loop', unit: 's', description: 'CPU seconds per second used by the agent, and the event-loop delay (a busy loop delays every probe).' },
+        {
+          title: 'Process CPU and event loop',
+          unit: 's',
+          description: 'CPU seconds per second used by the agent, and the event-loop delay (a busy loop delays every probe).',
+        },
         queries(
           () => query('rate(zkotel_process_cpu_seconds_total[$__rate_interval])', 'cpu'),
           () => query('zkotel_process_eventloop_lag_seconds', 'event loop {{statistic}}'),

@@ -60,7 +60,11 @@ export function endpointVariable(): QueryVariableBuilder {
 
 let refIds = 0;
 export function query(expr: string, legend = '__auto', options: { instant?: boolean; heatmap?: boolean } = {}): DataqueryBuilder {
-  const builder = new DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend).refId(String.fromCharCode(65 + (refIds++ % 26)));
+  const builder = new DataqueryBuilder()
+    .datasource(DATASOURCE)
+    .expr(expr)
+    .legendFormat(legend)
+    .refId(String.fromCharCode(65 + (refIds++ % 26)));
   if (options.instant) builder.instant();
   if (options.heatmap) builder.format(PromQueryFormat.Heatmap);
   return builder;

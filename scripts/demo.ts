@@ -106,7 +106,9 @@ Press Ctrl-C to stop everything.
         const body = (await res.json()) as { data: { activeAlertmanagers: { url: string }[] } };
         const rules = await fetch(`${prometheus.url}/api/v1/rules`);
         const groups = ((await rules.json()) as { data: { groups: { rules: unknown[] }[] } }).data.groups;
-        return body.data.activeAlertmanagers.some((am) => am.url.startsWith(alertmanager.url)) && groups.length > 0 && (await alertmanager.alerts()) !== undefined;
+        return (
+          body.data.activeAlertmanagers.some((am) => am.url.startsWith(alertmanager.url)) && groups.length > 0 && (await alertmanager.alerts()) !== undefined
+        );
       },
       { timeoutMs: 60_000, intervalMs: 1000, what: 'Prometheus to load the alerting rules and find Alertmanager' },
     );

@@ -8,7 +8,7 @@
 # (INTEGRATION_IMPORTS below) or node:child_process, or when it tests the harness itself (test/harness/).
 #
 # Before them, a full run (no stage, no FILTER) lints the tree (eslint: import direction, import cycles,
-# typescript-eslint's recommended rules).
+# typescript-eslint's recommended rules) and checks its formatting (prettier --check; `npm run format` fixes it).
 #
 # Usage: npm test                         (lint, unit, then integration; stops at the first failing stage)
 #        npm test -- lint                 (the lint alone)
@@ -40,6 +40,7 @@ done < <(find dist -name '*.js' -print0)
 if [ "$stage" = lint ] || { [ "$stage" = all ] && [ -z "$filter" ]; }; then
   echo "test: lint"
   npx --no-install eslint .
+  npx --no-install prettier --check --log-level warn . || { echo "test: formatting differs from Prettier's: run npm run format" >&2; exit 1; }
   [ "$stage" = lint ] && exit 0
 fi
 

@@ -68,35 +68,44 @@ describe('zkotel command line', () => {
   });
 
   it('validate lists every error as FILE:LINE:COL: path: message and exits 1', () => {
-    const file = writeConfig('bad.yaml', 'receivers:\n  zookeeper:\n    timeout: soon\n    commands: [mntr, wchc]\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus, debug] }\n');
+    const file = writeConfig(
+      'bad.yaml',
+      'receivers:\n  zookeeper:\n    timeout: soon\n    commands: [mntr, wchc]\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus, debug] }\n',
+    );
     const result = zkotel('validate', '--config', file);
     assert.equal(result.code, 1);
     const lines = result.stderr.trim().split('\n');
-    assert.deepEqual(lines.slice(0, 3).map((line) => line.split(': ')[0]), [`${file}:3:5`, `${file}:4:22`, `${file}:9:64`]);
+    assert.deepEqual(
+      lines.slice(0, 3).map((line) => line.split(': ')[0]),
+      [`${file}:3:5`, `${file}:4:22`, `${file}:9:64`],
+    );
     assert.match(lines[3]!, /3 problem/);
   });
 
   it('validate rejects bad relabel rules with line and column: invalid regex, missing modulus, invalid target_label', () => {
-    const file = writeConfig('relabel.yaml', [
-      'receivers:',
-      '  zookeeper: {}',
-      'processors:',
-      '  relabel:',
-      '    rules:',
-      '      - source_labels: [__name__]',
-      '        regex: "zookeeper_(.*"',
-      '      - source_labels: [zk_endpoint]',
-      '        action: hashmod',
-      '        target_label: shard',
-      '      - source_labels: [zk_endpoint]',
-      '        target_label: ""',
-      'exporters:',
-      '  prometheus: {}',
-      'service:',
-      '  pipelines:',
-      '    metrics: { receivers: [zookeeper], processors: [relabel], exporters: [prometheus] }',
-      '',
-    ].join('\n'));
+    const file = writeConfig(
+      'relabel.yaml',
+      [
+        'receivers:',
+        '  zookeeper: {}',
+        'processors:',
+        '  relabel:',
+        '    rules:',
+        '      - source_labels: [__name__]',
+        '        regex: "zookeeper_(.*"',
+        '      - source_labels: [zk_endpoint]',
+        '        action: hashmod',
+        '        target_label: shard',
+        '      - source_labels: [zk_endpoint]',
+        '        target_label: ""',
+        'exporters:',
+        '  prometheus: {}',
+        'service:',
+        '  pipelines:',
+        '    metrics: { receivers: [zookeeper], processors: [relabel], exporters: [prometheus] }',
+        '',
+      ].join('\n'),
+    );
     const result = zkotel('validate', '--config', file);
     assert.equal(result.code, 1);
     const lines = result.stderr.trim().split('\n');
@@ -127,7 +136,10 @@ describe('zkotel command line', () => {
     try {
       const result = zkotel('--config', writeConfig('busy.yaml', configFor('127.0.0.1:1', `127.0.0.1:${port}`)));
       assert.equal(result.code, 1);
-      assert.equal(result.stderr.trim(), `zkotel: exporter "prometheus": cannot listen on 127.0.0.1:${port}: address already in use (is another agent running?)`);
+      assert.equal(
+        result.stderr.trim(),
+        `zkotel: exporter "prometheus": cannot listen on 127.0.0.1:${port}: address already in use (is another agent running?)`,
+      );
     } finally {
       blocker.close();
     }
@@ -139,11 +151,17 @@ describe('zkotel command line', () => {
     const agent = spawn(process.execPath, [CLI, '--config', writeConfig('telemetry.yaml', config)], { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
     try {
-      const main = await pollUntil(async () => {
-        const { series } = await scrape(`http://${metrics}/metrics`);
-        return series.some((s) => s.name === 'zookeeper_up') ? series : undefined;
-      }, { timeoutMs: 10_000, what: 'a first probe' });
-      assert.deepEqual(main.filter((s) => s.name.startsWith('zkotel_')).map((s) => s.name), []);
+      const main = await pollUntil(
+        async () => {
+          const { series } = await scrape(`http://${metrics}/metrics`);
+          return series.some((s) => s.name === 'zookeeper_up') ? series : undefined;
+        },
+        { timeoutMs: 10_000, what: 'a first probe' },
+      );
+      assert.deepEqual(
+        main.filter((s) => s.name.startsWith('zkotel_')).map((s) => s.name),
+        [],
+      );
       const own = (await scrape(`http://${telemetry}/metrics`)).series;
       assert.ok(own.some((s) => s.name === 'zkotel_receiver_probe_failures_total' && s.labels.reason === 'refused'));
       assert.ok(own.some((s) => s.name === 'zkotel_exporter_prometheus_scrapes_total' && s.labels.exporter === 'prometheus' && s.labels.code === '200'));
@@ -159,10 +177,15 @@ describe('zkotel command line', () => {
     try {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const metrics = `127.0.0.1:${await freePort()}`;
-        const agent = spawn(process.execPath, [CLI, '--config', writeConfig(`run-${signal}.yaml`, configFor(hung.endpoint, metrics))], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const agent = spawn(process.execPath, [CLI, '--config', writeConfig(`run-${signal}.yaml`, configFor(hung.endpoint, metrics))], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
         // Ready when /metrics answers and the hung probe is in flight.
-        await pollUntil(async () => (await fetch(`http://${metrics}/metrics`)).ok && hung.open > 0, { timeoutMs: 10_000, what: 'the agent to serve and probe' });
+        await pollUntil(async () => (await fetch(`http://${metrics}/metrics`)).ok && hung.open > 0, {
+          timeoutMs: 10_000,
+          what: 'the agent to serve and probe',
+        });
         agent.kill(signal);
         assert.equal(await exited, 0, `exit code after ${signal}`);
         await pollUntil(() => hung.open === 0, { timeoutMs: 5000, what: 'the in-flight probe to be cancelled' });

@@ -20,7 +20,9 @@ it('reloads on SIGHUP and POST /-/reload under a live scrape loop: endpoints com
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'zkotel-reload-')), 'config.yaml');
   const write = (endpoints: string[], timeout = '1s') =>
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
 receivers:
   zookeeper: { endpoints: [${endpoints.join(', ')}], collection_interval: 200ms, timeout: ${timeout} }
 exporters:
@@ -31,7 +33,8 @@ service:
   extensions: [health_check]
   pipelines:
     metrics: { receivers: [zookeeper], exporters: [prometheus] }
-`);
+`,
+    );
   write([a!.endpoint]);
   const agent = spawn(process.execPath, [path.join(repoRoot(), 'dist/src/cli.js'), '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
@@ -74,7 +77,10 @@ service:
     const rejected = await fetch(`http://127.0.0.1:${healthPort}/-/reload`, { method: 'POST' });
     assert.equal(rejected.status, 400);
     const body = (await rejected.json()) as { errors: string[] };
-    assert.ok(body.errors.some((error) => error.startsWith(`${file}:3:5: receivers::zookeeper::timeout: invalid duration`)), body.errors.join('\n'));
+    assert.ok(
+      body.errors.some((error) => error.startsWith(`${file}:3:5: receivers::zookeeper::timeout: invalid duration`)),
+      body.errors.join('\n'),
+    );
     await pollUntil(() => reloadGauge(latest) === 0, { timeoutMs: 5000, what: 'the reload gauge to show the failure' });
     const countBefore = scrapes;
     await pollUntil(() => scrapes >= countBefore + 5, { timeoutMs: 5000, what: 'five more scrapes on the old config' });

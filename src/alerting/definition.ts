@@ -128,7 +128,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     for: '1m',
     needs: ['up', 'leader', 'syncedFollowers'],
     meaning: 'no server leads with a majority behind it: writes cannot commit',
-    expr: (c) => `${c.record.effectiveLeaders} == 0` + (c.has('standalone') ? ` unless on (${c.cluster}) max by (${c.cluster}) (${c.signal('standalone')} == 1)` : ''),
+    expr: (c) =>
+      `${c.record.effectiveLeaders} == 0` + (c.has('standalone') ? ` unless on (${c.cluster}) max by (${c.cluster}) (${c.signal('standalone')} == 1)` : ''),
     summary: (c) => `ZooKeeper cluster ${c.clusterText} has no leader`,
     description: (c) => `No server of cluster ${c.clusterText} leads with a majority following it. Writes cannot commit until a leader is elected.`,
   },
@@ -186,7 +187,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'learners are connected to the leader but not in sync with it',
     expr: (c) => `${perServer(c, c.signal('unsyncedFollowers'))} > ${c.param('threshold')}`,
     summary: (c) => `{{ $value }} learners of ZooKeeper cluster ${c.clusterText} are not in sync`,
-    description: (c) => `The leader ${onServer(c)} has {{ $value }} connected learners that are not in sync. They do not count towards the quorum until they sync.`,
+    description: (c) =>
+      `The leader ${onServer(c)} has {{ $value }} connected learners that are not in sync. They do not count towards the quorum until they sync.`,
   },
   {
     name: 'ZooKeeperFrequentLeaderElections',
@@ -198,7 +200,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'more leader elections in the last hour than the threshold',
     expr: (c) => `max by (${c.cluster}) (increase(${c.signal('electionCount')}[1h])) > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper cluster ${c.clusterText} elected a leader {{ $value | printf "%.0f" }} times in an hour`,
-    description: (c) => `Servers of cluster ${c.clusterText} took part in {{ $value | printf "%.1f" }} leader elections in the last hour. Each election stops all requests for its duration.`,
+    description: (c) =>
+      `Servers of cluster ${c.clusterText} took part in {{ $value | printf "%.1f" }} leader elections in the last hour. Each election stops all requests for its duration.`,
   },
   {
     name: 'ZooKeeperHighRequestLatency',
@@ -206,11 +209,18 @@ export const ALERTS: readonly AlertDefinition[] = [
     scope: 'server',
     for: '5m',
     needs: ['requestLatencyMs'],
-    params: { threshold: { value: 100, unit: 'ms', doc: 'server-side average over 5m (read + update latency; lifetime avg_latency on 3.4/3.5), as ZooKeeper\'s own rules' } },
+    params: {
+      threshold: {
+        value: 100,
+        unit: 'ms',
+        doc: "server-side average over 5m (read + update latency; lifetime avg_latency on 3.4/3.5), as ZooKeeper's own rules",
+      },
+    },
     meaning: 'the server takes longer than the threshold on average to process requests (5m window)',
     expr: (c) => `(${c.signal('requestLatencyMs')}) > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} is slow`,
-    description: (c) => `ZooKeeper server ${onServer(c)} takes {{ $value | printf "%.1f" }} ms on average to process a request (threshold ${c.param('threshold')} ms).`,
+    description: (c) =>
+      `ZooKeeper server ${onServer(c)} takes {{ $value | printf "%.1f" }} ms on average to process a request (threshold ${c.param('threshold')} ms).`,
   },
   {
     name: 'ZooKeeperClientLatencyHigh',
@@ -222,7 +232,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'the p99 latency a real client sees on this server (zookeeper_session probe) is above the threshold',
     expr: (c) => `histogram_quantile(0.99, sum by (${c.server}, le) (rate(${c.signal('clientOperationBucket')}[5m]))) > ${c.param('threshold')}`,
     summary: (c) => `Clients of ZooKeeper server ${onServer(c)} wait {{ $value | humanizeDuration }} (p99)`,
-    description: (c) => `The p99 latency of create/set/get/exists/children/delete measured by zkotel's session on ${onServer(c)} is {{ $value | humanizeDuration }} (threshold ${c.param('threshold')} s).`,
+    description: (c) =>
+      `The p99 latency of create/set/get/exists/children/delete measured by zkotel's session on ${onServer(c)} is {{ $value | humanizeDuration }} (threshold ${c.param('threshold')} s).`,
   },
   {
     name: 'ZooKeeperReplicationLagHigh',
@@ -234,7 +245,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'writes through other servers take longer than the threshold (p99) to be seen on this server',
     expr: (c) => `histogram_quantile(0.99, sum by (${c.server}, le) (rate(${c.signal('replicationLagBucket')}[5m]))) > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} lags {{ $value | humanizeDuration }} behind`,
-    description: (c) => `Clients of ${onServer(c)} see writes made through other servers {{ $value | humanizeDuration }} late (p99, threshold ${c.param('threshold')} s).`,
+    description: (c) =>
+      `Clients of ${onServer(c)} see writes made through other servers {{ $value | humanizeDuration }} late (p99, threshold ${c.param('threshold')} s).`,
   },
   {
     name: 'ZooKeeperSessionProbeFailing',
@@ -243,10 +255,11 @@ export const ALERTS: readonly AlertDefinition[] = [
     for: '10m',
     needs: ['sessionErrors'],
     params: { threshold: { value: 0, unit: 'errors per 5m', doc: 'any failed operation of the session probe, sustained for 10m' } },
-    meaning: 'the operations of zkotel\'s client session on this server keep failing (error code in the labels)',
+    meaning: "the operations of zkotel's client session on this server keep failing (error code in the labels)",
     expr: (c) => `sum by (${c.server}, code) (increase(${c.signal('sessionErrors')}{code!~"${MISCONFIGURED_SESSION_CODES}"}[5m])) > ${c.param('threshold')}`,
     summary: (c) => `zkotel's client session on ZooKeeper server ${onServer(c)} fails with {{ $labels.code }}`,
-    description: (c) => `{{ $value | printf "%.0f" }} operations of zkotel's session on ${onServer(c)} failed with {{ $labels.code }} in 5 minutes. Real clients of this server likely fail too.`,
+    description: (c) =>
+      `{{ $value | printf "%.0f" }} operations of zkotel's session on ${onServer(c)} failed with {{ $labels.code }} in 5 minutes. Real clients of this server likely fail too.`,
   },
   {
     name: 'ZooKeeperOutstandingRequestsHigh',
@@ -279,11 +292,12 @@ export const ALERTS: readonly AlertDefinition[] = [
     for: '10m',
     needs: ['fsyncSum', 'fsyncCount'],
     params: { threshold: { value: 100, unit: 'ms', doc: 'average fsync of the transaction log over 5m; ZooKeeper itself warns at 1000 ms per fsync' } },
-    meaning: 'the transaction log\'s fsync is slow: every write waits for it',
+    meaning: "the transaction log's fsync is slow: every write waits for it",
     expr: (c) =>
       `sum by (${c.server}) (rate(${c.signal('fsyncSum')}[5m])) / (sum by (${c.server}) (rate(${c.signal('fsyncCount')}[5m])) > 0) > ${c.param('threshold')}`,
     summary: (c) => `Transaction log fsync is slow on ZooKeeper server ${onServer(c)}`,
-    description: (c) => `An fsync of the transaction log on ${onServer(c)} takes {{ $value | printf "%.1f" }} ms on average (threshold ${c.param('threshold')} ms).`,
+    description: (c) =>
+      `An fsync of the transaction log on ${onServer(c)} takes {{ $value | printf "%.1f" }} ms on average (threshold ${c.param('threshold')} ms).`,
   },
   {
     name: 'ZooKeeperFileDescriptorsNearLimit',
@@ -291,11 +305,12 @@ export const ALERTS: readonly AlertDefinition[] = [
     scope: 'server',
     for: '5m',
     needs: ['fdOpen', 'fdLimit'],
-    params: { threshold: { value: 0.8, unit: 'ratio of max_file_descriptor_count', doc: 'relative to the server\'s own limit' } },
-    meaning: 'open file descriptors above the threshold fraction of the server\'s own limit',
+    params: { threshold: { value: 0.8, unit: 'ratio of max_file_descriptor_count', doc: "relative to the server's own limit" } },
+    meaning: "open file descriptors above the threshold fraction of the server's own limit",
     expr: (c) => `${perServer(c, c.signal('fdOpen'))} / on (${c.server}) ${perServer(c, `${c.signal('fdLimit')} > 0`)} > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} nears its file descriptor limit`,
-    description: (c) => `${onServer(c)} uses {{ $value | humanizePercentage }} of its file descriptors (threshold ${c.param('threshold')}). At the limit it refuses connections and cannot write snapshots.`,
+    description: (c) =>
+      `${onServer(c)} uses {{ $value | humanizePercentage }} of its file descriptors (threshold ${c.param('threshold')}). At the limit it refuses connections and cannot write snapshots.`,
   },
   {
     name: 'ZooKeeperConnectionsNearLimit',
@@ -304,10 +319,14 @@ export const ALERTS: readonly AlertDefinition[] = [
     for: '5m',
     needs: ['connections'],
     params: {
-      threshold: { value: 0.8, unit: 'ratio of maxClientCnxns', doc: 'connections of the busiest client IP (cons), or all connections, against the server\'s maxClientCnxns (conf)' },
+      threshold: {
+        value: 0.8,
+        unit: 'ratio of maxClientCnxns',
+        doc: "connections of the busiest client IP (cons), or all connections, against the server's maxClientCnxns (conf)",
+      },
       fallback: { value: 1000, unit: 'connections', doc: 'used when maxClientCnxns is unknown (conf not probed) or unlimited (0)' },
     },
-    meaning: 'connections near the server\'s maxClientCnxns (per client IP, from conf), or above a fixed count when that limit is unknown',
+    meaning: "connections near the server's maxClientCnxns (per client IP, from conf), or above a fixed count when that limit is unknown",
     expr: (c) => {
       const limit = c.has('maxClientCnxns') ? perServer(c, `${c.signal('maxClientCnxns')} > 0`) : undefined;
       const fallback = `${perServer(c, c.signal('connections'))} > ${c.param('fallback')}`;
@@ -328,7 +347,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     scope: 'server',
     for: '10m',
     needs: ['znodes'],
-    params: { threshold: { value: 1_000_000, unit: 'znodes', doc: 'ZooKeeper has no limit; the whole tree lives in every server\'s heap' } },
+    params: { threshold: { value: 1_000_000, unit: 'znodes', doc: "ZooKeeper has no limit; the whole tree lives in every server's heap" } },
     meaning: 'more znodes than the threshold: heap, snapshots and restarts grow with them',
     expr: (c) => `${perServer(c, c.signal('znodes'))} > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper cluster ${c.clusterText} holds {{ $value | humanize }} znodes`,
@@ -340,7 +359,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     scope: 'server',
     for: '10m',
     needs: ['dataSize'],
-    params: { threshold: { value: 1_073_741_824, unit: 'bytes', doc: '1 GiB of data in the tree, as ZooKeeper\'s own rules' } },
+    params: { threshold: { value: 1_073_741_824, unit: 'bytes', doc: "1 GiB of data in the tree, as ZooKeeper's own rules" } },
     meaning: 'the data tree is larger than the threshold',
     expr: (c) => `${perServer(c, c.signal('dataSize'))} > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} holds {{ $value | humanize1024 }}B of data`,
@@ -352,7 +371,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     scope: 'server',
     for: '10m',
     needs: ['watches'],
-    params: { threshold: { value: 10_000, unit: 'watches', doc: 'as ZooKeeper\'s own rules; raise it for clusters that serve many watchers by design' } },
+    params: { threshold: { value: 10_000, unit: 'watches', doc: "as ZooKeeper's own rules; raise it for clusters that serve many watchers by design" } },
     meaning: 'more watches than the threshold on one server',
     expr: (c) => `${perServer(c, c.signal('watches'))} > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper server ${onServer(c)} holds {{ $value | humanize }} watches`,
@@ -368,7 +387,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'the zxid counter is close to 2^32, where ZooKeeper forces a leader election',
     expr: (c) => `${perServer(c, c.signal('zxidSequence'))} / 4294967296 > ${c.param('threshold')}`,
     summary: (c) => `ZooKeeper cluster ${c.clusterText} nears a zxid rollover`,
-    description: (c) => `The zxid counter of ${onServer(c)} is at {{ $value | humanizePercentage }} of 2^32. At 2^32 the leader steps down and an election starts a new epoch.`,
+    description: (c) =>
+      `The zxid counter of ${onServer(c)} is at {{ $value | humanizePercentage }} of 2^32. At 2^32 the leader steps down and an election starts a new epoch.`,
   },
   {
     name: 'ZooKeeperVersionMismatch',
@@ -379,7 +399,8 @@ export const ALERTS: readonly AlertDefinition[] = [
     meaning: 'members of one cluster run different ZooKeeper versions (for longer than a rolling upgrade)',
     expr: (c) => `count by (${c.cluster}) (count by (${c.cluster}, version) (${c.signal('buildInfo')})) > 1`,
     summary: (c) => `ZooKeeper cluster ${c.clusterText} runs {{ $value }} versions`,
-    description: (c) => `Members of cluster ${c.clusterText} have run {{ $value }} different ZooKeeper versions for over an hour. Finish or roll back the upgrade.`,
+    description: (c) =>
+      `Members of cluster ${c.clusterText} have run {{ $value }} different ZooKeeper versions for over an hour. Finish or roll back the upgrade.`,
   },
   {
     name: 'ZooKeeperProbeMisconfigured',

@@ -68,10 +68,12 @@ export function validateOverrides(overrides: Readonly<Record<string, AlertOverri
       continue;
     }
     for (const [param, value] of Object.entries(override.params ?? {})) {
-      if (!alert.params?.[param]) problems.push(`${name} has no parameter "${param}"${alert.params ? ` (it has: ${Object.keys(alert.params).join(', ')}, for)` : ' (only "for")'}`);
+      if (!alert.params?.[param])
+        problems.push(`${name} has no parameter "${param}"${alert.params ? ` (it has: ${Object.keys(alert.params).join(', ')}, for)` : ' (only "for")'}`);
       else if (!Number.isFinite(value)) problems.push(`${name}.${param}: expected a number, got ${String(value)}`);
     }
-    if (override.for !== undefined && !DURATION.test(override.for)) problems.push(`${name}.for: expected a Prometheus duration such as 5m, got "${override.for}"`);
+    if (override.for !== undefined && !DURATION.test(override.for))
+      problems.push(`${name}.for: expected a Prometheus duration such as 5m, got "${override.for}"`);
   }
   return problems;
 }
@@ -138,11 +140,15 @@ export function renderGroups(options: RenderOptions = {}): RuleGroup[] {
       expr: alert.expr(ctx),
       for: options.forAll ?? options.overrides?.[alert.name]?.for ?? alert.for,
       labels: { severity: alert.severity, ...identityLabels(naming, alert) },
-      ...(options.annotations === false ? {} : { annotations: {
-        summary: alert.summary(ctx),
-        description: alert.description(ctx),
-        ...runbookAnnotation(alert.name, options.runbookBase),
-      } }),
+      ...(options.annotations === false
+        ? {}
+        : {
+            annotations: {
+              summary: alert.summary(ctx),
+              description: alert.description(ctx),
+              ...runbookAnnotation(alert.name, options.runbookBase),
+            },
+          }),
     };
   });
   const interval = options.interval ? { interval: options.interval } : {};
@@ -198,7 +204,10 @@ export function renderPrometheusRule(options: RenderOptions = {}): string {
     metadata: { name: 'zkotel-zookeeper', labels: { 'app.kubernetes.io/name': 'zkotel', 'app.kubernetes.io/component': 'alerting' } },
     spec: { groups: renderGroups(options) },
   };
-  return header(options, "ZooKeeper alerting and recording rules for the Prometheus Operator (zkotel's default metric names).") + YAML.stringify(manifest, YAML_OPTIONS);
+  return (
+    header(options, "ZooKeeper alerting and recording rules for the Prometheus Operator (zkotel's default metric names).") +
+    YAML.stringify(manifest, YAML_OPTIONS)
+  );
 }
 
 const PER_SERVER_ALERTS = ALERTS.filter((alert) => alert.scope === 'server').map((alert) => alert.name);

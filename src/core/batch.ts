@@ -80,7 +80,12 @@ export function describeMetric(
 
 /** `metric` with meta labels added to its own: a descriptor of its own, with the same name, kind, unit and description. */
 export function withMeta(metric: MetricDescriptor, meta: Attributes): MetricDescriptor {
-  return describeMetric(metric.name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType, meta: { ...metric.meta, ...meta } });
+  return describeMetric(metric.name, metric.kind, {
+    unit: metric.unit,
+    description: metric.description,
+    valueType: metric.valueType,
+    meta: { ...metric.meta, ...meta },
+  });
 }
 
 /**

@@ -31,7 +31,10 @@ export class Registry {
   }
 
   private withReceiverAttributes<T>(factory: ReceiverFactory<T>): ReceiverFactory<T> {
-    return { ...factory, createReceiver: (settings, config) => factory.createReceiver({ receiverAttributes: this.attributesOfReceivers, ...settings }, config) };
+    return {
+      ...factory,
+      createReceiver: (settings, config) => factory.createReceiver({ receiverAttributes: this.attributesOfReceivers, ...settings }, config),
+    };
   }
 
   types(kind: ComponentKind): string[] {

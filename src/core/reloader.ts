@@ -22,8 +22,14 @@ export class ConfigReloader {
     private readonly logger: Logger,
     telemetry: SelfTelemetry,
   ) {
-    this.successful = telemetry.gauge('zkotel.config.last_reload_successful', { valueType: 'int', description: 'Whether the last configuration reload attempt succeeded (as prometheus_config_last_reload_successful).' });
-    this.successTime = telemetry.gauge('zkotel.config.last_reload_success_timestamp_seconds', { unit: 's', description: 'When the configuration was last loaded successfully, in seconds since the epoch.' });
+    this.successful = telemetry.gauge('zkotel.config.last_reload_successful', {
+      valueType: 'int',
+      description: 'Whether the last configuration reload attempt succeeded (as prometheus_config_last_reload_successful).',
+    });
+    this.successTime = telemetry.gauge('zkotel.config.last_reload_success_timestamp_seconds', {
+      unit: 's',
+      description: 'When the configuration was last loaded successfully, in seconds since the epoch.',
+    });
     this.record(true);
   }
 

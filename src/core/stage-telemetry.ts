@@ -13,7 +13,11 @@ export class StageTelemetry {
     this.samplesIn = telemetry.counter('zkotel.processor.samples.in', { description: 'Samples that entered the processor.' });
     this.samplesOut = telemetry.counter('zkotel.processor.samples.out', { description: 'Samples the processor passed on.' });
     this.samplesDropped = telemetry.counter('zkotel.processor.samples.dropped', { description: 'Samples the processor dropped (in minus out).' });
-    this.seconds = telemetry.counter('zkotel.processor.cpu_seconds', { unit: 's', valueType: 'double', description: 'Time spent processing batches, synchronously, in seconds.' });
+    this.seconds = telemetry.counter('zkotel.processor.cpu_seconds', {
+      unit: 's',
+      valueType: 'double',
+      description: 'Time spent processing batches, synchronously, in seconds.',
+    });
   }
 
   forStage(processor: string, pipeline: string): StageCounters {

@@ -66,7 +66,8 @@ export class SelfTelemetry {
   private register(metric: MetricDescriptor, boundaries?: readonly number[]): Map<string, Series> {
     const existing = this.metrics.get(metric.name);
     if (existing) {
-      if (existing.metric.kind !== metric.kind) throw new Error(`self-telemetry metric ${metric.name} registered as ${existing.metric.kind} and ${metric.kind}`);
+      if (existing.metric.kind !== metric.kind)
+        throw new Error(`self-telemetry metric ${metric.name} registered as ${existing.metric.kind} and ${metric.kind}`);
       return existing.series;
     }
     const series = new Map<string, Series>();

@@ -10,10 +10,18 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('alerting docs', () => {
   const runbooks = read('docs/runbooks.md');
-  const sections = new Map(runbooks.split(/^## /m).slice(1).map((section) => [section.split('\n')[0]!.trim(), section]));
+  const sections = new Map(
+    runbooks
+      .split(/^## /m)
+      .slice(1)
+      .map((section) => [section.split('\n')[0]!.trim(), section]),
+  );
 
   it('docs/runbooks.md: one section per alert, each with meaning, impact, how to confirm and what to do', () => {
-    assert.deepEqual([...sections.keys()], ALERTS.map((alert) => alert.name));
+    assert.deepEqual(
+      [...sections.keys()],
+      ALERTS.map((alert) => alert.name),
+    );
     for (const [name, section] of sections) {
       for (const part of ['**Meaning**', '**Impact**', '**Confirm**', '**Act**']) assert.ok(section.includes(part), `${name}: ${part}`);
     }
@@ -27,7 +35,8 @@ describe('alerting docs', () => {
       const cells = row.split(' | ');
       assert.equal(cells[1], alert.severity, alert.name);
       assert.equal(cells[4], `${alert.for} |`, alert.name);
-      for (const [name, param] of Object.entries(alert.params ?? {})) assert.ok(cells[3]!.includes(`\`${name}\` ${param.value.toLocaleString('en-US')} `), `${alert.name}.${name}`);
+      for (const [name, param] of Object.entries(alert.params ?? {}))
+        assert.ok(cells[3]!.includes(`\`${name}\` ${param.value.toLocaleString('en-US')} `), `${alert.name}.${name}`);
     }
   });
 });

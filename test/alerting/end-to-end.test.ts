@@ -89,7 +89,11 @@ service:
         alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager.address] }] }] },
       },
     });
-    await prometheus.waitFor(async () => (await prometheus.query(`zookeeper_up{zk_cluster="${CLUSTER}"} == 1`)).length === 3, WAIT_MS, 'all three servers up in Prometheus');
+    await prometheus.waitFor(
+      async () => (await prometheus.query(`zookeeper_up{zk_cluster="${CLUSTER}"} == 1`)).length === 3,
+      WAIT_MS,
+      'all three servers up in Prometheus',
+    );
   });
 
   after(async () => {
@@ -102,7 +106,11 @@ service:
 
   it('every rule of both namings evaluates without error on the real Prometheus, and its expression queries cleanly', async () => {
     // Wait until the session probe has data too, so that the rules on its histograms meet real series.
-    await prometheus.waitFor(async () => (await prometheus.query('count(count by (zk_endpoint) (zookeeper_client_operation_duration_count))'))[0]?.value?.[1] === '3', WAIT_MS, 'session probe series of all three servers');
+    await prometheus.waitFor(
+      async () => (await prometheus.query('count(count by (zk_endpoint) (zookeeper_client_operation_duration_count))'))[0]?.value?.[1] === '3',
+      WAIT_MS,
+      'session probe series of all three servers',
+    );
     const rules = await pollUntil(
       async () => {
         const res = await fetch(`${prometheus.url}/api/v1/rules`);
@@ -112,14 +120,21 @@ service:
       },
       { timeoutMs: WAIT_MS, intervalMs: 500, what: 'every rule evaluated once', context },
     );
-    const expected = [renderRuleFile({ naming: 'default' }), renderRuleFile({ naming: 'compat' })].flatMap((text) => (YAML.parse(text) as { groups: { rules: unknown[] }[] }).groups.flatMap((group) => group.rules));
+    const expected = [renderRuleFile({ naming: 'default' }), renderRuleFile({ naming: 'compat' })].flatMap((text) =>
+      (YAML.parse(text) as { groups: { rules: unknown[] }[] }).groups.flatMap((group) => group.rules),
+    );
     assert.equal(rules.length, expected.length, 'Prometheus loaded every rule of both files');
-    assert.deepEqual(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError}`), []);
+    assert.deepEqual(
+      rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError}`),
+      [],
+    );
     for (const rule of rules) await prometheus.query(rule.query); // throws on a PromQL error
     // The cluster facts the alerts stand on, recorded from the real ensemble.
     const value = async (query: string) => (await prometheus.query(query))[0]?.value?.[1];
     // A rule's first evaluation may precede the first scrape of what it reads: wait until every fact is recorded.
-    const facts = ['voting_members:max', 'quorum_majority:min', 'serving_voters:count', 'effective_leaders:count'].map((rule) => `zk_cluster:zookeeper_${rule}{zk_cluster="${CLUSTER}"}`);
+    const facts = ['voting_members:max', 'quorum_majority:min', 'serving_voters:count', 'effective_leaders:count'].map(
+      (rule) => `zk_cluster:zookeeper_${rule}{zk_cluster="${CLUSTER}"}`,
+    );
     await prometheus.waitFor(async () => (await Promise.all(facts.map(value))).every((fact) => fact !== undefined), WAIT_MS, 'every cluster fact recorded');
     assert.equal(await value(`zk_cluster:zookeeper_voting_members:max{zk_cluster="${CLUSTER}"}`), '3');
     assert.equal(await value(`zk_cluster:zookeeper_quorum_majority:min{zk_cluster="${CLUSTER}"}`), '2');
@@ -142,7 +157,9 @@ service:
     assert.match(down.annotations.description!, /mntr: refused/);
     assert.equal(down.annotations.runbook, 'zkotel docs/runbooks.md#zookeeperserverdown');
     assert.ok(!alerts.some((alert) => alert.labels.alertname === 'ZooKeeperQuorumLost'), 'two of three still serve');
-    await waitForAlerts('ZooKeeperQuorumAtRisk', (list) => list.some((alert) => alert.labels.alertname === 'ZooKeeperQuorumAtRisk' && alert.status.state === 'active'));
+    await waitForAlerts('ZooKeeperQuorumAtRisk', (list) =>
+      list.some((alert) => alert.labels.alertname === 'ZooKeeperQuorumAtRisk' && alert.status.state === 'active'),
+    );
   });
 
   it('a second follower killed: ZooKeeperQuorumLost is active and the per-server alerts of the cluster are inhibited', async () => {
@@ -174,6 +191,7 @@ service:
     await ensemble.waitReady(60_000);
     const alerts = await waitForAlerts('no outage alert left', (list) => !list.some((alert) => OUTAGE_ALERTS.has(alert.labels.alertname!)));
     // What may remain is what the restarts themselves are: the restarted servers, and the elections they caused.
-    for (const alert of alerts) assert.ok(['ZooKeeperServerRestarted', 'ZooKeeperFrequentLeaderElections'].includes(alert.labels.alertname!), JSON.stringify(alert.labels));
+    for (const alert of alerts)
+      assert.ok(['ZooKeeperServerRestarted', 'ZooKeeperFrequentLeaderElections'].includes(alert.labels.alertname!), JSON.stringify(alert.labels));
   });
 });

@@ -54,7 +54,10 @@ describe('promtool check rules', () => {
   }
 
   it('deploy/kubernetes/prometheusrule.yaml: its spec.groups are valid rules', () => {
-    const manifest = YAML.parse(readFileSync(path.join(ROOT, 'deploy/kubernetes/prometheusrule.yaml'), 'utf8')) as { kind: string; spec: { groups: unknown[] } };
+    const manifest = YAML.parse(readFileSync(path.join(ROOT, 'deploy/kubernetes/prometheusrule.yaml'), 'utf8')) as {
+      kind: string;
+      spec: { groups: unknown[] };
+    };
     assert.equal(manifest.kind, 'PrometheusRule');
     writeFileSync(path.join(dir, 'operator.yaml'), YAML.stringify({ groups: manifest.spec.groups }));
     const result = promtool(['check', 'rules', 'operator.yaml']);
@@ -69,13 +72,22 @@ describe('promtool check rules', () => {
 
 describe('promtool test rules', () => {
   it('every alert of each naming has a case where it fires and one where it does not', () => {
-    for (const [naming, cases] of [['default', DEFAULT_CASES], ['compat', COMPAT_CASES]] as const) {
+    for (const [naming, cases] of [
+      ['default', DEFAULT_CASES],
+      ['compat', COMPAT_CASES],
+    ] as const) {
       const expressible = alertsFor(NAMINGS[naming]).map((alert) => alert.name);
       for (const testCase of cases) assert.ok(expressible.includes(testCase.alert), `${naming}: ${testCase.name}: ${testCase.alert} is in the ${naming} rules`);
       if (naming === 'compat') continue;
       for (const name of expressible) {
-        assert.ok(cases.some((c) => c.alert === name && c.expect.length > 0), `${name}: a case where it fires`);
-        assert.ok(cases.some((c) => c.alert === name && c.expect.length === 0), `${name}: a case where it does not fire`);
+        assert.ok(
+          cases.some((c) => c.alert === name && c.expect.length > 0),
+          `${name}: a case where it fires`,
+        );
+        assert.ok(
+          cases.some((c) => c.alert === name && c.expect.length === 0),
+          `${name}: a case where it does not fire`,
+        );
       }
     }
   });
@@ -96,7 +108,13 @@ describe('promtool test rules', () => {
 
   it('a failing expectation fails (the harness can fail)', () => {
     const rules = writeRules('default-check.yaml', { naming: 'default', annotations: false });
-    const wrong: AlertCase = { name: 'healthy cluster, expecting a lost quorum', alert: 'ZooKeeperQuorumLost', evalTime: '20m', series: [...member('a:2181', 'leader'), ...member('b:2181', 'follower'), ...member('c:2181', 'follower')], expect: [{ zk_cluster: 'prod', severity: 'critical' }] };
+    const wrong: AlertCase = {
+      name: 'healthy cluster, expecting a lost quorum',
+      alert: 'ZooKeeperQuorumLost',
+      evalTime: '20m',
+      series: [...member('a:2181', 'leader'), ...member('b:2181', 'follower'), ...member('c:2181', 'follower')],
+      expect: [{ zk_cluster: 'prod', severity: 'critical' }],
+    };
     writeFileSync(path.join(dir, 'wrong-test.yaml'), unitTests(rules, [wrong]));
     assert.equal(promtool(['test', 'rules', 'wrong-test.yaml']).status, 1);
   });
@@ -141,7 +159,8 @@ describe('promtool test rules', () => {
                   exp_labels: { zk_cluster: 'prod', severity: 'critical' },
                   exp_annotations: {
                     summary: 'ZooKeeper cluster prod has lost its quorum',
-                    description: 'Only 0 voting members of cluster prod serve requests, fewer than a majority of the 3 voting members. Clients can neither read nor write.',
+                    description:
+                      'Only 0 voting members of cluster prod serve requests, fewer than a majority of the 3 voting members. Clients can neither read nor write.',
                     runbook_url: 'https://runbooks.example/zk#zookeeperquorumlost',
                   },
                 },
@@ -158,7 +177,11 @@ describe('promtool test rules', () => {
 
   it('every alert carries severity and the summary, description and runbook annotations (a section of docs/runbooks.md without a base URL)', () => {
     for (const naming of ['default', 'compat'] as const) {
-      const groups = (YAML.parse(renderRuleFile({ naming })) as { groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups;
+      const groups = (
+        YAML.parse(renderRuleFile({ naming })) as {
+          groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
+        }
+      ).groups;
       const alerts = groups.flatMap((group) => group.rules).filter((rule) => rule.alert);
       assert.equal(alerts.length, alertsFor(NAMINGS[naming]).length);
       for (const rule of alerts) {

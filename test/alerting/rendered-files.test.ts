@@ -33,9 +33,18 @@ describe('scripts/render-alerting.ts', () => {
   it('--runbook-base URL --out DIR writes your own set with runbook_url links, and leaves the committed files alone', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'zkotel-render-alerting-'));
     try {
-      const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'https://wiki.example/zk', '--out', out], { encoding: 'utf8' });
+      const result = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'https://wiki.example/zk', '--out', out],
+        { encoding: 'utf8' },
+      );
       assert.equal(result.status, 0, result.stderr);
-      const files = ['deploy/prometheus/zookeeper-rules.yaml', 'deploy/prometheus/zookeeper-rules-compat.yaml', 'deploy/kubernetes/prometheusrule.yaml', 'deploy/alertmanager/alertmanager.yaml'];
+      const files = [
+        'deploy/prometheus/zookeeper-rules.yaml',
+        'deploy/prometheus/zookeeper-rules-compat.yaml',
+        'deploy/kubernetes/prometheusrule.yaml',
+        'deploy/alertmanager/alertmanager.yaml',
+      ];
       for (const file of files) assert.equal(readFileSync(path.join(out, file), 'utf8'), deployFiles({ runbookBase: 'https://wiki.example/zk' })[file], file);
       assert.match(readFileSync(path.join(out, files[0]!), 'utf8'), /runbook_url: https:\/\/wiki\.example\/zk#zookeeperserverdown$/m);
       assert.doesNotMatch(readFileSync(path.join(ROOT, files[0]!), 'utf8'), /^ +runbook_url:/m);
@@ -47,7 +56,9 @@ describe('scripts/render-alerting.ts', () => {
   it('refuses a runbook base that is not an http(s) URL, writing nothing', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'zkotel-render-alerting-'));
     try {
-      const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'wiki', '--out', out], { encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/render-alerting.js'), '--runbook-base', 'wiki', '--out', out], {
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 2);
       assert.match(result.stderr, /--runbook-base: expected an http\(s\) URL/);
       assert.equal(existsSync(path.join(out, 'deploy')), false);
@@ -86,7 +97,15 @@ describe('zkotel rules', () => {
   });
 
   it('--set changes a threshold and a for, and nothing else', () => {
-    const result = zkotel('rules', '--set', 'ZooKeeperWatchCountHigh.threshold=50000', '--set', 'ZooKeeperServerDown.for=5m', '--set', 'ZooKeeperConnectionsNearLimit.fallback=250');
+    const result = zkotel(
+      'rules',
+      '--set',
+      'ZooKeeperWatchCountHigh.threshold=50000',
+      '--set',
+      'ZooKeeperServerDown.for=5m',
+      '--set',
+      'ZooKeeperConnectionsNearLimit.fallback=250',
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.match(alertRule(result.stdout, 'ZooKeeperWatchCountHigh')!.expr, /> 50000$/);
     assert.equal(alertRule(result.stdout, 'ZooKeeperServerDown')!.for, '5m');
@@ -98,7 +117,19 @@ describe('zkotel rules', () => {
   });
 
   it('bad settings are refused with what was expected, all at once, exit 2', () => {
-    const result = zkotel('rules', '--set', 'ZooKeeperWatchCount.threshold=1', '--set', 'ZooKeeperWatchCountHigh.threshold=many', '--set', 'ZooKeeperQuorumLost.threshold=1', '--set', 'ZooKeeperServerDown.for=soon', '--set', 'oops');
+    const result = zkotel(
+      'rules',
+      '--set',
+      'ZooKeeperWatchCount.threshold=1',
+      '--set',
+      'ZooKeeperWatchCountHigh.threshold=many',
+      '--set',
+      'ZooKeeperQuorumLost.threshold=1',
+      '--set',
+      'ZooKeeperServerDown.for=soon',
+      '--set',
+      'oops',
+    );
     assert.equal(result.status, 2);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /unknown alert "ZooKeeperWatchCount"/);

@@ -8,7 +8,10 @@ it('logs JSON lines by default and readable lines for a terminal, at or above th
   json.debug('hidden');
   json.warn('endpoint down', { endpoint: '127.0.0.1:2181', error: new Error('refused') });
   assert.equal(lines.length, 1);
-  assert.deepEqual({ ...JSON.parse(lines[0]!), time: 'T' }, { time: 'T', level: 'warn', msg: 'endpoint down', component: 'zookeeper', endpoint: '127.0.0.1:2181', error: 'refused' });
+  assert.deepEqual(
+    { ...JSON.parse(lines[0]!), time: 'T' },
+    { time: 'T', level: 'warn', msg: 'endpoint down', component: 'zookeeper', endpoint: '127.0.0.1:2181', error: 'refused' },
+  );
 
   const text = createLogger('debug', (line) => lines.push(line), {}, 'text').child({ component: 'zookeeper' });
   text.info('endpoint up', { endpoint: '127.0.0.1:2181', note: 'two words' });

@@ -24,7 +24,8 @@ it('a loader failure (deep nesting, alias bomb in the web config) is a located, 
   const file = path.join(dir, 'config.yaml');
   const webConfig = path.join(dir, 'web.yaml');
   const port = await freePort();
-  const config = (extra: string) => `receivers:\n  zookeeper: { endpoint: 127.0.0.1:1, initial_delay: 1h }\nexporters:\n  prometheus: { endpoint: 127.0.0.1:${port}${extra} }\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus] }\n`;
+  const config = (extra: string) =>
+    `receivers:\n  zookeeper: { endpoint: 127.0.0.1:1, initial_delay: 1h }\nexporters:\n  prometheus: { endpoint: 127.0.0.1:${port}${extra} }\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [prometheus] }\n`;
   writeFileSync(file, config(''));
   const registry = builtinRegistry();
   const logs: Record<string, unknown>[] = [];
@@ -43,11 +44,19 @@ it('a loader failure (deep nesting, alias bomb in the web config) is a located, 
     assert.equal(reloadGauge(telemetry), 0);
 
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      laughs.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     writeFileSync(webConfig, `${laughs.join('\n')}\n`);
     writeFileSync(file, config(`, web_config_file: ${webConfig}`));
     const bomb = await reloader.reload();
-    assert.ok(!bomb.ok && bomb.errors.length === 1 && bomb.errors[0]!.includes(`${webConfig}:1:1: aliases expand to more than the limit`), JSON.stringify(bomb));
+    assert.ok(
+      !bomb.ok && bomb.errors.length === 1 && bomb.errors[0]!.includes(`${webConfig}:1:1: aliases expand to more than the limit`),
+      JSON.stringify(bomb),
+    );
     assert.equal(logs.filter((log) => log.level === 'error' && String(log.msg).startsWith('reload rejected')).length, 2, 'each failure logged');
 
     writeFileSync(file, config(''));

@@ -125,7 +125,11 @@ function testRegistry(events: string[], feed: Subject<PipelineItem>, received: P
     defineExtension({
       type: 'watcher',
       configSchema: empty,
-      createExtension: () => ({ start: async (host) => void hosts.push(host), shutdown: async () => {}, reload: async () => void events.push('watcher reloaded') }),
+      createExtension: () => ({
+        start: async (host) => void hosts.push(host),
+        shutdown: async () => {},
+        reload: async () => void events.push('watcher reloaded'),
+      }),
     }),
   ]);
   return { registry, failOnNextBatch: () => (failNext = true) };
@@ -146,14 +150,27 @@ describe('service', () => {
     const config = resolve(registry, {
       receivers: { manual: {} },
       exporters: { recording: {}, 'recording/second': {} },
-      service: { pipelines: { metrics: { receivers: ['manual'], exporters: ['recording'] }, 'metrics/copy': { receivers: ['manual'], exporters: ['recording/second'] } } },
+      service: {
+        pipelines: { metrics: { receivers: ['manual'], exporters: ['recording'] }, 'metrics/copy': { receivers: ['manual'], exporters: ['recording/second'] } },
+      },
     });
     const service = await Service.start(config, silentLogger);
     feed.next(batchOf('src', [[GAUGE, 1]]));
     await service.shutdown();
     await service.shutdown();
-    assert.deepEqual(events, ['recording started', 'recording/second started', 'receiver subscribed', 'receiver shutdown', 'recording/second shutdown', 'recording shutdown']);
-    assert.deepEqual(received.map((batch) => batch.source).sort(), ['metrics/copy|src', 'metrics|src'], 'each pipeline keeps its own snapshot of a shared source');
+    assert.deepEqual(events, [
+      'recording started',
+      'recording/second started',
+      'receiver subscribed',
+      'receiver shutdown',
+      'recording/second shutdown',
+      'recording shutdown',
+    ]);
+    assert.deepEqual(
+      received.map((batch) => batch.source).sort(),
+      ['metrics/copy|src', 'metrics|src'],
+      'each pipeline keeps its own snapshot of a shared source',
+    );
   });
 
   it('restarts a pipeline whose stage throws, logging the error, and keeps delivering', async () => {
@@ -168,13 +185,22 @@ describe('service', () => {
       exporters: { recording: {} },
       service: { pipelines: { metrics: { receivers: ['manual'], processors: ['flaky'], exporters: ['recording'] } } },
     });
-    const service = await Service.start(config, createLogger('info', (line) => logs.push(line)));
+    const service = await Service.start(
+      config,
+      createLogger('info', (line) => logs.push(line)),
+    );
     try {
       failOnNextBatch();
       feed.next(batchOf('first', [[GAUGE, 1]]));
-      await pollUntil(() => events.filter((event) => event === 'receiver subscribed').length === 2 || undefined, { timeoutMs: 5000, what: 'the pipeline to resubscribe' });
+      await pollUntil(() => events.filter((event) => event === 'receiver subscribed').length === 2 || undefined, {
+        timeoutMs: 5000,
+        what: 'the pipeline to resubscribe',
+      });
       feed.next(batchOf('second', [[GAUGE, 2]]));
-      assert.deepEqual(received.map((batch) => batch.source), ['metrics|second']);
+      assert.deepEqual(
+        received.map((batch) => batch.source),
+        ['metrics|second'],
+      );
       assert.equal(logs.filter((line) => line.includes('pipeline failed; restarting it') && line.includes('stage failed')).length, 1);
     } finally {
       await service.shutdown();
@@ -212,16 +238,31 @@ describe('service: the path of self-telemetry', () => {
     const seen = new Map<string, boolean | undefined>();
     const events: string[] = [];
     const registry = selfTelemetryRegistry(seen);
-    const config = resolve(registry, { receivers: { manual: {} }, exporters: { recording: {} }, service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines } });
+    const config = resolve(registry, {
+      receivers: { manual: {} },
+      exporters: { recording: {} },
+      service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines },
+    });
     const service = await Service.start(config, silentLogger, {
       telemetryEndpoint: (settings, address) => {
         seen.set(settings.id, settings.exportsSelfTelemetry);
-        return { start: async () => void events.push(`endpoint on ${address} started`), consume: () => {}, forget: () => {}, shutdown: async () => void events.push('endpoint shutdown') };
+        return {
+          start: async () => void events.push(`endpoint on ${address} started`),
+          consume: () => {},
+          forget: () => {},
+          shutdown: async () => void events.push('endpoint shutdown'),
+        };
       },
     });
     events.push('running');
     await service.shutdown();
-    assert.deepEqual([...seen], [['telemetry', true], ['recording', false]]);
+    assert.deepEqual(
+      [...seen],
+      [
+        ['telemetry', true],
+        ['recording', false],
+      ],
+    );
     assert.deepEqual(events, ['endpoint on 127.0.0.1:9999 started', 'running', 'endpoint shutdown']);
   });
 
@@ -231,7 +272,12 @@ describe('service: the path of self-telemetry', () => {
       exporters: { recording: {} },
       service: { telemetry: { metrics: { address: '127.0.0.1:9999' } }, pipelines },
     });
-    const telemetryEndpoint = (): Exporter => ({ start: async () => assert.fail('address in use'), consume: () => {}, forget: () => {}, shutdown: async () => {} });
+    const telemetryEndpoint = (): Exporter => ({
+      start: async () => assert.fail('address in use'),
+      consume: () => {},
+      forget: () => {},
+      shutdown: async () => {},
+    });
     await assert.rejects(Service.start(config, silentLogger, { telemetryEndpoint }), { message: 'service::telemetry::metrics: address in use' });
   });
 });
@@ -262,7 +308,11 @@ describe('service: what extensions see', () => {
       feed.next(sourceGone('a', 1000));
       stop();
       feed.next(batchOf('b', [[GAUGE, 1]]));
-      assert.deepEqual(seen, ['metrics:metrics|boom:1', 'metrics:metrics|a:1', 'metrics:metrics|a:gone'], 'a failing observer does not stop delivery; a stopped one sees nothing');
+      assert.deepEqual(
+        seen,
+        ['metrics:metrics|boom:1', 'metrics:metrics|a:1', 'metrics:metrics|a:gone'],
+        'a failing observer does not stop delivery; a stopped one sees nothing',
+      );
       const info = host.info();
       assert.deepEqual(info.pipelines, [{ id: 'metrics', receivers: ['manual'], processors: ['flaky'], exporters: ['recording'] }]);
       assert.deepEqual(info.extensions, ['watcher']);
@@ -291,11 +341,22 @@ describe('service reconfigure', () => {
     const received: PipelineItem[] = [];
     const { registry } = testRegistry(events, feed, received);
     const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
-    await assert.rejects(service.reconfigure(resolve(registry, base({ recording: {}, 'recording/new': { label: 'broken' } }, ['recording', 'recording/new']))), /exporter "recording\/new": cannot listen/);
+    await assert.rejects(
+      service.reconfigure(resolve(registry, base({ recording: {}, 'recording/new': { label: 'broken' } }, ['recording', 'recording/new']))),
+      /exporter "recording\/new": cannot listen/,
+    );
     feed.next(batchOf('after', [[GAUGE, 1]]));
-    assert.deepEqual(received.map((batch) => batch.source), ['metrics|after'], 'the kept exporter still gets batches');
+    assert.deepEqual(
+      received.map((batch) => batch.source),
+      ['metrics|after'],
+      'the kept exporter still gets batches',
+    );
     await service.shutdown();
-    assert.deepEqual(events.filter((event) => event.startsWith('recording')), ['recording started', 'recording/new shutdown', 'recording shutdown'], 'the one that failed to start was shut down too');
+    assert.deepEqual(
+      events.filter((event) => event.startsWith('recording')),
+      ['recording started', 'recording/new shutdown', 'recording shutdown'],
+      'the one that failed to start was shut down too',
+    );
   });
 
   it('a shutdown during a reconfigure leaves nothing running', async () => {
@@ -320,11 +381,21 @@ describe('service reconfigure', () => {
     const { registry } = testRegistry(events, feed, received);
     const service = await Service.start(resolve(registry, base({ recording: {} }, ['recording'])), silentLogger);
     try {
-      await assert.rejects(service.reconfigure(resolve(registry, base({ recording: { label: 'broken' } }, ['recording']))), /exporter "recording": cannot listen/);
-      assert.deepEqual(events.filter((event) => event.startsWith('recording')), ['recording started', 'recording shutdown', 'recording shutdown', 'recording started']);
+      await assert.rejects(
+        service.reconfigure(resolve(registry, base({ recording: { label: 'broken' } }, ['recording']))),
+        /exporter "recording": cannot listen/,
+      );
+      assert.deepEqual(
+        events.filter((event) => event.startsWith('recording')),
+        ['recording started', 'recording shutdown', 'recording shutdown', 'recording started'],
+      );
       assert.equal(service.status().exportersStarted, true);
       feed.next(batchOf('after', [[GAUGE, 1]]));
-      assert.deepEqual(received.map((batch) => batch.source), ['metrics|after'], 'the restored exporter gets batches');
+      assert.deepEqual(
+        received.map((batch) => batch.source),
+        ['metrics|after'],
+        'the restored exporter gets batches',
+      );
     } finally {
       await service.shutdown();
     }
@@ -355,7 +426,10 @@ describe('service reconfigure', () => {
     await once(busy, 'listening');
     const service = await Service.start(resolve(registry, base({ prometheus: { endpoint: `127.0.0.1:${oldPort}` } }, ['prometheus'])), silentLogger);
     try {
-      await assert.rejects(service.reconfigure(resolve(registry, base({ prometheus: { endpoint: `127.0.0.1:${busyPort}` } }, ['prometheus']))), /address already in use/);
+      await assert.rejects(
+        service.reconfigure(resolve(registry, base({ prometheus: { endpoint: `127.0.0.1:${busyPort}` } }, ['prometheus']))),
+        /address already in use/,
+      );
       const response = await fetch(`http://127.0.0.1:${oldPort}/metrics`);
       assert.equal(response.status, 200);
       assert.equal(service.status().exportersStarted, true);
@@ -373,7 +447,11 @@ describe('service: a source that is gone', () => {
     const describe = (item: PipelineItem) => `${item.source} ${isSourceGone(item) ? 'gone' : item.samples.length}`;
     return new Registry([
       defineReceiver({ attributes: [], type: 'manual', configSchema: empty, createReceiver: () => ({ batches: feed }) }),
-      defineProcessor({ type: 'noting', configSchema: empty, createProcessor: () => ({ operator: map((batch: Batch) => (staged.push(describe(batch)), batch)) }) }),
+      defineProcessor({
+        type: 'noting',
+        configSchema: empty,
+        createProcessor: () => ({ operator: map((batch: Batch) => (staged.push(describe(batch)), batch)) }),
+      }),
       defineExporter({
         type: 'recording',
         configSchema: empty,
@@ -384,7 +462,11 @@ describe('service: a source that is gone', () => {
           shutdown: async () => {},
         }),
       }),
-      defineExtension({ type: 'watcher', configSchema: empty, createExtension: () => ({ start: async (host) => void hosts.push(host), shutdown: async () => {} }) }),
+      defineExtension({
+        type: 'watcher',
+        configSchema: empty,
+        createExtension: () => ({ start: async (host) => void hosts.push(host), shutdown: async () => {} }),
+      }),
     ]);
   }
 
@@ -433,7 +515,10 @@ describe('service: a source that is gone', () => {
       extensions: { watcher: {} },
       service: {
         extensions: ['watcher'],
-        pipelines: { metrics: { receivers: ['manual'], exporters: ['recording'] }, 'metrics/old': { receivers: ['manual'], exporters: ['recording', 'recording/second'] } },
+        pipelines: {
+          metrics: { receivers: ['manual'], exporters: ['recording'] },
+          'metrics/old': { receivers: ['manual'], exporters: ['recording', 'recording/second'] },
+        },
       },
     });
     const after = resolve(registry, {
@@ -460,7 +545,11 @@ describe('service: a source that is gone', () => {
         'recording metrics|a 1',
         'recording/second metrics|a 1',
       ]);
-      assert.deepEqual(observed, ['metrics: metrics|a batch', 'metrics/old: metrics/old|a gone', 'metrics: metrics|a batch'], 'observers see the forget once, under the pipeline that delivered the source');
+      assert.deepEqual(
+        observed,
+        ['metrics: metrics|a batch', 'metrics/old: metrics/old|a gone', 'metrics: metrics|a batch'],
+        'observers see the forget once, under the pipeline that delivered the source',
+      );
     } finally {
       await service.shutdown();
     }

@@ -40,12 +40,30 @@ interface Dashboard {
 
 const rendered = renderAll();
 const dashboards = [...rendered].filter(([file]) => file.endsWith('.json')).map(([, text]) => JSON.parse(text) as Dashboard);
-const panelsOf = (dashboard: Dashboard): Panel[] => dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== 'row');
+const panelsOf = (dashboard: Dashboard): Panel[] =>
+  dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]).filter((panel) => panel.type !== 'row');
 
 /** Panels that must show data on a healthy ensemble probed by zkotel with its default receivers. */
 const CORE_PANELS: Record<string, string[]> = {
   'ZooKeeper / Overview': ['Quorum', 'Leader', 'Members up', 'Elections', 'Alerts firing', 'Client p99 latency', 'Throughput'],
-  'ZooKeeper / Server': ['Request latency', 'Packets', 'Requests in flight', 'Connections vs limit', 'Znodes', 'Watches', 'Ephemeral znodes', 'Data size', 'File descriptors vs limit', 'fsync time', 'Snapshot time', 'Proposals (leader)', 'Followers and pending syncs (leader)', 'Zxid', 'Uptime', 'Up and failure reasons'],
+  'ZooKeeper / Server': [
+    'Request latency',
+    'Packets',
+    'Requests in flight',
+    'Connections vs limit',
+    'Znodes',
+    'Watches',
+    'Ephemeral znodes',
+    'Data size',
+    'File descriptors vs limit',
+    'fsync time',
+    'Snapshot time',
+    'Proposals (leader)',
+    'Followers and pending syncs (leader)',
+    'Zxid',
+    'Uptime',
+    'Up and failure reasons',
+  ],
   'ZooKeeper / Client experience': ['Operation latency distribution', 'Operation latency p50 and p99', 'Replication lag p99', 'Connect time'],
   'zkotel / Agent': ['Probe duration p50 and p99', 'Targets', 'Config reloads', 'Scrapes of /metrics', 'Process CPU and event loop', 'Process memory'],
 };
@@ -63,7 +81,10 @@ describe('Grafana dashboards', () => {
   });
 
   it('each dashboard has uid, title, tags, current schemaVersion, variables, and panels with units and descriptions', () => {
-    assert.deepEqual(dashboards.map((dashboard) => dashboard.title), ['ZooKeeper / Overview', 'ZooKeeper / Server', 'ZooKeeper / Client experience', 'zkotel / Agent']);
+    assert.deepEqual(
+      dashboards.map((dashboard) => dashboard.title),
+      ['ZooKeeper / Overview', 'ZooKeeper / Server', 'ZooKeeper / Client experience', 'zkotel / Agent'],
+    );
     for (const dashboard of dashboards) {
       assert.match(dashboard.uid, /^[a-z0-9-]{1,40}$/);
       assert.deepEqual(dashboard.tags, ['zookeeper', 'zkotel']);
@@ -78,10 +99,16 @@ describe('Grafana dashboards', () => {
         assert.equal(panel.datasource?.uid, '${datasource}', `${dashboard.title} / ${panel.title}: the datasource variable`);
         assert.ok((panel.targets ?? []).length > 0, `${dashboard.title} / ${panel.title}: queries`);
       }
-      assert.deepEqual(CORE_PANELS[dashboard.title]!.filter((title) => !panelsOf(dashboard).some((panel) => panel.title === title)), []);
+      assert.deepEqual(
+        CORE_PANELS[dashboard.title]!.filter((title) => !panelsOf(dashboard).some((panel) => panel.title === title)),
+        [],
+      );
     }
     const overview = dashboards[0]!;
-    assert.ok(overview.panels.some((panel) => panel.type === 'row' && (panel as { repeat?: string }).repeat === 'cluster'), 'one row per cluster');
+    assert.ok(
+      overview.panels.some((panel) => panel.type === 'row' && (panel as { repeat?: string }).repeat === 'cluster'),
+      'one row per cluster',
+    );
   });
 
   describe('on a real Prometheus scraping zkotel over a real 3-node ensemble', { timeout: 240_000 }, () => {
@@ -99,7 +126,9 @@ describe('Grafana dashboards', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-dashboards-'));
       registerTempDir(dir);
       const config = path.join(dir, 'config.yaml');
-      writeFileSync(config, `receivers:
+      writeFileSync(
+        config,
+        `receivers:
   zookeeper: { endpoints: [${endpoints}], collection_interval: 1s, commands: [mntr, ruok, srvr, conf], cluster: ${CLUSTER} }
   zookeeper_session: { endpoints: [${endpoints}], collection_interval: 1s, cluster: ${CLUSTER} }
 processors:
@@ -109,12 +138,21 @@ exporters:
 service:
   pipelines:
     metrics: { receivers: [zookeeper, zookeeper_session], processors: [filter], exporters: [prometheus] }
-`);
+`,
+      );
       agent = spawnLogged(process.execPath, [path.join(repoRoot(), 'dist/src/cli.js'), '--config', config], { logFile: path.join(dir, 'agent.log') });
       prometheus = await startPrometheus({ scrapeTargets: [metricsEndpoint], scrapeInterval: '1s' });
       // Rates need two scrapes of a moved counter, and replication lag a few rounds of writes.
-      await prometheus.waitFor(async () => (await prometheus.query('rate(zookeeper_client_replication_lag_count[1m]) > 0')).length > 0, 90_000, 'client replication lag rates');
-      await prometheus.waitFor(async () => (await prometheus.query('rate(zkotel_exporter_prometheus_scrapes_total[1m]) > 0')).length > 0, 30_000, 'scrape rates');
+      await prometheus.waitFor(
+        async () => (await prometheus.query('rate(zookeeper_client_replication_lag_count[1m]) > 0')).length > 0,
+        90_000,
+        'client replication lag rates',
+      );
+      await prometheus.waitFor(
+        async () => (await prometheus.query('rate(zkotel_exporter_prometheus_scrapes_total[1m]) > 0')).length > 0,
+        30_000,
+        'scrape rates',
+      );
     });
     after(async () => {
       await prometheus?.stop();
@@ -123,7 +161,12 @@ service:
     });
 
     const substitute = (expr: string) =>
-      expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m').replaceAll('$__interval', '15s').replaceAll('$cluster', CLUSTER).replaceAll('$endpoint', '.*');
+      expr
+        .replaceAll('$__rate_interval', '1m')
+        .replaceAll('$__range', '5m')
+        .replaceAll('$__interval', '15s')
+        .replaceAll('$cluster', CLUSTER)
+        .replaceAll('$endpoint', '.*');
 
     it('every variable query finds its values', async () => {
       for (const dashboard of dashboards) {
@@ -144,7 +187,9 @@ service:
           let samples = 0;
           for (const { expr } of panel.targets ?? []) {
             assert.doesNotMatch(substitute(expr), /\$/, `${dashboard.title} / ${panel.title}: every variable substituted`);
-            const result = await prometheus.query(substitute(expr)).catch((error: unknown) => assert.fail(`${dashboard.title} / ${panel.title}: ${expr}: ${String(error)}`));
+            const result = await prometheus
+              .query(substitute(expr))
+              .catch((error: unknown) => assert.fail(`${dashboard.title} / ${panel.title}: ${expr}: ${String(error)}`));
             samples += result.length;
           }
           if (CORE_PANELS[dashboard.title]!.includes(panel.title) && samples === 0) empty.push(`${dashboard.title} / ${panel.title}`);
@@ -155,7 +200,10 @@ service:
 
     it('the Overview reads a healthy ensemble as quorum ok with one leader and three of three members up', async () => {
       const overview = dashboards[0]!;
-      const exprOf = (title: string) => panelsOf(overview).find((panel) => panel.title === title)!.targets!.map((target) => substitute(target.expr));
+      const exprOf = (title: string) =>
+        panelsOf(overview)
+          .find((panel) => panel.title === title)!
+          .targets!.map((target) => substitute(target.expr));
       const [quorum] = exprOf('Quorum');
       assert.equal((await prometheus.query(quorum!))[0]?.value?.[1], '0', 'quorum ok');
       const leaders = await prometheus.query(exprOf('Leader')[0]!);

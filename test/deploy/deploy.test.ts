@@ -35,7 +35,12 @@ const repo = (...parts: string[]) => path.join(root, ...parts);
 const read = (...parts: string[]) => readFileSync(repo(...parts), 'utf8');
 const isContextDir = (relative: string) => existsSync(repo(relative)) && statSync(repo(relative)).isDirectory();
 
-const packageJson = JSON.parse(read('package.json')) as { version: string; bin: Record<string, string>; engines: { node: string }; dependencies: Record<string, string> };
+const packageJson = JSON.parse(read('package.json')) as {
+  version: string;
+  bin: Record<string, string>;
+  engines: { node: string };
+  dependencies: Record<string, string>;
+};
 /** `dist/src/cli.js`: what every deployment runs. */
 const BIN = packageJson.bin.zkotel!;
 /** Where every deployment reads its config. */
@@ -124,11 +129,22 @@ describe('deploy/Dockerfile', () => {
     assert.match(build.image, /^node:20-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
     const commands = runCommands(build).join(' && ');
     const order = [/\bnpm ci\b/, /\bnpm run build\b/, /\bnpm prune --omit=dev\b/].map((pattern) => commands.search(pattern));
-    assert.ok(order.every((index) => index >= 0), `npm ci, npm run build, npm prune --omit=dev: ${commands}`);
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'in that order');
+    assert.ok(
+      order.every((index) => index >= 0),
+      `npm ci, npm run build, npm prune --omit=dev: ${commands}`,
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'in that order',
+    );
     // npm ci needs the lock file next to package.json.
     for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src']) {
-      assert.deepEqual(originOf(stages, build, path.posix.join(workdirAt(build), file), isContextDir), { kind: 'context', path: file }, `${file} in the build stage`);
+      assert.deepEqual(
+        originOf(stages, build, path.posix.join(workdirAt(build), file), isContextDir),
+        { kind: 'context', path: file },
+        `${file} in the build stage`,
+      );
     }
   });
 
@@ -143,7 +159,11 @@ describe('deploy/Dockerfile', () => {
     assert.match(uid ?? '', /^\d+$/, 'numeric uid, so that Kubernetes runAsNonRoot can check it');
     assert.notEqual(Number(uid), 0, 'not root');
     if (gid !== undefined) assert.ok(/^\d+$/.test(gid) && Number(gid) !== 0, `group ${gid}`);
-    assert.deepEqual(runCommands(runtime).filter((command) => /\bnpm\b/.test(command)), [], 'no npm in the runtime stage');
+    assert.deepEqual(
+      runCommands(runtime).filter((command) => /\bnpm\b/.test(command)),
+      [],
+      'no npm in the runtime stage',
+    );
   });
 
   it('copies selectively (no .dockerignore needed): every context source exists, nothing is copied wholesale', () => {
@@ -159,7 +179,12 @@ describe('deploy/Dockerfile', () => {
           assert.ok(existsSync(repo(source)), `${where}: not in the repository`);
         } else {
           // From a stage: it must be something that stage copied or made, not a typo that matches nothing.
-          const origin = originOf(stages, stage, copy.destination.endsWith('/') ? path.posix.join(copy.destination, path.posix.basename(source)) : copy.destination, isContextDir);
+          const origin = originOf(
+            stages,
+            stage,
+            copy.destination.endsWith('/') ? path.posix.join(copy.destination, path.posix.basename(source)) : copy.destination,
+            isContextDir,
+          );
           if (origin.kind === 'context') assert.ok(existsSync(repo(origin.path)), `${where}: ${origin.path} not in the repository`);
           else {
             const build = buildStage();
@@ -171,7 +196,9 @@ describe('deploy/Dockerfile', () => {
       }
     }
     assert.deepEqual(
-      copiesOf(runtime, stages).filter((copy) => copy.from === undefined).flatMap((copy) => copy.sources),
+      copiesOf(runtime, stages)
+        .filter((copy) => copy.from === undefined)
+        .flatMap((copy) => copy.sources),
       ['deploy/config.yaml'],
       'the runtime stage takes only its config from the context, the rest from the build stage',
     );
@@ -187,7 +214,11 @@ describe('deploy/Dockerfile', () => {
     const appDir = script.slice(0, -BIN.length - 1);
     const build = buildStage();
     const buildDir = workdirAt(build);
-    assert.deepEqual(originOf(stages, runtime, script, isContextDir), { kind: 'stage', stage: build.name, path: path.posix.join(buildDir, BIN) }, 'the compiled CLI');
+    assert.deepEqual(
+      originOf(stages, runtime, script, isContextDir),
+      { kind: 'stage', stage: build.name, path: path.posix.join(buildDir, BIN) },
+      'the compiled CLI',
+    );
     // dist/src/*.js are ES modules only because package.json says "type": "module"; version.js reads it too.
     assert.deepEqual(originOf(stages, runtime, `${appDir}/package.json`, isContextDir), { kind: 'context', path: 'package.json' });
     assert.deepEqual(originOf(stages, runtime, `${appDir}/node_modules`, isContextDir), { kind: 'stage', stage: build.name, path: `${buildDir}/node_modules` });
@@ -209,12 +240,17 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('EXPOSE covers the metrics, health and status page ports of deploy/config.yaml', () => {
-    const exposed = instructionsOf(runtime, 'EXPOSE').flatMap((instruction) => instruction.args).map((port) => {
-      const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(port);
-      assert.ok(match && match[2] !== 'udp', `EXPOSE ${port}`);
-      return Number(match[1]);
-    });
-    assert.deepEqual(exposed.sort((a, b) => a - b), [CONTAINER_CONFIG.metrics.port, CONTAINER_CONFIG.health.port, CONTAINER_CONFIG.status.port].sort((a, b) => a - b));
+    const exposed = instructionsOf(runtime, 'EXPOSE')
+      .flatMap((instruction) => instruction.args)
+      .map((port) => {
+        const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(port);
+        assert.ok(match && match[2] !== 'udp', `EXPOSE ${port}`);
+        return Number(match[1]);
+      });
+    assert.deepEqual(
+      exposed.sort((a, b) => a - b),
+      [CONTAINER_CONFIG.metrics.port, CONTAINER_CONFIG.health.port, CONTAINER_CONFIG.status.port].sort((a, b) => a - b),
+    );
     assert.equal(CONTAINER_CONFIG.health.port, HEALTH_PORT);
     assert.equal(CONTAINER_CONFIG.status.port, STATUS_PORT);
   });
@@ -254,7 +290,8 @@ describe('deploy/Dockerfile', () => {
     for (const copy of copiesOf(build, stages)) {
       assert.equal(copy.from, undefined, 'the build stage starts from the context');
       for (const source of copy.sources) {
-        const target = isContextDir(source) || !copy.destination.endsWith('/') ? copy.destination : path.posix.join(copy.destination, path.posix.basename(source));
+        const target =
+          isContextDir(source) || !copy.destination.endsWith('/') ? copy.destination : path.posix.join(copy.destination, path.posix.basename(source));
         cpSync(repo(source), path.join(dir, target), { recursive: true });
       }
     }
@@ -264,7 +301,9 @@ describe('deploy/Dockerfile', () => {
     const tsc = spawnSync(process.execPath, [repo('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
     assert.equal(tsc.status, 0, `tsc in the build stage's layout: ${tsc.stdout}${tsc.stderr}`);
     assert.ok(existsSync(path.join(app, BIN)), `${BIN} is built`);
-    const sources = listFiles(repo('src')).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')).map((file) => file.replace(/\.ts$/, '.js'));
+    const sources = listFiles(repo('src'))
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+      .map((file) => file.replace(/\.ts$/, '.js'));
     const built = listFiles(path.join(app, 'dist/src')).filter((file) => file.endsWith('.js'));
     assert.deepEqual(built.sort(), sources.sort(), 'every source file is compiled');
     assert.deepEqual(readdirSync(path.join(app, 'dist')), ['src'], 'only dist/src: the image carries no tests');
@@ -288,7 +327,8 @@ describe('deploy/Dockerfile', () => {
     });
     assert.deepEqual(pruned, [], 'imported at runtime, but absent from the image: npm prune --omit=dev removes it (package-lock.json marks it dev)');
     const transitive = packages.filter((name) => !(name in packageJson.dependencies));
-    if (transitive.length > 0) t.diagnostic(`imported at runtime, kept only as a dependency of a dependency (not in package.json dependencies): ${transitive.join(', ')}`);
+    if (transitive.length > 0)
+      t.diagnostic(`imported at runtime, kept only as a dependency of a dependency (not in package.json dependencies): ${transitive.join(', ')}`);
   });
 });
 
@@ -301,7 +341,11 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 /** Runs a command to its end without blocking the event loop (a stub server in this process must answer it). */
-function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ status: number | null; stderr: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -364,8 +408,11 @@ describe('deploy/config.yaml (the container config)', () => {
     assert.equal(config.service.logLevel, 'debug');
   });
 
-  it("runs as the image runs it (ENTRYPOINT + CMD): /healthz, the HEALTHCHECK, /readyz, /metrics and the status page answer; SIGTERM stops it in time", async () => {
-    const zookeeper: FakeZk = await startFakeZk({ kind: 'reply', replies: { mntr: readMntrFixture('mntr-3.8.0-follower.txt'), ruok: 'imok', srvr: 'Mode: follower\n' } });
+  it('runs as the image runs it (ENTRYPOINT + CMD): /healthz, the HEALTHCHECK, /readyz, /metrics and the status page answer; SIGTERM stops it in time', async () => {
+    const zookeeper: FakeZk = await startFakeZk({
+      kind: 'reply',
+      replies: { mntr: readMntrFixture('mntr-3.8.0-follower.txt'), ruok: 'imok', srvr: 'Mode: follower\n' },
+    });
     const [metricsPort, healthPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     const entrypoint = lastOf(runtime, 'ENTRYPOINT')!.args;
     const cmd = lastOf(runtime, 'CMD')!.args.map((arg) => (arg === CONFIG_PATH ? file : arg));
@@ -394,7 +441,10 @@ describe('deploy/config.yaml (the container config)', () => {
       assert.equal(check.status, 0, `the image's HEALTHCHECK against the running agent: ${check.stderr}`);
       await pollUntil(async () => (await fetch(`${health}/readyz`)).status === 200, { ...poll, what: '/readyz' });
       const { series } = await scrape(`http://127.0.0.1:${metricsPort}${CONTAINER_CONFIG.metrics.path}`);
-      assert.deepEqual(select(series, 'zookeeper_up', { zk_endpoint: zookeeper.endpoint, zk_cluster: 'deploy-test' }).map((s) => s.value), [1]);
+      assert.deepEqual(
+        select(series, 'zookeeper_up', { zk_endpoint: zookeeper.endpoint, zk_cluster: 'deploy-test' }).map((s) => s.value),
+        [1],
+      );
       const status = await pollUntil(
         async () => {
           const document = (await (await fetch(`http://127.0.0.1:${statusPort}/api/v1/status`)).json()) as { schema: string; clusters: { name: string }[] };
@@ -497,17 +547,37 @@ describe('deploy/zkotel.service', () => {
       assert.equal(verify.stderr.trim(), '', 'no complaints');
     } else t.diagnostic(`verify skipped: ${node} does not exist here`);
     const security = spawnSync('systemd-analyze', ['security', '--offline=yes', '--threshold=20', copy], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(security.status, 0, `systemd-analyze security: ${security.stdout.split('\n').filter((line) => line.includes('exposure level')).join('') || security.stderr}`);
+    assert.equal(
+      security.status,
+      0,
+      `systemd-analyze security: ${
+        security.stdout
+          .split('\n')
+          .filter((line) => line.includes('exposure level'))
+          .join('') || security.stderr
+      }`,
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Kubernetes
 
-interface Labels { [name: string]: string }
-interface Metadata { name: string; labels?: Labels }
-interface ContainerPort { name?: string; containerPort: number; protocol?: string }
-interface Probe { httpGet?: { path: string; port: number | string } }
+interface Labels {
+  [name: string]: string;
+}
+interface Metadata {
+  name: string;
+  labels?: Labels;
+}
+interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+}
 interface Container {
   name: string;
   image: string;
@@ -517,7 +587,13 @@ interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; runAsUser?: number; capabilities?: { drop?: string[]; add?: string[] } };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
 }
 interface Deployment {
@@ -537,10 +613,28 @@ interface Deployment {
     };
   };
 }
-interface Service { kind: 'Service'; metadata: Metadata; spec: { selector: Labels; ports: { name?: string; port: number; targetPort?: number | string; protocol?: string }[] } }
-interface ServiceMonitor { kind: 'ServiceMonitor'; apiVersion: string; metadata: Metadata; spec: { selector: { matchLabels: Labels }; endpoints: { port?: string; path?: string; interval?: string; scrapeTimeout?: string }[] } }
-interface ConfigMap { kind: 'ConfigMap'; metadata: Metadata; data: Record<string, string> }
-interface Manifest { apiVersion: string; kind: string; metadata: Metadata; file: string }
+interface Service {
+  kind: 'Service';
+  metadata: Metadata;
+  spec: { selector: Labels; ports: { name?: string; port: number; targetPort?: number | string; protocol?: string }[] };
+}
+interface ServiceMonitor {
+  kind: 'ServiceMonitor';
+  apiVersion: string;
+  metadata: Metadata;
+  spec: { selector: { matchLabels: Labels }; endpoints: { port?: string; path?: string; interval?: string; scrapeTimeout?: string }[] };
+}
+interface ConfigMap {
+  kind: 'ConfigMap';
+  metadata: Metadata;
+  data: Record<string, string>;
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: Metadata;
+  file: string;
+}
 
 const K8S_DIR = 'deploy/kubernetes';
 /** The agent's manifests; grafana-dashboards.yaml belongs in Grafana's namespace (test/dashboards checks it). */
@@ -551,7 +645,11 @@ const manifests: Manifest[] = readdirSync(repo(K8S_DIR))
     const documents = parseAllDocuments(read(K8S_DIR, name));
     assert.ok(Array.isArray(documents), `${name}: parses`);
     return documents.map((document) => {
-      assert.deepEqual(document.errors.map((error) => error.message), [], name);
+      assert.deepEqual(
+        document.errors.map((error) => error.message),
+        [],
+        name,
+      );
       return { ...(document.toJS() as Omit<Manifest, 'file'>), file: name };
     });
   });
@@ -618,7 +716,8 @@ describe('deploy/kubernetes', () => {
     assert.ok(ALL_INTERFACES.includes(listeners.status.host), 'kubectl port-forward reaches the pod IP');
     const endpoints = [...config.receivers.values()].flatMap((receiver) => (receiver.config as { endpoints: string[] }).endpoints);
     assert.ok(endpoints.length > 0);
-    for (const endpoint of endpoints) assert.match(endpoint, /^[a-z0-9-]+-\d+\.[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?:\d+$/, `${endpoint}: a pod of a headless Service`);
+    for (const endpoint of endpoints)
+      assert.match(endpoint, /^[a-z0-9-]+-\d+\.[a-z0-9-]+\.[a-z0-9-]+\.svc(\.cluster\.local)?:\d+$/, `${endpoint}: a pod of a headless Service`);
     validateAs(container.args, file);
   });
 
@@ -679,7 +778,10 @@ describe('deploy/kubernetes', () => {
     assert.equal(context.capabilities?.add, undefined);
     assert.ok(container.resources?.requests?.cpu && container.resources.requests.memory, 'requests');
     assert.ok(container.resources?.limits?.memory, 'a memory limit');
-    assert.ok(container.volumeMounts?.every((mount) => mount.readOnly === true), 'mounts are read-only');
+    assert.ok(
+      container.volumeMounts?.every((mount) => mount.readOnly === true),
+      'mounts are read-only',
+    );
     assert.doesNotMatch(container.image, /:latest$|^[^:]+$/, 'a pinned image tag');
   });
 
@@ -689,7 +791,13 @@ describe('deploy/kubernetes', () => {
     assert.equal(rendered.status, 0, rendered.stderr);
     const documents = parseAllDocuments(rendered.stdout);
     assert.ok(Array.isArray(documents));
-    assert.deepEqual(documents.map((document) => (document.toJS() as Manifest).kind).sort(), ['ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceMonitor']);
+    assert.deepEqual(documents.map((document) => (document.toJS() as Manifest).kind).sort(), [
+      'ConfigMap',
+      'Deployment',
+      'PrometheusRule',
+      'Service',
+      'ServiceMonitor',
+    ]);
   });
 });
 

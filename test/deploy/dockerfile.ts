@@ -167,11 +167,12 @@ export function copiesOf(stage: Stage, stages: readonly Stage[]): CopyRule[] {
     if (instruction.args.length < 2) throw new Error(`line ${instruction.line}: COPY needs a source and a destination`);
     const workdir = workdirAt(stage, position);
     const fromFlag = instruction.flags.get('from');
-    const from = fromFlag === undefined ? undefined : stageByRef(stages, fromFlag, instruction.line).name ?? fromFlag;
+    const from = fromFlag === undefined ? undefined : (stageByRef(stages, fromFlag, instruction.line).name ?? fromFlag);
     const written = instruction.args.slice(0, -1);
     const target = instruction.args.at(-1)!;
     const destination = path.posix.resolve(workdir, target) + (target.endsWith('/') && target !== '/' ? '/' : '');
-    if (written.length > 1 && !destination.endsWith('/')) throw new Error(`line ${instruction.line}: COPY with several sources needs a destination ending in /`);
+    if (written.length > 1 && !destination.endsWith('/'))
+      throw new Error(`line ${instruction.line}: COPY with several sources needs a destination ending in /`);
     const sources = written.map((source) => {
       if (/[*?[]/.test(source)) throw new Error(`line ${instruction.line}: wildcards in COPY sources are not supported by this reader: ${source}`);
       if (from === undefined) {

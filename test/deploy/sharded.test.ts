@@ -49,7 +49,9 @@ describe('deploy/kubernetes/sharded', () => {
     writeFileSync(file, configMap.data!['config.yaml']!);
     const shards = Number(env.SHARDS!.value);
     const targets: Target[] = [];
-    for (let cluster = 0; cluster < 40; cluster++) for (let server = 0; server < 3; server++) targets.push({ endpoint: `zk-${cluster}-${server}:2181`, attributes: { 'zk.cluster': `ensemble-${cluster}` } });
+    for (let cluster = 0; cluster < 40; cluster++)
+      for (let server = 0; server < 3; server++)
+        targets.push({ endpoint: `zk-${cluster}-${server}:2181`, attributes: { 'zk.cluster': `ensemble-${cluster}` } });
     const shardOf = new Map<string, number>();
     for (let shard = 0; shard < shards; shard++) {
       const resolution = loadConfig([file], builtinRegistry(), { SHARD: String(shard), SHARDS: String(shards) });

@@ -84,12 +84,29 @@ export function splitCommandLine(value: string): { prefixes: string; words: stri
 }
 
 const TIME_UNITS: Readonly<Record<string, number>> = {
-  us: 1e-6, usec: 1e-6, ms: 1e-3, msec: 1e-3,
-  '': 1, s: 1, sec: 1, second: 1, seconds: 1,
-  m: 60, min: 60, minute: 60, minutes: 60,
-  h: 3600, hr: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
-  w: 604800, week: 604800, weeks: 604800,
+  us: 1e-6,
+  usec: 1e-6,
+  ms: 1e-3,
+  msec: 1e-3,
+  '': 1,
+  s: 1,
+  sec: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+  w: 604800,
+  week: 604800,
+  weeks: 604800,
 };
 
 /** A systemd time span (`15s`, `1min 30s`, `90`, `infinity`) in seconds, per systemd.time(7). */

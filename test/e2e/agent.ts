@@ -27,17 +27,15 @@ export async function startAgent(yaml: string): Promise<RunningAgent> {
 }
 
 /** Runs a config file as it is; its prometheus exporter must listen on `${env:ZKOTEL_METRICS_ENDPOINT}`. */
-export async function startAgentFromFile(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  endpoint?: string,
-  cleanup: () => void = () => {},
-): Promise<RunningAgent> {
+export async function startAgentFromFile(file: string, env: NodeJS.ProcessEnv, endpoint?: string, cleanup: () => void = () => {}): Promise<RunningAgent> {
   const metricsEndpoint = endpoint ?? `127.0.0.1:${await freePort()}`;
   const resolution = loadConfig([file], builtinRegistry(), { ...env, ZKOTEL_METRICS_ENDPOINT: metricsEndpoint });
   if (!resolution.config) throw new Error(resolution.problems.map(formatProblem).join('\n'));
   const logLines: string[] = [];
-  const service = await Service.start(resolution.config, createLogger('info', (line) => logLines.push(line)));
+  const service = await Service.start(
+    resolution.config,
+    createLogger('info', (line) => logLines.push(line)),
+  );
   const metricsUrl = `http://${metricsEndpoint}/metrics`;
   return {
     metricsUrl,

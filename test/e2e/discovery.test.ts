@@ -23,13 +23,23 @@ function scrapeWhen(agent: RunningAgent, what: string, predicate: (series: Serie
       last = (await agent.scrape()).series;
       return predicate(last) ? last : undefined;
     },
-    { timeoutMs, intervalMs: 100, what, context: () => select(last, 'zookeeper_up').map((s) => JSON.stringify(s.labels) + ' ' + s.value).join('\n') },
+    {
+      timeoutMs,
+      intervalMs: 100,
+      what,
+      context: () =>
+        select(last, 'zookeeper_up')
+          .map((s) => JSON.stringify(s.labels) + ' ' + s.value)
+          .join('\n'),
+    },
   );
 }
 
 /** Endpoints with a zookeeper_up series, sorted. */
 function probedEndpoints(series: readonly Series[]): string[] {
-  return select(series, 'zookeeper_up').map((s) => s.labels['zk_endpoint']!).sort();
+  return select(series, 'zookeeper_up')
+    .map((s) => s.labels['zk_endpoint']!)
+    .sort();
 }
 
 describe('ensemble discovery against a real ensemble with reconfig', () => {
@@ -52,7 +62,11 @@ describe('ensemble discovery against a real ensemble with reconfig', () => {
   });
 
   it('probes every member from one live seed (the other is dead), with server id and role', async () => {
-    const series = await scrapeWhen(agent, 'every member probed and up', (s) => probedEndpoints(s).join() === members.join() && select(s, 'zookeeper_up').every((u) => u.value === 1));
+    const series = await scrapeWhen(
+      agent,
+      'every member probed and up',
+      (s) => probedEndpoints(s).join() === members.join() && select(s, 'zookeeper_up').every((u) => u.value === 1),
+    );
     for (const node of ensemble.nodes) {
       const up = select(series, 'zookeeper_up', { zk_endpoint: node.endpoint })[0];
       assert.equal(up?.labels['zk_server_id'], String(node.id));
@@ -65,11 +79,16 @@ describe('ensemble discovery against a real ensemble with reconfig', () => {
     const removed = ensemble.node(2).endpoint;
     await removeMember(ensemble, 2);
     const without = await scrapeWhen(agent, 'the removed member gone', (s) => !probedEndpoints(s).includes(removed));
-    assert.deepEqual(probedEndpoints(without), members.filter((m) => m !== removed));
+    assert.deepEqual(
+      probedEndpoints(without),
+      members.filter((m) => m !== removed),
+    );
     assert.equal(without.filter((s) => s.labels['zk_endpoint'] === removed).length, 0, 'every series of the removed member is gone');
 
     await addMember(ensemble, 2);
-    const back = await scrapeWhen(agent, 'the re-added member probed and up', (s) => select(s, 'zookeeper_up', { zk_endpoint: removed }).some((u) => u.value === 1));
+    const back = await scrapeWhen(agent, 'the re-added member probed and up', (s) =>
+      select(s, 'zookeeper_up', { zk_endpoint: removed }).some((u) => u.value === 1),
+    );
     assert.deepEqual(probedEndpoints(back), members);
     assert.equal(select(back, 'zookeeper_up', { zk_endpoint: removed })[0]?.labels['zk_member_role'], 'participant');
   });
@@ -81,7 +100,9 @@ describe('ensemble discovery against a real ensemble with reconfig', () => {
       dns = await startDnsServer({ [`seed.${TEST_DOMAIN}`]: ['127.0.0.1'] });
       const seedPort = ensemble.node(4).clientPort; // the observer is a seed as good as any
       dnsAgent = await startAgent(
-        receiver(`    discovery:\n      ensemble: true\n      dns: { names: [seed.${TEST_DOMAIN}], type: A, port: ${seedPort}, server: '${dns.address}', refresh_interval: 1s }\n`),
+        receiver(
+          `    discovery:\n      ensemble: true\n      dns: { names: [seed.${TEST_DOMAIN}], type: A, port: ${seedPort}, server: '${dns.address}', refresh_interval: 1s }\n`,
+        ),
       );
     });
     after(async () => {

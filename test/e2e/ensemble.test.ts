@@ -63,10 +63,13 @@ service:
   });
 
   const scrapeWhen = (what: string, predicate: (series: Series[]) => boolean, timeoutMs = ONE_ROUND_MS) =>
-    pollUntil(async () => {
-      const { series } = await agent.scrape();
-      return predicate(series) ? series : undefined;
-    }, { timeoutMs, what, intervalMs: 100 });
+    pollUntil(
+      async () => {
+        const { series } = await agent.scrape();
+        return predicate(series) ? series : undefined;
+      },
+      { timeoutMs, what, intervalMs: 100 },
+    );
 
   it('shows every node up with its role and the Collector-named metrics', async () => {
     const series = await scrapeWhen('all three nodes up', (s) => select(s, 'zookeeper_up').filter((u) => u.value === 1).length === 3, 15_000);
@@ -93,10 +96,14 @@ service:
   it('is scraped by a real Prometheus: target up and one zookeeper_up series per node', async () => {
     const prometheus = await startPrometheus({ scrapeTargets: [agent.metricsEndpoint], scrapeInterval: '1s' });
     try {
-      const samples = await prometheus.waitFor(async () => {
-        const result = await prometheus.query('zookeeper_up{zk_cluster="e2e"} == 1');
-        return result.length === 3 ? result : undefined;
-      }, 30_000, 'Prometheus to see three zookeeper_up series at 1');
+      const samples = await prometheus.waitFor(
+        async () => {
+          const result = await prometheus.query('zookeeper_up{zk_cluster="e2e"} == 1');
+          return result.length === 3 ? result : undefined;
+        },
+        30_000,
+        'Prometheus to see three zookeeper_up series at 1',
+      );
       assert.deepEqual(samples.map((s) => s.metric.zk_endpoint).sort(), [...endpoints].sort());
       const targets = await prometheus.targets();
       assert.equal(targets.length, 1);
@@ -109,11 +116,20 @@ service:
   it('reports a killed leader down within one round, a new leader, and the node back after a restart', async () => {
     const oldLeader = await ensemble.leader();
     await ensemble.stopNode(oldLeader.id, 'SIGKILL');
-    const down = await scrapeWhen('the killed leader to show zookeeper_up 0', (s) => select(s, 'zookeeper_up', { zk_endpoint: oldLeader.endpoint })[0]?.value === 0);
+    const down = await scrapeWhen(
+      'the killed leader to show zookeeper_up 0',
+      (s) => select(s, 'zookeeper_up', { zk_endpoint: oldLeader.endpoint })[0]?.value === 0,
+    );
     assert.deepEqual(select(down, 'zookeeper_latency_avg', { zk_endpoint: oldLeader.endpoint }), [], 'a dead endpoint keeps no last-known latency');
     // A probe in flight when the node died fails with connection_error (ECONNRESET); every probe after it is refused.
-    const reasons = (series: Series[]) => select(series, 'zookeeper_probe_failure', { zk_endpoint: oldLeader.endpoint }).map((s) => s.labels.reason).sort();
-    assert.ok(reasons(down).every((reason) => reason === 'refused' || reason === 'connection_error'), `unexpected reasons: ${reasons(down).join(', ')}`);
+    const reasons = (series: Series[]) =>
+      select(series, 'zookeeper_probe_failure', { zk_endpoint: oldLeader.endpoint })
+        .map((s) => s.labels.reason)
+        .sort();
+    assert.ok(
+      reasons(down).every((reason) => reason === 'refused' || reason === 'connection_error'),
+      `unexpected reasons: ${reasons(down).join(', ')}`,
+    );
     await scrapeWhen('every command to the killed leader refused by the next round', (s) => reasons(s).join() === 'refused,refused,refused');
 
     const survivors = endpoints.filter((endpoint) => endpoint !== oldLeader.endpoint);
@@ -121,15 +137,22 @@ service:
 
     await ensemble.startNode(oldLeader.id);
     await ensemble.waitReady();
-    const back = await scrapeWhen('the restarted node to be up again', (s) => select(s, 'zookeeper_up', { zk_endpoint: oldLeader.endpoint })[0]?.value === 1, 30_000);
+    const back = await scrapeWhen(
+      'the restarted node to be up again',
+      (s) => select(s, 'zookeeper_up', { zk_endpoint: oldLeader.endpoint })[0]?.value === 1,
+      30_000,
+    );
     assert.equal(roleOf(back, oldLeader.endpoint), 'follower');
   });
 
   it('says "not serving" when a node loses its quorum, while ruok still answers', async () => {
     const [lonely, ...others] = ensemble.nodes;
     for (const node of others) await ensemble.stopNode(node.id);
-    const series = await scrapeWhen('the lonely node to report not_serving', (s) =>
-      select(s, 'zookeeper_probe_failure', { zk_endpoint: lonely!.endpoint, command: 'mntr' })[0]?.labels.reason === 'not_serving', 15_000);
+    const series = await scrapeWhen(
+      'the lonely node to report not_serving',
+      (s) => select(s, 'zookeeper_probe_failure', { zk_endpoint: lonely!.endpoint, command: 'mntr' })[0]?.labels.reason === 'not_serving',
+      15_000,
+    );
     assert.equal(select(series, 'zookeeper_up', { zk_endpoint: lonely!.endpoint })[0]?.value, 0);
     assert.equal(select(series, 'zookeeper_ruok', { zk_endpoint: lonely!.endpoint })[0]?.value, 1);
   });
@@ -143,11 +166,17 @@ describe('a server whose whitelist lacks mntr', () => {
       await ensemble.waitReady();
       const endpoint = ensemble.nodes[0]!.endpoint;
       agent = await startAgent(prometheusPipeline(`  zookeeper: { endpoint: ${endpoint}, collection_interval: 1h }`));
-      const series = await pollUntil(async () => {
-        const { series } = await agent!.scrape();
-        return select(series, 'zookeeper_up').length > 0 ? series : undefined;
-      }, { timeoutMs: 10_000, what: 'a first probe' });
-      assert.deepEqual(select(series, 'zookeeper_probe_failure').map((s) => `${s.labels.command}:${s.labels.reason}`), ['mntr:not_whitelisted']);
+      const series = await pollUntil(
+        async () => {
+          const { series } = await agent!.scrape();
+          return select(series, 'zookeeper_up').length > 0 ? series : undefined;
+        },
+        { timeoutMs: 10_000, what: 'a first probe' },
+      );
+      assert.deepEqual(
+        select(series, 'zookeeper_probe_failure').map((s) => `${s.labels.command}:${s.labels.reason}`),
+        ['mntr:not_whitelisted'],
+      );
       assert.equal(select(series, 'zookeeper_up')[0]?.value, 0);
       assert.equal(roleOf(series, endpoint), 'leader');
     } finally {

@@ -20,11 +20,15 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     ensemble = await startEnsemble({ size: 1 });
     await ensemble.waitReady();
     endpoint = ensemble.nodes[0]!.endpoint;
-    agent = await startAgent(prometheusPipeline(`  zookeeper: { endpoint: ${endpoint}, collection_interval: 500ms, timeout: 2s, commands: [${COMMANDS.join(', ')}] }`));
+    agent = await startAgent(
+      prometheusPipeline(`  zookeeper: { endpoint: ${endpoint}, collection_interval: 500ms, timeout: 2s, commands: [${COMMANDS.join(', ')}] }`),
+    );
     ({ series, text } = await pollUntil(
       async () => {
         const scraped = await agent.scrape();
-        return select(scraped.series, 'zookeeper_up')[0]?.value === 1 && select(scraped.series, 'zookeeper_client_connections').length > 0 ? scraped : undefined;
+        return select(scraped.series, 'zookeeper_up')[0]?.value === 1 && select(scraped.series, 'zookeeper_client_connections').length > 0
+          ? scraped
+          : undefined;
       },
       { timeoutMs: 15_000, what: 'a probe with every command answered', intervalMs: 100 },
     ));
@@ -40,12 +44,18 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
   });
 
   it('shows read_only, environment, config and per-client series', () => {
-    assert.deepEqual(select(series, 'zookeeper_read_only', { zk_endpoint: endpoint }).map((s) => s.value), [0]);
+    assert.deepEqual(
+      select(series, 'zookeeper_read_only', { zk_endpoint: endpoint }).map((s) => s.value),
+      [0],
+    );
     const [environment] = select(series, 'zookeeper_environment_info', { zk_endpoint: endpoint });
     assert.equal(environment?.value, 1);
     assert.match(environment?.labels.java_version ?? '', /^\d+/);
     assert.match(environment?.labels.zookeeper_version ?? '', /^3\./);
-    assert.deepEqual(select(series, 'zookeeper_config_tick_time', { zk_endpoint: endpoint }).map((s) => s.value), [2000]);
+    assert.deepEqual(
+      select(series, 'zookeeper_config_tick_time', { zk_endpoint: endpoint }).map((s) => s.value),
+      [2000],
+    );
     assert.equal(select(series, 'zookeeper_config_info', { zk_endpoint: endpoint, tick_time: '2000' }).length, 1);
     const clients = select(series, 'zookeeper_client_connections', { zk_endpoint: endpoint });
     assert.ok(clients.length > 0, 'zookeeper_client_connections series');
@@ -60,7 +70,10 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
 
   it('has no duplicate series although srvr and stat (and mntr and wchs) overlap', () => {
     const ids = series.map((s) => `${s.name} ${JSON.stringify(Object.entries(s.labels).sort())}`);
-    assert.deepEqual(ids.filter((id, index) => ids.indexOf(id) !== index), []);
+    assert.deepEqual(
+      ids.filter((id, index) => ids.indexOf(id) !== index),
+      [],
+    );
     assert.equal(select(series, 'zookeeper_watch_count', { zk_endpoint: endpoint }).length, 1);
     assert.equal(select(series, 'zookeeper_server_state', { zk_endpoint: endpoint, state: 'leader' }).length, 1);
   });
@@ -111,7 +124,9 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     const perConnection = (scraped: Series[]) =>
       TRANSPORTS.map((cluster) => ({
         cluster,
-        sessions: select(scraped, 'zookeeper_connection_packets_received', { zk_cluster: cluster }).map((s) => s.labels.session_id).sort(),
+        sessions: select(scraped, 'zookeeper_connection_packets_received', { zk_cluster: cluster })
+          .map((s) => s.labels.session_id)
+          .sort(),
         untracked: select(scraped, 'zookeeper_connection_untracked', { zk_cluster: cluster }).map((s) => s.value),
       }));
 
@@ -141,10 +156,11 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     it('follows real sessions: a closed one disappears and the untracked one takes its place', async () => {
       clients[0]!.close();
       const expected = TRANSPORTS.map((cluster) => ({ cluster, sessions: [sessions[1], sessions[2]].sort(), untracked: [0] }));
-      await pollUntil(
-        async () => (JSON.stringify(perConnection((await detailed.scrape()).series)) === JSON.stringify(expected) ? true : undefined),
-        { timeoutMs: 20_000, what: 'the closed session gone, the third one per connection, none untracked', intervalMs: 200 },
-      );
+      await pollUntil(async () => (JSON.stringify(perConnection((await detailed.scrape()).series)) === JSON.stringify(expected) ? true : undefined), {
+        timeoutMs: 20_000,
+        what: 'the closed session gone, the third one per connection, none untracked',
+        intervalMs: 200,
+      });
     });
   });
 
@@ -164,7 +180,9 @@ describe('a real 1-node ensemble probed with every four-letter word', () => {
     const until = (expected: { paths: number; connections: number; total: number }, what: string) => {
       let seen = '';
       return pollUntil(
-        async () => (seen = JSON.stringify(await watchValues())) === JSON.stringify({ paths: [expected.paths], connections: [expected.connections], total: [expected.total] }),
+        async () =>
+          (seen = JSON.stringify(await watchValues())) ===
+          JSON.stringify({ paths: [expected.paths], connections: [expected.connections], total: [expected.total] }),
         { timeoutMs: 20_000, what, intervalMs: 200, context: () => `last seen: ${seen}` },
       );
     };

@@ -17,7 +17,10 @@ describe('relabel_configs in a running agent', () => {
     const fakes = await Promise.all([0, 1, 2].map(() => startFakeZk({ kind: 'reply', replies: { ruok: 'imok' } })));
     const [kept, dropped, other] = fakes.map((fake) => fake.endpoint) as [string, string, string];
     const file = path.join(dir, 'targets.yaml');
-    writeFileSync(file, `- targets: [${kept}, ${dropped}]\n  labels: {zk_cluster: orders, tier: gold}\n- targets: [${other}]\n  labels: {zk_cluster: billing, tier: bronze}\n`);
+    writeFileSync(
+      file,
+      `- targets: [${kept}, ${dropped}]\n  labels: {zk_cluster: orders, tier: gold}\n- targets: [${other}]\n  labels: {zk_cluster: billing, tier: bronze}\n`,
+    );
     const agent = await startAgent(
       prometheusPipeline(
         [
@@ -33,11 +36,14 @@ describe('relabel_configs in a running agent', () => {
       ),
     );
     try {
-      const series = await pollUntil(async () => {
-        const { series: now } = await agent.scrape();
-        const up = select(now, 'zookeeper_up');
-        return up.length === 2 ? now : undefined;
-      }, { timeoutMs: 20_000, what: 'two targets probed' });
+      const series = await pollUntil(
+        async () => {
+          const { series: now } = await agent.scrape();
+          const up = select(now, 'zookeeper_up');
+          return up.length === 2 ? now : undefined;
+        },
+        { timeoutMs: 20_000, what: 'two targets probed' },
+      );
       const up = Object.fromEntries(select(series, 'zookeeper_up').map((s) => [s.labels.zk_endpoint, s.labels]));
       assert.deepEqual(Object.keys(up).sort(), [kept, other].sort(), 'the dropped target is not probed');
       assert.equal(up[kept]!.zk_cluster, 'orders');

@@ -47,9 +47,17 @@ describe('the agent with a zookeeper_session receiver on a real 3-node ensemble,
         assert.deepEqual(buckets.slice(-2), ['10', '+Inf']);
       }
       assert.ok(select(series, 'zookeeper_client_connect_duration_count', { zk_endpoint: endpoint })[0]!.value >= 1);
-      assert.deepEqual(select(series, 'zookeeper_client_reconnects_total', { zk_endpoint: endpoint }).map((s) => s.value), [0]);
-      assert.deepEqual(select(series, 'zookeeper_client_session_expirations_total', { zk_endpoint: endpoint }).map((s) => s.value), [0]);
-      const sources = select(series, 'zookeeper_client_replication_lag_count', { zk_endpoint: endpoint }).map((s) => s.labels.source).sort();
+      assert.deepEqual(
+        select(series, 'zookeeper_client_reconnects_total', { zk_endpoint: endpoint }).map((s) => s.value),
+        [0],
+      );
+      assert.deepEqual(
+        select(series, 'zookeeper_client_session_expirations_total', { zk_endpoint: endpoint }).map((s) => s.value),
+        [0],
+      );
+      const sources = select(series, 'zookeeper_client_replication_lag_count', { zk_endpoint: endpoint })
+        .map((s) => s.labels.source)
+        .sort();
       assert.deepEqual(sources, endpoints.filter((other) => other !== endpoint).sort());
     }
     assert.deepEqual(select(series, 'zookeeper_client_operation_errors_total'), []);
@@ -64,7 +72,10 @@ describe('the agent with a zookeeper_session receiver on a real 3-node ensemble,
     await agent!.stop();
     agent = undefined;
     const left = await pollUntil(
-      () => withClient(endpoints[0]!, (client) => zk<string[]>((done) => client.getChildren('/zkotel', done))).then((children) => (children.length === 0 ? children : undefined)),
+      () =>
+        withClient(endpoints[0]!, (client) => zk<string[]>((done) => client.getChildren('/zkotel', done))).then((children) =>
+          children.length === 0 ? children : undefined,
+        ),
       { timeoutMs: 5000, what: 'an empty /zkotel' },
     );
     assert.deepEqual(left, []);

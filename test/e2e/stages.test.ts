@@ -45,20 +45,40 @@ after(async () => {
 
 it('relabel rename, drop and labelmap, then filter, show in the scrape of a real ZooKeeper', async () => {
   const endpoint = ensemble.nodes[0]!.endpoint;
-  const series: Series[] = await pollUntil(async () => {
-    const { series } = await agent.scrape();
-    return select(series, 'zookeeper_up').length > 0 ? series : undefined;
-  }, { timeoutMs: 10_000, what: 'a first probe' });
+  const series: Series[] = await pollUntil(
+    async () => {
+      const { series } = await agent.scrape();
+      return select(series, 'zookeeper_up').length > 0 ? series : undefined;
+    },
+    { timeoutMs: 10_000, what: 'a first probe' },
+  );
   const labels = { server_endpoint: endpoint, server_cluster: 'stages' };
   for (const stat of ['avg', 'min', 'max']) {
-    assert.deepEqual(select(series, `zk_latency_${stat}_ms`).map((s) => s.labels), [labels], `renamed zookeeper_latency_${stat}`);
+    assert.deepEqual(
+      select(series, `zk_latency_${stat}_ms`).map((s) => s.labels),
+      [labels],
+      `renamed zookeeper_latency_${stat}`,
+    );
     assert.deepEqual(select(series, `zookeeper_latency_${stat}`), [], 'the old name is gone');
   }
   const pipelineSeries = series.filter((s) => !s.name.startsWith('zkotel_') && s.name !== 'target_info');
-  assert.deepEqual(pipelineSeries.filter((s) => s.name.endsWith('_p999')).map((s) => s.name), [], 'p999 dropped');
-  assert.ok(pipelineSeries.some((s) => s.name.endsWith('_p99')), 'p99 kept');
-  assert.ok(pipelineSeries.every((s) => s.labels.server_endpoint === endpoint && s.labels.zk_endpoint === undefined), 'labelmap + labeldrop on every series');
-  assert.deepEqual(pipelineSeries.filter((s) => s.name.endsWith('_info') && s.name !== 'zookeeper_build_info').map((s) => s.name), []);
+  assert.deepEqual(
+    pipelineSeries.filter((s) => s.name.endsWith('_p999')).map((s) => s.name),
+    [],
+    'p999 dropped',
+  );
+  assert.ok(
+    pipelineSeries.some((s) => s.name.endsWith('_p99')),
+    'p99 kept',
+  );
+  assert.ok(
+    pipelineSeries.every((s) => s.labels.server_endpoint === endpoint && s.labels.zk_endpoint === undefined),
+    'labelmap + labeldrop on every series',
+  );
+  assert.deepEqual(
+    pipelineSeries.filter((s) => s.name.endsWith('_info') && s.name !== 'zookeeper_build_info').map((s) => s.name),
+    [],
+  );
   // Each processor's own counters are on /metrics.
   const dropped = select(series, 'zkotel_processor_samples_dropped_total', { processor: 'relabel/tidy', pipeline: 'metrics' });
   assert.ok((dropped[0]?.value ?? 0) > 0, 'relabel/tidy counted the p999 series it dropped');

@@ -15,7 +15,14 @@ import { startAgent, type RunningAgent } from './agent.js';
 const seriesKeys = (series: readonly Series[], cluster: string) =>
   series
     .filter((s) => s.labels.zk_cluster === cluster)
-    .map((s) => `${s.name} ${JSON.stringify(Object.entries(s.labels).filter(([name]) => name !== 'zk_cluster').sort())}`)
+    .map(
+      (s) =>
+        `${s.name} ${JSON.stringify(
+          Object.entries(s.labels)
+            .filter(([name]) => name !== 'zk_cluster')
+            .sort(),
+        )}`,
+    )
     .sort();
 
 describe('protocol: admin over https to a real ZooKeeper AdminServer', () => {
@@ -68,7 +75,10 @@ describe('protocol: admin over https to a real ZooKeeper AdminServer', () => {
 
   it('says tls_unknown_authority with a CA that did not sign the server, and is down over plain http', () => {
     assert.equal(select(series, 'zookeeper_up', { zk_cluster: 'wrong_ca' })[0]?.value, 0);
-    assert.deepEqual([...new Set(select(series, 'zookeeper_probe_failure', { zk_cluster: 'wrong_ca' }).map((s) => s.labels.reason))], ['tls_unknown_authority']);
+    assert.deepEqual(
+      [...new Set(select(series, 'zookeeper_probe_failure', { zk_cluster: 'wrong_ca' }).map((s) => s.labels.reason))],
+      ['tls_unknown_authority'],
+    );
     // forceHttps: the AdminServer port speaks TLS only.
     assert.equal(select(series, 'zookeeper_up', { zk_cluster: 'plain_http' })[0]?.value, 0);
   });

@@ -19,9 +19,31 @@ import { startAgent, type RunningAgent } from './agent.js';
 /** Commands whose series must match one for one; conf and cons differ by design (README) and are checked apart. */
 const SAME_SERIES: readonly FourLetterWord[] = ['mntr', 'ruok', 'srvr', 'stat', 'isro', 'wchs', 'envi'];
 /** Gauges that do not move while nobody writes. */
-const STABLE = ['zookeeper.znode.count', 'zookeeper.data_tree.ephemeral_node.count', 'zookeeper.watch.count', 'zookeeper.data_tree.size', 'zookeeper.file_descriptor.limit', 'zookeeper.server.state', 'zookeeper.build.info', 'zookeeper.peer.state', 'zookeeper.zxid.epoch', 'zookeeper.zxid.sequence', 'zookeeper.follower.count', 'zookeeper.read_only', 'zookeeper.environment.info', 'zookeeper.ruok', 'zookeeper.up', 'zookeeper.quorum_size'];
+const STABLE = [
+  'zookeeper.znode.count',
+  'zookeeper.data_tree.ephemeral_node.count',
+  'zookeeper.watch.count',
+  'zookeeper.data_tree.size',
+  'zookeeper.file_descriptor.limit',
+  'zookeeper.server.state',
+  'zookeeper.build.info',
+  'zookeeper.peer.state',
+  'zookeeper.zxid.epoch',
+  'zookeeper.zxid.sequence',
+  'zookeeper.follower.count',
+  'zookeeper.read_only',
+  'zookeeper.environment.info',
+  'zookeeper.ruok',
+  'zookeeper.up',
+  'zookeeper.quorum_size',
+];
 
-const key = (sample: Sample) => `${sample.metric.name} ${JSON.stringify(Object.entries(sample.attributes).filter(([name]) => !name.startsWith('__')).sort())}`;
+const key = (sample: Sample) =>
+  `${sample.metric.name} ${JSON.stringify(
+    Object.entries(sample.attributes)
+      .filter(([name]) => !name.startsWith('__'))
+      .sort(),
+  )}`;
 
 async function bothWays(node: EnsembleNode, commands: readonly FourLetterWord[]): Promise<[ProbeOutcome, ProbeOutcome]> {
   const fourLetter = new FourLetterWordTransport({ host: '127.0.0.1', port: node.clientPort });
@@ -35,7 +57,8 @@ async function bothWays(node: EnsembleNode, commands: readonly FourLetterWord[])
   }
 }
 
-const samplesOf = (node: EnsembleNode, outcome: ProbeOutcome) => new Map(new SampleMapper({ 'zk.endpoint': node.endpoint }).toSamples(outcome, 0).map((sample) => [key(sample), sample]));
+const samplesOf = (node: EnsembleNode, outcome: ProbeOutcome) =>
+  new Map(new SampleMapper({ 'zk.endpoint': node.endpoint }).toSamples(outcome, 0).map((sample) => [key(sample), sample]));
 
 describe('protocol: admin on a real 3-node ensemble', () => {
   let ensemble: Ensemble;
@@ -63,7 +86,8 @@ describe('protocol: admin on a real 3-node ensemble', () => {
       for (const [id, sample] of viaFourLetter) {
         const other = viaAdmin.get(id)!;
         if (STABLE.includes(sample.metric.name)) assert.equal(other.value, sample.value, `node ${node.id}: ${id}`);
-        else if (sample.metric.kind === 'counter') assert.ok(Math.abs(other.value - sample.value) <= Math.max(100, sample.value * 0.1), `node ${node.id}: ${id} ${sample.value} vs ${other.value}`);
+        else if (sample.metric.kind === 'counter')
+          assert.ok(Math.abs(other.value - sample.value) <= Math.max(100, sample.value * 0.1), `node ${node.id}: ${id} ${sample.value} vs ${other.value}`);
       }
       const state = [...viaAdmin.values()].find((sample) => sample.metric.name === 'zookeeper.server.state' && sample.value === 1);
       assert.match(String(state?.attributes.state), /^(leader|follower)$/);
@@ -113,7 +137,10 @@ describe('protocol: admin on a real 3-node ensemble', () => {
       },
       { timeoutMs: 20_000, what: 'the survivor to stop serving', intervalMs: 200 },
     );
-    assert.deepEqual(outcome.failures.map((failure) => `${failure.command}:${failure.error.reason}`), ['mntr:not_serving', 'srvr:not_serving', 'ruok:not_serving']);
+    assert.deepEqual(
+      outcome.failures.map((failure) => `${failure.command}:${failure.error.reason}`),
+      ['mntr:not_serving', 'srvr:not_serving', 'ruok:not_serving'],
+    );
     assert.match(outcome.failures[0]!.error.message, /HTTP 500/);
     assert.ok(agent, 'the agent of the previous test');
     await pollUntil(

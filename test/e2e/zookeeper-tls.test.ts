@@ -54,7 +54,9 @@ describe('four-letter words over TLS to real ZooKeeper nodes', () => {
         const scraped = await agent.scrape();
         // Two rounds for every receiver: the good ones up, the bad ones with a reason.
         const reported = ['ca_only', 'mutual'].every((cluster) => select(scraped.series, 'zookeeper_up', { zk_cluster: cluster })[0]?.value === 1);
-        const failing = ['no_client_cert', 'wrong_ca', 'wrong_name', 'stranger_cert'].every((cluster) => select(scraped.series, 'zookeeper_probe_failure', { zk_cluster: cluster }).length > 0);
+        const failing = ['no_client_cert', 'wrong_ca', 'wrong_name', 'stranger_cert'].every(
+          (cluster) => select(scraped.series, 'zookeeper_probe_failure', { zk_cluster: cluster }).length > 0,
+        );
         return reported && failing ? scraped : undefined;
       },
       { timeoutMs: 30_000, what: 'every TLS receiver reporting', intervalMs: 200 },
@@ -132,14 +134,24 @@ describe('four-letter words over TLS to real ZooKeeper nodes', () => {
       byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), batch]);
     });
     try {
-      await pollUntil(() => (byEndpoint.get(caOnly.nodes[0]!.secureEndpoint!)?.length ?? 0) >= 3 && (byEndpoint.get(caOnly.nodes[0]!.endpoint)?.length ?? 0) >= 1, {
-        timeoutMs: 15_000,
-        what: 'several rounds of the secure endpoint',
-      });
-      const up = (endpoint: string) => byEndpoint.get(endpoint)!.at(-1)!.samples.find((s) => s.metric.name === 'zookeeper.up')?.value;
+      await pollUntil(
+        () => (byEndpoint.get(caOnly.nodes[0]!.secureEndpoint!)?.length ?? 0) >= 3 && (byEndpoint.get(caOnly.nodes[0]!.endpoint)?.length ?? 0) >= 1,
+        {
+          timeoutMs: 15_000,
+          what: 'several rounds of the secure endpoint',
+        },
+      );
+      const up = (endpoint: string) =>
+        byEndpoint
+          .get(endpoint)!
+          .at(-1)!
+          .samples.find((s) => s.metric.name === 'zookeeper.up')?.value;
       assert.equal(up(caOnly.nodes[0]!.secureEndpoint!), 1);
       assert.equal(up(caOnly.nodes[0]!.endpoint), 0);
-      const failure = byEndpoint.get(caOnly.nodes[0]!.endpoint)!.at(-1)!.samples.find((s) => s.metric.name === 'zookeeper.probe.failure');
+      const failure = byEndpoint
+        .get(caOnly.nodes[0]!.endpoint)!
+        .at(-1)!
+        .samples.find((s) => s.metric.name === 'zookeeper.probe.failure');
       assert.match(String(failure?.attributes.reason), /^tls_(plain_port|handshake)$/);
     } finally {
       mixedSubscription.unsubscribe();

@@ -67,7 +67,9 @@ export function spawnAgent(yaml: string, options: { ulimitFiles?: number } = {})
   const child =
     options.ulimitFiles === undefined
       ? spawn(process.execPath, [cli, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${options.ulimitFiles} && exec "$0" "$@"`, process.execPath, cli, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      : spawn('bash', ['-c', `ulimit -n ${options.ulimitFiles} && exec "$0" "$@"`, process.execPath, cli, '--config', configFile], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
   const logs: string[] = [];
   let pending = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

@@ -32,16 +32,31 @@ async function healthyFake(): Promise<FakeZk> {
 }
 
 const config = (options: { endpoint: string; metricsPort: number; healthPort: number; web?: string; interval?: string }): string =>
-  faultAgentConfig({ endpoints: [options.endpoint], metricsPort: options.metricsPort, healthPort: options.healthPort, webConfigFile: options.web, interval: options.interval });
+  faultAgentConfig({
+    endpoints: [options.endpoint],
+    metricsPort: options.metricsPort,
+    healthPort: options.healthPort,
+    webConfigFile: options.web,
+    interval: options.interval,
+  });
 
 /** GET with an optional Authorization, from a chosen loopback source address; resolves the status code. */
 function get(url: string, options: { authorization?: string; localAddress?: string; agent?: http.Agent; timeoutMs?: number } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
-    const request = http.get(url, { agent: options.agent ?? false, signal, headers: options.authorization ? { authorization: options.authorization } : {}, ...(options.localAddress ? { localAddress: options.localAddress } : {}) }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    });
+    const request = http.get(
+      url,
+      {
+        agent: options.agent ?? false,
+        signal,
+        headers: options.authorization ? { authorization: options.authorization } : {},
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      },
+    );
     request.on('error', reject);
   });
 }
@@ -54,7 +69,11 @@ it('a reload storm never leaves /metrics down or /readyz lying; a port taken by 
   closers.push(() => agent.stop());
   const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
   const health = `http://127.0.0.1:${healthPort}`;
-  await pollUntil(async () => (await fetch(`${health}/readyz`)).status === 200, { timeoutMs: 20_000, what: 'the agent to be ready', context: () => agent.logs.slice(-5).join('\n') });
+  await pollUntil(async () => (await fetch(`${health}/readyz`)).status === 200, {
+    timeoutMs: 20_000,
+    what: 'the agent to be ready',
+    context: () => agent.logs.slice(-5).join('\n'),
+  });
 
   const taken = net.createServer().listen(otherPort, '127.0.0.1');
   await once(taken, 'listening');
@@ -131,7 +150,11 @@ it('slowloris with a low open-files limit: probes keep their descriptors, server
   const agent = spawnAgent(config({ endpoint: fake.endpoint, metricsPort, healthPort }), { ulimitFiles: 128 });
   closers.push(() => agent.stop());
   const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
-  await pollUntil(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, { timeoutMs: 20_000, what: 'the agent to be ready', context: () => agent.logs.slice(-5).join('\n') });
+  await pollUntil(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, {
+    timeoutMs: 20_000,
+    what: 'the agent to be ready',
+    context: () => agent.logs.slice(-5).join('\n'),
+  });
   const sockets: net.Socket[] = [];
   closers.push(async () => sockets.forEach((socket) => socket.destroy()));
   for (const port of [metricsPort, healthPort]) {
@@ -144,7 +167,10 @@ it('slowloris with a low open-files limit: probes keep their descriptors, server
     }
   }
   // Every slowloris connection is dropped (cap on accept, or the 5 s header deadline); then both servers answer.
-  await pollUntil(() => sockets.every((socket) => socket.destroyed || socket.closed), { timeoutMs: 15_000, what: 'every slowloris connection to be closed by the agent' });
+  await pollUntil(() => sockets.every((socket) => socket.destroyed || socket.closed), {
+    timeoutMs: 15_000,
+    what: 'every slowloris connection to be closed by the agent',
+  });
   const { series } = await pollUntil(async () => scrape(metrics), { timeoutMs: 5000, what: '/metrics to answer' });
   assert.equal((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status, 200);
   assert.equal(select(series, 'zookeeper_up', { zk_endpoint: fake.endpoint })[0]?.value, 1, 'probes never ran out of descriptors');

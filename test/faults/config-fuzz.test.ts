@@ -18,7 +18,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-fuzz-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const webConfig = path.join(dir, 'web.yml');
-writeFileSync(webConfig, 'basic_auth_users:\n  prometheus: $2y$04$X0h1gDsPszWURQaxFh.zoubFi6DXncSjhoQNJgRrnGs7EsimhC7zG\nhttp_server_config:\n  headers: { X-Frame-Options: deny }\n');
+writeFileSync(
+  webConfig,
+  'basic_auth_users:\n  prometheus: $2y$04$X0h1gDsPszWURQaxFh.zoubFi6DXncSjhoQNJgRrnGs7EsimhC7zG\nhttp_server_config:\n  headers: { X-Frame-Options: deny }\n',
+);
 
 const SEEDS = [
   readFileSync(path.join(repoRoot(), 'otel-config.yaml'), 'utf8'),
@@ -54,9 +57,50 @@ anchors: &x { a: *x }
 
 /** Fragments that stress the parser and the schemas where they land. */
 const FRAGMENTS = [
-  ':', '- ', '[', ']', '{', '}', '&a ', '*a', '!!binary ', '!foo ', '? ', '|', '>', '"', "'", '#', '\t', '\n', '  ', '%YAML 1.1\n',
-  '${env:', '${env:X}', '$$', '${', '1e400', '-1', '99999999999999999999', '.inf', '0x', 'null', '~', '600h', '0s', '1ns',
-  '\u0000', '\r\n', '\u2028', '\uFEFF', 'ünï', '<<: *a', '[[[[[[[[[[[[[[[[[[[[', '{a: {a: {a: {a: {a:', '---\n', '...\n',
+  ':',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&a ',
+  '*a',
+  '!!binary ',
+  '!foo ',
+  '? ',
+  '|',
+  '>',
+  '"',
+  "'",
+  '#',
+  '\t',
+  '\n',
+  '  ',
+  '%YAML 1.1\n',
+  '${env:',
+  '${env:X}',
+  '$$',
+  '${',
+  '1e400',
+  '-1',
+  '99999999999999999999',
+  '.inf',
+  '0x',
+  'null',
+  '~',
+  '600h',
+  '0s',
+  '1ns',
+  '\u0000',
+  '\r\n',
+  '\u2028',
+  '\uFEFF',
+  'ünï',
+  '<<: *a',
+  '[[[[[[[[[[[[[[[[[[[[',
+  '{a: {a: {a: {a: {a:',
+  '---\n',
+  '...\n',
 ];
 
 /** A small deterministic PRNG (mulberry32): a failure names its seed and can be replayed. */
@@ -87,21 +131,24 @@ function mutate(text: Buffer, next: () => number): Buffer {
       case 2: // a random byte, often not UTF-8
         bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([pick(256)]), bytes.subarray(at)]);
         break;
-      case 3: { // duplicate a line
+      case 3: {
+        // duplicate a line
         const lines = bytes.toString('latin1').split('\n');
         const line = pick(lines.length);
         lines.splice(line, 0, lines[line]!);
         bytes = Buffer.from(lines.join('\n'), 'latin1');
         break;
       }
-      case 4: { // swap two lines
+      case 4: {
+        // swap two lines
         const lines = bytes.toString('latin1').split('\n');
         const [a, b] = [pick(lines.length), pick(lines.length)];
         [lines[a], lines[b]] = [lines[b]!, lines[a]!];
         bytes = Buffer.from(lines.join('\n'), 'latin1');
         break;
       }
-      case 5: { // change a line's indentation
+      case 5: {
+        // change a line's indentation
         const lines = bytes.toString('latin1').split('\n');
         const line = pick(lines.length);
         lines[line] = next() < 0.5 ? lines[line]!.replace(/^ {1,2}/, '') : `  ${lines[line]}`;
@@ -111,7 +158,8 @@ function mutate(text: Buffer, next: () => number): Buffer {
       case 6: // truncate
         bytes = bytes.subarray(0, at);
         break;
-      case 7: { // replace a value after a colon
+      case 7: {
+        // replace a value after a colon
         const text = bytes.toString('latin1');
         const colon = text.indexOf(': ', at);
         if (colon >= 0) {
@@ -147,7 +195,8 @@ it(`${MUTATIONS} config mutations: no exception, every problem located`, () => {
     for (const problem of [...resolution.problems, ...resolution.warnings]) {
       if (!problem.location) unlocated.push(`seed ${seed}: ${formatProblem(problem)}`);
       // "cannot load the configuration" is the loader's last resort: reaching it means a failure nobody located.
-      if (problem.message.startsWith('cannot load the configuration') || problem.message.includes("cannot check this")) unlocated.push(`seed ${seed}: ${formatProblem(problem)}`);
+      if (problem.message.startsWith('cannot load the configuration') || problem.message.includes('cannot check this'))
+        unlocated.push(`seed ${seed}: ${formatProblem(problem)}`);
     }
   }
   assert.deepEqual(unlocated.slice(0, 20), [], `${unlocated.length} unlocated problems`);

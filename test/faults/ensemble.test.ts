@@ -27,7 +27,11 @@ before(async () => {
   const metricsPort = await freePort();
   url = `http://127.0.0.1:${metricsPort}/metrics`;
   agent = spawnAgent(faultAgentConfig({ endpoints: ensemble.nodes.map((node) => node.endpoint), metricsPort, interval: '300ms' }));
-  await pollUntil(async () => (await scrape(url)).series.length > 0, { timeoutMs: 20_000, what: 'the agent to serve', context: () => agent.logs.slice(-5).join('\n') });
+  await pollUntil(async () => (await scrape(url)).series.length > 0, {
+    timeoutMs: 20_000,
+    what: 'the agent to serve',
+    context: () => agent.logs.slice(-5).join('\n'),
+  });
   loop = (async () => {
     while (looping) {
       try {
@@ -57,7 +61,10 @@ const waitFor = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
     what,
     intervalMs: 50,
     context: () =>
-      [`last scrape ${Date.now() - latestAt} ms ago, ${failedScrapes} failed`, ...ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`)].join('\n') + `\n${agent.logs.slice(-5).join('\n')}`,
+      [
+        `last scrape ${Date.now() - latestAt} ms ago, ${failedScrapes} failed`,
+        ...ensemble.nodes.map((node) => `${node.endpoint}: up ${up(node.endpoint)} reason ${reason(node.endpoint)}`),
+      ].join('\n') + `\n${agent.logs.slice(-5).join('\n')}`,
   });
 
 it('a frozen server (SIGSTOP) times out alone and comes back on SIGCONT', async () => {
@@ -80,7 +87,11 @@ it('a killed leader shows refused, and a new leader is elected', async () => {
   await ensemble.stopNode(leader.id, 'SIGKILL');
   await waitFor('the killed leader to show refused', () => reason(leader.endpoint) === 'refused');
   const survivors = ensemble.nodes.filter((node) => node.id !== leader.id);
-  await waitFor('a new leader', () => survivors.some((node) => select(latest, 'zookeeper_server_state', { zk_endpoint: node.endpoint, state: 'leader' })[0]?.value === 1), 30_000);
+  await waitFor(
+    'a new leader',
+    () => survivors.some((node) => select(latest, 'zookeeper_server_state', { zk_endpoint: node.endpoint, state: 'leader' })[0]?.value === 1),
+    30_000,
+  );
 });
 
 it('a lost quorum shows not_serving on the server left alone', async () => {

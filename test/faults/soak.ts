@@ -93,7 +93,9 @@ async function main(): Promise<number> {
       const memory = (kind: string) => select(series, 'zkotel_process_memory_bytes', { kind })[0]?.value ?? NaN;
       samples.push({ t: (Date.now() - started) / 3_600_000, rss: memory('rss'), heap_used: memory('heap_used') });
       const last = samples.at(-1)!;
-      process.stdout.write(`soak: ${Math.round((Date.now() - started) / 1000)} s rss ${(last.rss / 2 ** 20).toFixed(1)} MiB heap ${(last.heap_used / 2 ** 20).toFixed(1)} MiB scrapes ${scrapes} failed ${failedScrapes} reloads ${reloads}\n`);
+      process.stdout.write(
+        `soak: ${Math.round((Date.now() - started) / 1000)} s rss ${(last.rss / 2 ** 20).toFixed(1)} MiB heap ${(last.heap_used / 2 ** 20).toFixed(1)} MiB scrapes ${scrapes} failed ${failedScrapes} reloads ${reloads}\n`,
+      );
     }
     if (tick % 4 === 0) {
       // A reload: good configs alternate with a broken one.
@@ -101,9 +103,15 @@ async function main(): Promise<number> {
       agent.child.kill('SIGHUP');
       reloads++;
     }
-    if (tick % 6 === 0) await Promise.all(Array.from({ length: 50 }, () => get(url, `Basic ${Buffer.from('prometheus:wrong').toString('base64')}`, '127.0.0.2')));
+    if (tick % 6 === 0)
+      await Promise.all(Array.from({ length: 50 }, () => get(url, `Basic ${Buffer.from('prometheus:wrong').toString('base64')}`, '127.0.0.2')));
     if (tick % 6 === 3) {
-      const sockets = Array.from({ length: 50 }, () => net.connect(healthPort, '127.0.0.1').on('error', () => {}).resume());
+      const sockets = Array.from({ length: 50 }, () =>
+        net
+          .connect(healthPort, '127.0.0.1')
+          .on('error', () => {})
+          .resume(),
+      );
       setTimeout(() => sockets.forEach((socket) => socket.destroy()), 8000);
     }
   }
@@ -125,7 +133,9 @@ async function main(): Promise<number> {
     ok &&= within;
     process.stdout.write(`soak: ${kind} slope ${perHour.toFixed(1)} MiB/h (bound ${MAX_SLOPE_MIB_PER_HOUR[kind]}) ${within ? 'ok' : 'TOO STEEP'}\n`);
   }
-  process.stdout.write(`soak: ${ok ? 'passed' : 'FAILED'}: ${SECONDS} s, ${scrapes} scrapes (${failedScrapes} failed), ${reloads} reloads, agent ${alive ? 'alive' : 'dead'}\n`);
+  process.stdout.write(
+    `soak: ${ok ? 'passed' : 'FAILED'}: ${SECONDS} s, ${scrapes} scrapes (${failedScrapes} failed), ${reloads} reloads, agent ${alive ? 'alive' : 'dead'}\n`,
+  );
   return ok ? 0 : 1;
 }
 

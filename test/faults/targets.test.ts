@@ -51,12 +51,23 @@ it('misbehaving servers: each reported by its reason, the healthy one unharmed, 
   const reset = await rawServer((socket) => socket.resetAndDestroy());
   const refused = `127.0.0.1:${await freePort()}`;
   const metricsPort = await freePort();
-  const expected: Record<string, string> = { [hung]: 'timeout', [drip]: 'timeout', [garbage]: 'bad_response', [tenMegabytes]: 'too_large', [endless]: 'too_large', [reset]: 'connection_error', [refused]: 'refused' };
+  const expected: Record<string, string> = {
+    [hung]: 'timeout',
+    [drip]: 'timeout',
+    [garbage]: 'bad_response',
+    [tenMegabytes]: 'too_large',
+    [endless]: 'too_large',
+    [reset]: 'connection_error',
+    [refused]: 'refused',
+  };
 
-  const agent: AgentProcess = spawnAgent(faultAgentConfig({ endpoints: [healthy, ...Object.keys(expected)], metricsPort, commands: ['mntr'], interval: '300ms', timeout: '1500ms' }));
+  const agent: AgentProcess = spawnAgent(
+    faultAgentConfig({ endpoints: [healthy, ...Object.keys(expected)], metricsPort, commands: ['mntr'], interval: '300ms', timeout: '1500ms' }),
+  );
   closers.push(() => agent.stop());
   const url = `http://127.0.0.1:${metricsPort}/metrics`;
-  const reasonOf = (series: Series[], endpoint: string) => select(series, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
+  const reasonOf = (series: Series[], endpoint: string) =>
+    select(series, 'zookeeper_probe_failure', { zk_endpoint: endpoint, command: 'mntr' })[0]?.labels.reason;
   const all = await pollUntil(
     async () => {
       const { series } = await scrape(url);
@@ -72,7 +83,11 @@ it('misbehaving servers: each reported by its reason, the healthy one unharmed, 
   const healthyFake = fakes[0]!;
   for (let i = 0; i < 10; i++) {
     const probed = healthyFake.connections;
-    await pollUntil(() => healthyFake.connections > probed || undefined, { timeoutMs: 10_000, what: `round ${i} of the healthy server`, context: () => agent.logs.slice(-5).join('\n') });
+    await pollUntil(() => healthyFake.connections > probed || undefined, {
+      timeoutMs: 10_000,
+      what: `round ${i} of the healthy server`,
+      context: () => agent.logs.slice(-5).join('\n'),
+    });
     const { series } = await scrape(url);
     assert.equal(select(series, 'zookeeper_up', { zk_endpoint: healthy })[0]?.value, 1, `scrape ${i}`);
   }

@@ -56,10 +56,13 @@ export async function startAlertmanager(options: { config: string; log?: boolean
     stop: stopServer(proc, workDir),
   };
   try {
-    await pollUntil(
-      async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok,
-      { timeoutMs: 30_000, intervalMs: 100, what: `Alertmanager ready at ${url}`, abort: () => (proc.running ? undefined : 'alertmanager exited'), context: () => proc.tail() },
-    );
+    await pollUntil(async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `Alertmanager ready at ${url}`,
+      abort: () => (proc.running ? undefined : 'alertmanager exited'),
+      context: () => proc.tail(),
+    });
   } catch (error) {
     await server.stop();
     throw error;

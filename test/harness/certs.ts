@@ -42,8 +42,25 @@ const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-n
 
 function makeCa(dir: string, name: string, subject: string): CertAndKey {
   const pair = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
-  openssl(dir, 'req', '-x509', '-new', ...EC_KEY, '-keyout', pair.key, '-out', pair.cert, '-days', '2', '-subj', subject,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-new',
+    ...EC_KEY,
+    '-keyout',
+    pair.key,
+    '-out',
+    pair.cert,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   return pair;
 }
 
@@ -53,8 +70,25 @@ function makeLeaf(dir: string, name: string, subject: string, ca: CertAndKey, ex
   const ext = path.join(dir, `${name}.ext`);
   fs.writeFileSync(ext, extensions);
   openssl(dir, 'req', '-new', ...EC_KEY, '-keyout', pair.key, '-out', csr, '-subj', subject);
-  openssl(dir, 'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-    '-days', '2', '-extfile', ext, '-out', pair.cert);
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+    '-out',
+    pair.cert,
+  );
   return pair;
 }
 
@@ -63,8 +97,13 @@ export function generateTestCerts(parent = os.tmpdir()): TestCerts {
   registerTempDir(dir);
   const ca = makeCa(dir, 'ca', '/CN=zkotel test CA');
   const otherCa = makeCa(dir, 'other-ca', '/CN=unrelated test CA');
-  const server = makeLeaf(dir, 'server', '/CN=localhost', ca,
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
+  const server = makeLeaf(
+    dir,
+    'server',
+    '/CN=localhost',
+    ca,
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
   const client = makeLeaf(dir, 'client', '/CN=scraper', ca, clientExt);
   const otherClient = makeLeaf(dir, 'other-client', '/CN=stranger', otherCa, clientExt);
@@ -107,20 +146,24 @@ export interface ClientResponse {
 /** One request with Node's https (a new connection each time); rejects on a TLS or connection failure. */
 export function httpsGet(url: string, options: ClientOptions = {}): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
-    const request = https.request(url, {
-      method: options.method ?? 'GET',
-      agent: false,
-      ...(options.ca ? { ca: fs.readFileSync(options.ca) } : {}),
-      ...(options.client ? { cert: fs.readFileSync(options.client.cert), key: fs.readFileSync(options.client.key) } : {}),
-      ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
-      ...(options.user !== undefined ? { auth: `${options.user}:${options.password ?? ''}` } : {}),
-      timeout: 10_000,
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
+    const request = https.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent: false,
+        ...(options.ca ? { ca: fs.readFileSync(options.ca) } : {}),
+        ...(options.client ? { cert: fs.readFileSync(options.client.cert), key: fs.readFileSync(options.client.key) } : {}),
+        ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+        ...(options.user !== undefined ? { auth: `${options.user}:${options.password ?? ''}` } : {}),
+        timeout: 10_000,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
     request.on('timeout', () => request.destroy(new Error(`${url}: timed out`)));
     request.on('error', reject);
     request.end();

@@ -45,7 +45,12 @@ export async function startDnsServer(hosts: Record<string, readonly string[]> = 
   let child: LoggedProcess | undefined;
 
   const writeHosts = (records: Record<string, readonly string[]>) =>
-    fsp.writeFile(hostsFile, Object.entries(records).flatMap(([name, addresses]) => addresses.map((a) => `${a} ${name}\n`)).join(''));
+    fsp.writeFile(
+      hostsFile,
+      Object.entries(records)
+        .flatMap(([name, addresses]) => addresses.map((a) => `${a} ${name}\n`))
+        .join(''),
+    );
 
   /** Answers once it serves the test domain: an unknown name there is NXDOMAIN, not a refusal or a timeout. */
   const waitAnswering = () => {

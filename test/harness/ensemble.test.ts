@@ -91,7 +91,10 @@ test('real 3-node ZooKeeper ensemble: ready, one leader, mntr, failover, restart
     await ensemble.waitReady();
     t.diagnostic(`restart + rejoin ${Date.now() - restartStart} ms`);
     const after = await ensemble.states();
-    assert.ok(after.every((s) => s.running && s.ruok === 'imok'), JSON.stringify(after));
+    assert.ok(
+      after.every((s) => s.running && s.ruok === 'imok'),
+      JSON.stringify(after),
+    );
     assert.equal(after.find((s) => s.id === leader.id)?.mode, 'follower');
   } finally {
     const stopStart = Date.now();
@@ -187,10 +190,14 @@ test('real Prometheus scrapes a target', { timeout: 60_000 }, async (t) => {
   const prom = await startPrometheus({ scrapeTargets: [`127.0.0.1:${port}`] });
   try {
     t.diagnostic(`prometheus ready ${Date.now() - started} ms`);
-    const samples = await prom.waitFor(async () => {
-      const result = await prom.query('zkotel_harness_probe');
-      return result.length > 0 ? result : undefined;
-    }, 30_000, 'first scrape');
+    const samples = await prom.waitFor(
+      async () => {
+        const result = await prom.query('zkotel_harness_probe');
+        return result.length > 0 ? result : undefined;
+      },
+      30_000,
+      'first scrape',
+    );
     t.diagnostic(`first sample ${Date.now() - started} ms after start`);
     assert.equal(samples[0]?.value?.[1], '42');
     assert.equal(samples[0]?.metric.job, 'zkotel');

@@ -239,11 +239,7 @@ class ZkEnsemble implements Ensemble {
   }
 
   private dynamicConfig(): string {
-    return (
-      this.nodes
-        .map((n) => `server.${n.id}=127.0.0.1:${n.quorumPort}:${n.electionPort}:${n.role};127.0.0.1:${n.clientPort}`)
-        .join('\n') + '\n'
-    );
+    return this.nodes.map((n) => `server.${n.id}=127.0.0.1:${n.quorumPort}:${n.electionPort}:${n.role};127.0.0.1:${n.clientPort}`).join('\n') + '\n';
   }
 
   private staticConfig(node: ZkNode): string {
@@ -347,9 +343,7 @@ class ZkEnsemble implements Ensemble {
   private crashMessage(): string | undefined {
     const crashed = this.nodes.filter((n) => n.crashed);
     if (crashed.length === 0) return undefined;
-    return crashed
-      .map((n) => `node ${n.id} exited unexpectedly (${JSON.stringify(n.process?.exitStatus)})`)
-      .join('; ');
+    return crashed.map((n) => `node ${n.id} exited unexpectedly (${JSON.stringify(n.process?.exitStatus)})`).join('; ');
   }
 
   async waitReady(timeoutMs = 60_000): Promise<void> {
@@ -359,9 +353,7 @@ class ZkEnsemble implements Ensemble {
         const running = this.nodes.filter((n) => n.running);
         if (running.length === 0) throw new Error('no node is running');
         const states = (await this.states()).filter((s) => s.running);
-        summary = states
-          .map((s) => `${s.id}:${s.error ? 'error' : `${s.ruok ?? '?'}/${s.mode ?? '?'}`}`)
-          .join(' ');
+        summary = states.map((s) => `${s.id}:${s.error ? 'error' : `${s.ruok ?? '?'}/${s.mode ?? '?'}`}`).join(' ');
         if (states.some((s) => s.ruok !== 'imok')) return false;
         const leaders = states.filter((s) => s.mode === 'leader' || s.mode === 'standalone');
         const others = states.filter((s) => s.mode === 'follower' || s.mode === 'observer');

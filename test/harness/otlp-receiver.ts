@@ -170,7 +170,12 @@ export class OtlpReceiver {
 
   /** Answers the next `count` requests with an error instead of accepting them. */
   failNext(count: number, options: { httpStatus?: number; grpcCode?: grpc.status; retryAfter?: string } = {}): void {
-    this.fault = { remaining: count, httpStatus: options.httpStatus ?? 503, grpcCode: options.grpcCode ?? grpc.status.UNAVAILABLE, retryAfter: options.retryAfter };
+    this.fault = {
+      remaining: count,
+      httpStatus: options.httpStatus ?? 503,
+      grpcCode: options.grpcCode ?? grpc.status.UNAVAILABLE,
+      retryAfter: options.retryAfter,
+    };
   }
 
   /** Every data point received so far, optionally of one metric. */
@@ -185,7 +190,8 @@ export class OtlpReceiver {
       what,
       timeoutMs,
       intervalMs: 20,
-      context: () => `received ${this.exports.length} exports over ${this.requests} requests${this.decodeErrors.length ? `; decode errors: ${this.decodeErrors.join('; ')}` : ''}`,
+      context: () =>
+        `received ${this.exports.length} exports over ${this.requests} requests${this.decodeErrors.length ? `; decode errors: ${this.decodeErrors.join('; ')}` : ''}`,
     });
   }
 
@@ -218,9 +224,15 @@ export class OtlpReceiver {
     this.httpServer = httpServer;
 
     const grpcServer = new grpc.Server();
-    grpcServer.addService(this.service, { Export: (call: grpc.ServerUnaryCall<Decoded, unknown>, callback: grpc.sendUnaryData<unknown>) => this.handleGrpc(call, callback) });
-    const credentials = this.tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], false) : grpc.ServerCredentials.createInsecure();
-    await new Promise<void>((resolve, reject) => grpcServer.bindAsync(`127.0.0.1:${this.grpcPort}`, credentials, (error) => (error ? reject(error) : resolve())));
+    grpcServer.addService(this.service, {
+      Export: (call: grpc.ServerUnaryCall<Decoded, unknown>, callback: grpc.sendUnaryData<unknown>) => this.handleGrpc(call, callback),
+    });
+    const credentials = this.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: this.tls.cert, private_key: this.tls.key }], false)
+      : grpc.ServerCredentials.createInsecure();
+    await new Promise<void>((resolve, reject) =>
+      grpcServer.bindAsync(`127.0.0.1:${this.grpcPort}`, credentials, (error) => (error ? reject(error) : resolve())),
+    );
     this.grpcServer = grpcServer;
   }
 
@@ -242,7 +254,9 @@ export class OtlpReceiver {
     }
     const fault = this.takeFault();
     if (fault) {
-      response.writeHead(fault.httpStatus, { 'content-type': 'text/plain', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) }).end('injected failure');
+      response
+        .writeHead(fault.httpStatus, { 'content-type': 'text/plain', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) })
+        .end('injected failure');
       return;
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -293,7 +307,13 @@ function headersOf(raw: http.IncomingHttpHeaders): Record<string, string> {
   return headers;
 }
 
-function normalize(decoded: Decoded, transport: Transport, requestPath: string, headers: Record<string, string>, contentEncoding: string | undefined): ReceivedExport {
+function normalize(
+  decoded: Decoded,
+  transport: Transport,
+  requestPath: string,
+  headers: Record<string, string>,
+  contentEncoding: string | undefined,
+): ReceivedExport {
   let resource: Record<string, AttributeValue> = {};
   const scopes: { name: string; version: string }[] = [];
   const points: ReceivedPoint[] = [];
@@ -307,7 +327,8 @@ function normalize(decoded: Decoded, transport: Transport, requestPath: string, 
           for (const point of metric.gauge.dataPoints ?? []) points.push({ ...base, type: 'gauge', ...pointOf(point) });
         } else if (metric.sum) {
           const temporality = temporalityOf(metric.sum.aggregationTemporality);
-          for (const point of metric.sum.dataPoints ?? []) points.push({ ...base, type: 'sum', temporality, monotonic: metric.sum.isMonotonic === true, ...pointOf(point) });
+          for (const point of metric.sum.dataPoints ?? [])
+            points.push({ ...base, type: 'sum', temporality, monotonic: metric.sum.isMonotonic === true, ...pointOf(point) });
         } else if (metric.histogram) {
           const temporality = temporalityOf(metric.histogram.aggregationTemporality);
           for (const point of metric.histogram.dataPoints ?? []) points.push({ ...base, type: 'histogram', temporality, ...histogramPointOf(point) });

@@ -101,7 +101,12 @@ export class LoggedProcess {
       const forward = (chunk: Buffer): void => {
         file.write(chunk);
         const text = chunk.toString('utf8').replace(/\n$/, '');
-        process.stderr.write(text.split('\n').map((line) => `${echo} ${line}\n`).join(''));
+        process.stderr.write(
+          text
+            .split('\n')
+            .map((line) => `${echo} ${line}\n`)
+            .join(''),
+        );
       };
       child.stdout?.on('data', forward);
       child.stderr?.on('data', forward);
@@ -237,10 +242,7 @@ export async function pollUntil<T>(fn: () => Promise<T> | T, options: PollOption
       last = `last error: ${(err as Error).message}`;
     }
     if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${options.timeoutMs} ms waiting for ${options.what} (${last})` +
-          (options.context ? '\n' + options.context() : ''),
-      );
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what} (${last})` + (options.context ? '\n' + options.context() : ''));
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
   }
@@ -263,10 +265,7 @@ export function fourLetterWord(host: string, port: number, cmd: string, timeoutM
       if (err) reject(err);
       else resolve(Buffer.concat(chunks).toString('utf8'));
     };
-    const timer = setTimeout(
-      () => finish(new Error(`'${cmd}' to ${host}:${port} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new Error(`'${cmd}' to ${host}:${port} timed out after ${timeoutMs} ms`)), timeoutMs);
     socket.on('connect', () => socket.write(cmd));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => finish());

@@ -160,8 +160,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   }
 
   const tail = (lines = 30): string => `--- ${logFile}, last ${lines} lines:\n${proc.tail(lines)}`;
-  const died = (): string | undefined =>
-    proc.running ? undefined : `prometheus exited (${JSON.stringify(proc.exitStatus)})`;
+  const died = (): string | undefined => (proc.running ? undefined : `prometheus exited (${JSON.stringify(proc.exitStatus)})`);
 
   const server: PrometheusServer = {
     url,
@@ -173,9 +172,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       return proc.pid;
     },
     async query(promql) {
-      const data = await apiGet<{ resultType: string; result: unknown }>(
-        `${url}/api/v1/query?query=${encodeURIComponent(promql)}`,
-      );
+      const data = await apiGet<{ resultType: string; result: unknown }>(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (Array.isArray(data.result)) return data.result as PromSample[];
       return [{ metric: {}, value: data.result as [number, string] }];
     },

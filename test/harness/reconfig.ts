@@ -61,7 +61,12 @@ async function reconfigUntil(ensemble: Ensemble, via: EnsembleNode, args: string
       output = await zkCli(via.endpoint, ['reconfig', ...args]);
       return memberIds(await readMembership(via.endpoint)).join(',') === want;
     },
-    { timeoutMs: 90_000, intervalMs: 1000, what: `reconfig ${args.join(' ')} → members ${want}`, context: () => `last CLI output:\n${output}\n${ensemble.logTail(via.id, 20)}` },
+    {
+      timeoutMs: 90_000,
+      intervalMs: 1000,
+      what: `reconfig ${args.join(' ')} → members ${want}`,
+      context: () => `last CLI output:\n${output}\n${ensemble.logTail(via.id, 20)}`,
+    },
   );
 }
 

@@ -29,12 +29,18 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
   });
   after(() => ensemble?.stop());
 
-  async function firstScrape(file: string, ready = (series: Series[]) => series.some((s) => s.name === 'zookeeper_up' || s.name === 'zk_up')): Promise<{ agent: RunningAgent; series: Series[] }> {
+  async function firstScrape(
+    file: string,
+    ready = (series: Series[]) => series.some((s) => s.name === 'zookeeper_up' || s.name === 'zk_up'),
+  ): Promise<{ agent: RunningAgent; series: Series[] }> {
     const agent = await startAgentFromFile(pipeline(file), { ...process.env, ZK_ENDPOINTS: `[${endpoint}]`, ZK_SEEDS: `[${endpoint}]` });
-    const series = await pollUntil(async () => {
-      const { series } = await agent.scrape();
-      return ready(series) ? series : undefined;
-    }, { timeoutMs: 15_000, what: `a first probe through ${file}` });
+    const series = await pollUntil(
+      async () => {
+        const { series } = await agent.scrape();
+        return ready(series) ? series : undefined;
+      },
+      { timeoutMs: 15_000, what: `a first probe through ${file}` },
+    );
     return { agent, series };
   }
 
@@ -50,12 +56,25 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
       }
       // Values that do not move between two reads match exactly.
       assert.equal(select(pipelineSeries, 'zk_max_file_descriptor_count')[0]?.value, mntr.get('zk_max_file_descriptor_count'));
-      assert.deepEqual(select(pipelineSeries, 'zk_up').map((s) => [s.labels, s.value]), [[{ zk_host: endpoint }, 1]]);
-      assert.deepEqual(select(pipelineSeries, 'zk_ruok').map((s) => s.value), [1]);
-      assert.deepEqual(select(pipelineSeries, 'zk_server_leader').map((s) => [s.labels, s.value]), [[{ zk_host: endpoint }, 1]]);
+      assert.deepEqual(
+        select(pipelineSeries, 'zk_up').map((s) => [s.labels, s.value]),
+        [[{ zk_host: endpoint }, 1]],
+      );
+      assert.deepEqual(
+        select(pipelineSeries, 'zk_ruok').map((s) => s.value),
+        [1],
+      );
+      assert.deepEqual(
+        select(pipelineSeries, 'zk_server_leader').map((s) => [s.labels, s.value]),
+        [[{ zk_host: endpoint }, 1]],
+      );
       assert.match(select(pipelineSeries, 'zk_version')[0]?.labels.version ?? '', /^3\./);
       const extra = pipelineSeries.filter((s) => !mntr.has(s.name) && !['zk_up', 'zk_ruok', 'zk_server_leader', 'zk_version'].includes(s.name));
-      assert.deepEqual(extra.map((s) => s.name), [], 'nothing but what the Go exporter serves');
+      assert.deepEqual(
+        extra.map((s) => s.name),
+        [],
+        'nothing but what the Go exporter serves',
+      );
       assert.ok(pipelineSeries.every((s) => !s.name.endsWith('_total')));
     } finally {
       await agent.stop();
@@ -67,7 +86,18 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
     try {
       const perServer = series.filter((s) => s.labels.zk_endpoint === endpoint);
       assert.ok(perServer.length >= 20 && perServer.length <= 30, `${perServer.length} series: ${perServer.map((s) => s.name).join(', ')}`);
-      for (const name of ['zookeeper_up', 'zookeeper_server_state', 'zookeeper_latency_avg', 'zookeeper_connection_active', 'zookeeper_request_active', 'zookeeper_znode_count', 'zookeeper_watch_count', 'zookeeper_file_descriptor_open', 'zookeeper_follower_count', 'zookeeper_fsynctime_max']) {
+      for (const name of [
+        'zookeeper_up',
+        'zookeeper_server_state',
+        'zookeeper_latency_avg',
+        'zookeeper_connection_active',
+        'zookeeper_request_active',
+        'zookeeper_znode_count',
+        'zookeeper_watch_count',
+        'zookeeper_file_descriptor_open',
+        'zookeeper_follower_count',
+        'zookeeper_fsynctime_max',
+      ]) {
         assert.ok(select(perServer, name).length > 0, name);
       }
       assert.ok(perServer.every((s) => s.labels.zk_cluster === 'main'));
@@ -78,7 +108,10 @@ describe('ready-made pipelines against a real ZooKeeper', () => {
 
   it('whole-ensemble: members found from the seed carry their server id and role, with client-visible latency', async () => {
     const hasClientLatency = (series: Series[]) => series.some((s) => s.name === 'zookeeper_client_operation_duration_count');
-    const { agent, series } = await firstScrape('whole-ensemble.yaml', (series) => hasClientLatency(series) && select(series, 'zookeeper_up').some((s) => s.labels.zk_member_role !== undefined));
+    const { agent, series } = await firstScrape(
+      'whole-ensemble.yaml',
+      (series) => hasClientLatency(series) && select(series, 'zookeeper_up').some((s) => s.labels.zk_member_role !== undefined),
+    );
     try {
       assert.deepEqual(
         select(series, 'zookeeper_up').map((s) => [s.labels.zk_endpoint, s.labels.zk_server_id, s.labels.zk_member_role, s.value]),

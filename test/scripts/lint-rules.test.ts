@@ -74,7 +74,10 @@ describe("the repository's lint configuration", () => {
   });
 
   it('forbids src/cli.ts to import a component: it gets them from src/components.ts', async () => {
-    const found = await problems('src/cli.ts', "import { PrometheusExporter } from './exporters/prometheus/exporter.js';\nexport const y = PrometheusExporter;\n");
+    const found = await problems(
+      'src/cli.ts',
+      "import { PrometheusExporter } from './exporters/prometheus/exporter.js';\nexport const y = PrometheusExporter;\n",
+    );
     assert.match(found.join(), /no-restricted-imports: /);
     assert.deepEqual(await problems('src/cli.ts', "import { telemetryEndpoint } from './components.js';\nexport const y = telemetryEndpoint;\n"), []);
   });

@@ -29,7 +29,8 @@ export function expandEnv(input: string, env: NodeJS.ProcessEnv = process.env): 
   const value = input.replace(REFERENCE, (match, body: string | undefined) => {
     if (body === undefined) return '$';
     if (!SCHEME.test(body)) {
-      if (VARIABLE_NAME.test(body) && env[body] !== undefined) warnings.push(`"${match}" is kept as written; for the environment variable write \${env:${body}}`);
+      if (VARIABLE_NAME.test(body) && env[body] !== undefined)
+        warnings.push(`"${match}" is kept as written; for the environment variable write \${env:${body}}`);
       return match;
     }
     references++;

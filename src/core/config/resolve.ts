@@ -40,7 +40,10 @@ export interface Resolution {
   readonly warnings: readonly ConfigProblem[];
 }
 
-const SECTIONS = { receivers: 'receiver', processors: 'processor', exporters: 'exporter', extensions: 'extension' } as const satisfies Record<string, ComponentKind>;
+const SECTIONS = { receivers: 'receiver', processors: 'processor', exporters: 'exporter', extensions: 'extension' } as const satisfies Record<
+  string,
+  ComponentKind
+>;
 type Section = keyof typeof SECTIONS;
 type PipelineSection = Exclude<Section, 'extensions'>;
 const PIPELINE_SECTIONS: readonly PipelineSection[] = ['receivers', 'processors', 'exporters'];
@@ -102,7 +105,8 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
   }
   const pipelines = new Map<string, PipelineConfig>();
   const used = new Set<string>();
-  if (Object.keys(service.data.pipelines).length === 0) problem(['service', 'pipelines'], 'no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}');
+  if (Object.keys(service.data.pipelines).length === 0)
+    problem(['service', 'pipelines'], 'no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}');
   for (const [pipelineId, pipeline] of Object.entries(service.data.pipelines)) {
     const at: ConfigPath = ['service', 'pipelines', pipelineId];
     if (!PIPELINE_ID.test(pipelineId)) {
@@ -137,7 +141,10 @@ export function resolveConfig(source: ConfigSource, registry: Registry): Resolut
   for (const section of Object.keys(SECTIONS) as Section[]) {
     for (const id of components[section].keys()) {
       if (!used.has(`${section}/${id}`)) {
-        warning([section, id], `${SECTIONS[section]} "${id}" is configured but not ${section === 'extensions' ? 'enabled in service::extensions' : 'used in any pipeline'}`);
+        warning(
+          [section, id],
+          `${SECTIONS[section]} "${id}" is configured but not ${section === 'extensions' ? 'enabled in service::extensions' : 'used in any pipeline'}`,
+        );
       }
     }
   }
@@ -173,9 +180,15 @@ function checkExtensionReferences(
         const ofType = [...extensions.keys()].filter((candidate) => COMPONENT_ID.exec(candidate)?.[1] === wantedType);
         const configured = extensions.get(named);
         if (!configured && !extensions.invalid.has(named)) {
-          problem(at, `names extension "${named}", which is not configured under extensions (configured ${wantedType} extensions: ${ofType.sort().join(', ') || 'none'})`);
+          problem(
+            at,
+            `names extension "${named}", which is not configured under extensions (configured ${wantedType} extensions: ${ofType.sort().join(', ') || 'none'})`,
+          );
         } else if (configured && configured.factory.type !== wantedType) {
-          problem(at, `names extension "${named}", of type ${configured.factory.type}; expected an extension of type ${wantedType} (configured: ${ofType.sort().join(', ') || 'none'})`);
+          problem(
+            at,
+            `names extension "${named}", of type ${configured.factory.type}; expected an extension of type ${wantedType} (configured: ${ofType.sort().join(', ') || 'none'})`,
+          );
         } else if (!enabled.has(named)) {
           problem(at, `names extension "${named}", which is not enabled: add it to service::extensions`);
         }

@@ -35,12 +35,14 @@ export function loadConfigSource(files: readonly string[], env: NodeJS.ProcessEn
     const { doc, lines } = text as { doc: Document.Parsed; lines: LineCounter };
     const at = (offset: number): SourceLocation => ({ file, ...lines.linePos(offset) });
     if (text.empty) {
-      problems.push({ location: at(0), path: [], message: 'the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:' });
+      problems.push({
+        location: at(0),
+        path: [],
+        message: 'the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:',
+      });
       continue;
     }
-    expandScalars(doc, env, (offset, message, isWarning) =>
-      (isWarning ? warnings : problems).push({ location: at(offset), path: [], message }),
-    );
+    expandScalars(doc, env, (offset, message, isWarning) => (isWarning ? warnings : problems).push({ location: at(offset), path: [], message }));
     const data = toData(text);
     if (data.problem) {
       problems.push(data.problem);
@@ -115,4 +117,3 @@ function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>)
   }
   return merged;
 }
-

@@ -61,7 +61,8 @@ export function parseYamlText(file: string, text: string): YamlText {
   const problems: ConfigProblem[] = doc.errors.map((error) => ({ location: at(error.pos[0]), path: [], message: parserMessage(error.message) }));
   // The parser reports its stack overflow once per level it unwinds: once is enough.
   const overflow = problems.findIndex((problem) => problem.message.includes('ran out of stack'));
-  if (overflow >= 0) problems.splice(0, problems.length, ...problems.filter((problem, index) => index === overflow || !problem.message.includes('ran out of stack')));
+  if (overflow >= 0)
+    problems.splice(0, problems.length, ...problems.filter((problem, index) => index === overflow || !problem.message.includes('ran out of stack')));
   const warnings: ConfigProblem[] = doc.warnings.map((warning) => ({ location: at(warning.pos[0]), path: [], message: firstLine(warning.message) }));
   if (problems.length === 0) problems.push(...structureProblems(doc.contents, at));
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.source);
@@ -81,7 +82,13 @@ export function toData(text: YamlText): { value: unknown; problem?: undefined } 
     const message = error instanceof Error ? error.message : String(error);
     const location = { file: text.file, ...text.lines!.linePos(offset) };
     // "Excessive alias count indicates a resource exhaustion attack": say what the limit is.
-    return { problem: { location, path: [], message: /alias/i.test(message) ? `aliases expand to more than the limit of ${MAX_ALIAS_COUNT} nodes (${message})` : message } };
+    return {
+      problem: {
+        location,
+        path: [],
+        message: /alias/i.test(message) ? `aliases expand to more than the limit of ${MAX_ALIAS_COUNT} nodes (${message})` : message,
+      },
+    };
   }
 }
 
@@ -102,7 +109,11 @@ function structureProblems(root: unknown, at: (offset: number) => SourceLocation
       for (const item of node.items) {
         if (isPair(item)) {
           if (item.key !== null && !isScalar(item.key) && !isAlias(item.key)) {
-            problems.push({ location: at((item.key as Node).range?.[0] ?? 0), path: [], message: 'a mapping or list cannot be a key: keys must be plain text' });
+            problems.push({
+              location: at((item.key as Node).range?.[0] ?? 0),
+              path: [],
+              message: 'a mapping or list cannot be a key: keys must be plain text',
+            });
           }
           stack.push({ node: item.value, depth: depth + 1 });
         } else {
@@ -112,9 +123,17 @@ function structureProblems(root: unknown, at: (offset: number) => SourceLocation
     } else if (isScalar(node) && typeof node.value === 'number') {
       const source = node.source ?? '';
       if (!Number.isFinite(node.value) && !/^[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$/.test(source)) {
-        problems.push({ location: at(node.range?.[0] ?? 0), path: [], message: `number ${source} is out of range (larger than ${Number.MAX_VALUE.toExponential(3)})` });
+        problems.push({
+          location: at(node.range?.[0] ?? 0),
+          path: [],
+          message: `number ${source} is out of range (larger than ${Number.MAX_VALUE.toExponential(3)})`,
+        });
       } else if (Number.isInteger(node.value) && !Number.isSafeInteger(node.value)) {
-        problems.push({ location: at(node.range?.[0] ?? 0), path: [], message: `integer ${source} is too large to be exact (above ${Number.MAX_SAFE_INTEGER})` });
+        problems.push({
+          location: at(node.range?.[0] ?? 0),
+          path: [],
+          message: `integer ${source} is too large to be exact (above ${Number.MAX_SAFE_INTEGER})`,
+        });
       }
     }
   }

@@ -25,8 +25,13 @@ export function formatBatch(batch: Batch, verbosity: DebugExporterConfig['verbos
   const header = `${new Date(batch.timeMs).toISOString()} ${batch.source}: ${batch.samples.length} samples\n`;
   if (verbosity === 'basic') return header;
   const lines = batch.samples.map((sample) => {
-    const attributes = Object.entries(sample.attributes).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(',');
-    const detail = verbosity === 'detailed' ? ` ${sample.metric.kind}(${sample.metric.valueType}) unit=${JSON.stringify(sample.metric.unit)} ${JSON.stringify(sample.metric.description)}` : '';
+    const attributes = Object.entries(sample.attributes)
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join(',');
+    const detail =
+      verbosity === 'detailed'
+        ? ` ${sample.metric.kind}(${sample.metric.valueType}) unit=${JSON.stringify(sample.metric.unit)} ${JSON.stringify(sample.metric.description)}`
+        : '';
     return `  ${sample.metric.name}{${attributes}} ${sample.value}${detail}\n`;
   });
   return header + lines.join('');

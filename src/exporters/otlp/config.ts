@@ -27,7 +27,11 @@ const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** A header value Node will send: checked here, as otherwise every export fails (ERR_INVALID_CHAR) and is retried. */
 const headerValue = scalarText.superRefine((value, ctx) => {
   const bad = INVALID_HEADER_VALUE.exec(value);
-  if (bad) ctx.addIssue({ code: 'custom', message: `header value has a control character (${JSON.stringify(bad[0])} at position ${bad.index}): a header value cannot span lines or hold control characters` });
+  if (bad)
+    ctx.addIssue({
+      code: 'custom',
+      message: `header value has a control character (${JSON.stringify(bad[0])} at position ${bad.index}): a header value cannot span lines or hold control characters`,
+    });
 });
 
 const tlsSchema = configObject({
@@ -42,7 +46,11 @@ const tlsSchema = configObject({
 })
   .superRefine((tls, ctx) => {
     if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together: set both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'],
+        message: 'cert_file and key_file go together: set both or neither',
+      });
     }
   })
   .prefault({});
@@ -63,9 +71,7 @@ export const otlpExporterConfigSchema = configObject({
   /** Full URL for the http protocols, used as it is: for backends whose metrics path is not `/v1/metrics`. */
   metrics_endpoint: z.string().optional(),
   /** Sent with every request (gRPC: as metadata). Never logged. */
-  headers: z
-    .record(z.string().regex(HEADER_NAME, 'header names must be HTTP tokens (letters, digits, !#$%&\'*+-.^_`|~)'), headerValue)
-    .default({}),
+  headers: z.record(z.string().regex(HEADER_NAME, "header names must be HTTP tokens (letters, digits, !#$%&'*+-.^_`|~)"), headerValue).default({}),
   compression: z.enum(['none', 'gzip']).default('none'),
   /** Deadline of one export request, the official exporter's own quick retries included. */
   timeout: duration({ min: 1 }).prefault('10s'),
@@ -88,10 +94,13 @@ export const otlpExporterConfigSchema = configObject({
       return;
     }
     if (config.protocol === 'grpc') {
-      if (url.pathname !== '/' || url.search !== '') ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `a gRPC endpoint has no path: write ${url.protocol}//${url.host}` });
-      if (config.metrics_endpoint !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics_endpoint'], message: 'only for the http protocols; gRPC uses endpoint' });
+      if (url.pathname !== '/' || url.search !== '')
+        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `a gRPC endpoint has no path: write ${url.protocol}//${url.host}` });
+      if (config.metrics_endpoint !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['metrics_endpoint'], message: 'only for the http protocols; gRPC uses endpoint' });
       for (const name of Object.keys(config.headers)) {
-        if (name.toLowerCase().endsWith('-bin')) ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'binary (-bin) gRPC metadata is not supported' });
+        if (name.toLowerCase().endsWith('-bin'))
+          ctx.addIssue({ code: 'custom', path: ['headers', name], message: 'binary (-bin) gRPC metadata is not supported' });
       }
     } else if (config.metrics_endpoint !== undefined) {
       const full = parseHttpUrl(config.metrics_endpoint);

@@ -60,7 +60,12 @@ export function toDelta(cumulative: ScopeMetrics, previous: DeltaState, options:
         newest = later(newest, point.endTime);
         const next = step(metric.descriptor.name, point, previous, state, { value: point.value, time: point.endTime });
         if (!next) continue;
-        points.push({ startTime: next.startTime, endTime: point.endTime, attributes: point.attributes, value: next.reset ? point.value : point.value - next.baseline.value });
+        points.push({
+          startTime: next.startTime,
+          endTime: point.endTime,
+          attributes: point.attributes,
+          value: next.reset ? point.value : point.value - next.baseline.value,
+        });
       }
       if (points.length > 0) metrics.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
     } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
@@ -69,7 +74,12 @@ export function toDelta(cumulative: ScopeMetrics, previous: DeltaState, options:
         newest = later(newest, point.endTime);
         const next = step(metric.descriptor.name, point, previous, state, { value: point.value.count, time: point.endTime, histogram: point.value });
         if (!next) continue;
-        points.push({ startTime: next.startTime, endTime: point.endTime, attributes: point.attributes, value: next.reset ? point.value : histogramDelta(point.value, next.baseline.histogram!) });
+        points.push({
+          startTime: next.startTime,
+          endTime: point.endTime,
+          attributes: point.attributes,
+          value: next.reset ? point.value : histogramDelta(point.value, next.baseline.histogram!),
+        });
       }
       if (points.length > 0) metrics.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
     } else {

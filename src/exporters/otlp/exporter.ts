@@ -79,17 +79,21 @@ export class OtlpExporter implements Exporter {
       ...config.resource.attributes,
     });
     this.url = displayUrl(config.protocol === 'grpc' ? config.endpoint : metricsUrl(config));
-    this.sender = queuedRetry((batches, context) => this.push(batches, context), { ...config, timeout: config.timeout + EXPORT_GRACE_MS }, {
-      logger: settings.logger,
-      telemetry: settings.telemetry,
-      id: settings.id,
-      metricPrefix: 'zkotel.exporter.otlp',
-      name: 'OTLP',
-      logFields: { url: this.url },
-      redact: (text) => this.redact(text),
-      scheduler: this.scheduler,
-      shutdownBudgetMs: Math.min(config.timeout, DEFAULT_SHUTDOWN_BUDGET_MS),
-    });
+    this.sender = queuedRetry(
+      (batches, context) => this.push(batches, context),
+      { ...config, timeout: config.timeout + EXPORT_GRACE_MS },
+      {
+        logger: settings.logger,
+        telemetry: settings.telemetry,
+        id: settings.id,
+        metricPrefix: 'zkotel.exporter.otlp',
+        name: 'OTLP',
+        logFields: { url: this.url },
+        redact: (text) => this.redact(text),
+        scheduler: this.scheduler,
+        shutdownBudgetMs: Math.min(config.timeout, DEFAULT_SHUTDOWN_BUDGET_MS),
+      },
+    );
   }
 
   /** Snapshots waiting to be sent (not counting one in flight). */
@@ -110,7 +114,12 @@ export class OtlpExporter implements Exporter {
       const snapshot = this.snapshot();
       if (snapshot) this.sender.send(snapshot.batches, snapshot.samples);
     });
-    this.settings.logger.info('exporting metrics over OTLP', { protocol: this.config.protocol, url: this.url, interval_ms: this.config.interval, temporality: this.config.temporality });
+    this.settings.logger.info('exporting metrics over OTLP', {
+      protocol: this.config.protocol,
+      url: this.url,
+      interval_ms: this.config.interval,
+      temporality: this.config.temporality,
+    });
   }
 
   consume(batch: Batch): void {
@@ -193,9 +202,11 @@ export class OtlpExporter implements Exporter {
 function raceTimer(promise: Promise<unknown>, ms: number, scheduler: SchedulerLike): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = scheduler.schedule(() => resolve(), ms);
-    void promise.catch(() => {}).finally(() => {
-      timer.unsubscribe();
-      resolve();
-    });
+    void promise
+      .catch(() => {})
+      .finally(() => {
+        timer.unsubscribe();
+        resolve();
+      });
   });
 }

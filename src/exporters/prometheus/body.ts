@@ -63,17 +63,22 @@ export class ChunkedBody {
     const made = (async () => {
       try {
         let settled = 0;
-        await assembleInChunks(capture, options, (ms) => (this.assemblyMs += ms), (plain) => {
-          const chunk = options.gzip ? gzipAsync(plain, GZIP_OPTIONS) : Promise.resolve(plain);
-          // Awaited in order later; counted (and marked handled, so a failure before then is not unhandled) now.
-          chunk.then(
-            () => settled++,
-            () => settled++,
-          );
-          chunks.push(chunk);
-          // Back pressure: the oldest chunk still in gzip, when too many are.
-          return chunks.length - settled >= GZIPS_IN_FLIGHT ? chunks[settled] : undefined;
-        });
+        await assembleInChunks(
+          capture,
+          options,
+          (ms) => (this.assemblyMs += ms),
+          (plain) => {
+            const chunk = options.gzip ? gzipAsync(plain, GZIP_OPTIONS) : Promise.resolve(plain);
+            // Awaited in order later; counted (and marked handled, so a failure before then is not unhandled) now.
+            chunk.then(
+              () => settled++,
+              () => settled++,
+            );
+            chunks.push(chunk);
+            // Back pressure: the oldest chunk still in gzip, when too many are.
+            return chunks.length - settled >= GZIPS_IN_FLIGHT ? chunks[settled] : undefined;
+          },
+        );
       } finally {
         options.assembled?.();
       }
@@ -90,7 +95,12 @@ export class ChunkedBody {
  * Calls `emit` with each chunk in order, giving the loop a turn every SLICE_MS; `emit` may return a promise to
  * wait for before the next chunk (back pressure: the oldest gzip still running).
  */
-async function assembleInChunks(capture: Capture, options: BodyOptions, busy: (ms: number) => void, emit: (plain: Buffer) => Promise<unknown> | undefined): Promise<void> {
+async function assembleInChunks(
+  capture: Capture,
+  options: BodyOptions,
+  busy: (ms: number) => void,
+  emit: (plain: Buffer) => Promise<unknown> | undefined,
+): Promise<void> {
   const families = capture.layout.names.length;
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   let sliceStarted = performance.now();

@@ -90,7 +90,12 @@ export class PrometheusExporter implements Exporter {
     this.rendered = new RenderedSnapshot(new FragmentRenderer({ namespace: config.namespace ?? '', constantLabels: config.const_labels ?? {} }));
     // target_info exactly as the OTel serializer writes it, once: the resource never changes.
     this.targetInfo = this.serializer.serialize({ resource: this.resource, scopeMetrics: [] }).replace(/# no registered metrics$/, '');
-    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), this.logger, config.max_connections);
+    this.server = new WebServer(
+      config.web_config_file || undefined,
+      (request, response) => this.handle(request, response),
+      this.logger,
+      config.max_connections,
+    );
   }
 
   get address(): string | undefined {
@@ -149,7 +154,12 @@ export class PrometheusExporter implements Exporter {
       const gzipped = acceptsGzip(request.headers['accept-encoding']);
       const parts = (await this.renderedBody(gzipped)) ?? (await this.serializedBody(gzipped));
       const length = parts.reduce((sum, part) => sum + part.length, 0);
-      response.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': length, ...(gzipped ? { 'content-encoding': 'gzip' } : {}), vary: 'Accept-Encoding' });
+      response.writeHead(200, {
+        'content-type': CONTENT_TYPE,
+        'content-length': length,
+        ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
+        vary: 'Accept-Encoding',
+      });
       if (request.method === 'HEAD') response.end();
       else {
         for (const part of parts.slice(0, -1)) response.write(part);
@@ -229,7 +239,11 @@ export class PrometheusExporter implements Exporter {
 
 function scrapeTelemetry(settings: CreateSettings): { served(code: number, ms: number): void } {
   const scrapes = settings.telemetry.counter('zkotel.exporter.prometheus.scrapes', { description: 'Scrapes of /metrics served, by HTTP status.' });
-  const duration = settings.telemetry.histogram('zkotel.exporter.prometheus.scrape.duration', { unit: 's', boundaries: SECONDS_BUCKETS, description: 'How long serving a scrape took.' });
+  const duration = settings.telemetry.histogram('zkotel.exporter.prometheus.scrape.duration', {
+    unit: 's',
+    boundaries: SECONDS_BUCKETS,
+    description: 'How long serving a scrape took.',
+  });
   const exporter = Object.freeze({ exporter: settings.id });
   return {
     served: (code, ms) => {

@@ -30,7 +30,8 @@ export const prometheusRemoteWriteConfigSchema = configObject({
         ctx.addIssue({ code: 'custom', message: `invalid URL ${JSON.stringify(text)}: expected e.g. http://prometheus:9090/api/v1/write` });
         return;
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: only http:// and https:// URLs` });
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: only http:// and https:// URLs` });
       if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'no credentials in the URL: use basic_auth or bearer_token_file' });
     }),
   /** Sent with every request (e.g. X-Scope-OrgID for Mimir/Cortex tenants). Never logged. */
@@ -38,7 +39,8 @@ export const prometheusRemoteWriteConfigSchema = configObject({
     .record(z.string().regex(HEADER_NAME, 'header names must be HTTP tokens'), scalarText)
     .superRefine((headers, ctx) => {
       for (const name of Object.keys(headers)) {
-        if (PROTOCOL_HEADERS.includes(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by the exporter (remote write 1.0)` });
+        if (PROTOCOL_HEADERS.includes(name.toLowerCase()))
+          ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by the exporter (remote write 1.0)` });
       }
     })
     .default({}),
@@ -62,7 +64,8 @@ export const prometheusRemoteWriteConfigSchema = configObject({
     .record(z.string(), z.string().min(1, 'an empty value would remove the label'))
     .superRefine((labels, ctx) => {
       for (const name of Object.keys(labels)) {
-        if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}: label names are [a-zA-Z_][a-zA-Z0-9_]*` });
+        if (!LABEL_NAME.test(name))
+          ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}: label names are [a-zA-Z_][a-zA-Z0-9_]*` });
         else if (name.startsWith('__')) ctx.addIssue({ code: 'custom', path: [name], message: 'names starting with __ are reserved' });
       }
     })
@@ -75,7 +78,12 @@ export const prometheusRemoteWriteConfigSchema = configObject({
   .superRefine((config, ctx) => {
     const authorization = Object.keys(config.headers).some((name) => name.toLowerCase() === 'authorization');
     const sources = [config.bearer_token_file !== undefined, config.basic_auth !== undefined, authorization].filter(Boolean).length;
-    if (sources > 1) ctx.addIssue({ code: 'custom', path: [config.bearer_token_file !== undefined ? 'bearer_token_file' : 'basic_auth'], message: 'one of bearer_token_file, basic_auth or an Authorization header' });
+    if (sources > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.bearer_token_file !== undefined ? 'bearer_token_file' : 'basic_auth'],
+        message: 'one of bearer_token_file, basic_auth or an Authorization header',
+      });
     if (config.tls && !config.endpoint.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS settings need an https:// endpoint' });
   })
   .prefault({});

@@ -40,7 +40,8 @@ export function encodeWriteRequest(series: readonly RemoteSeries[]): Uint8Array 
     for (const sample of one.samples) {
       writer.uint32(tag(2, LENGTH_DELIMITED)).fork();
       // The marker's NaN payload must survive exactly: written as its bits, never through a JS number.
-      if (sample.value === undefined) writer.uint32(tag(1, FIXED64)).fixed64({ low: STALE_NAN_BITS.low, high: STALE_NAN_BITS.high, unsigned: true } as unknown as number);
+      if (sample.value === undefined)
+        writer.uint32(tag(1, FIXED64)).fixed64({ low: STALE_NAN_BITS.low, high: STALE_NAN_BITS.high, unsigned: true } as unknown as number);
       else writer.uint32(tag(1, FIXED64)).double(sample.value);
       writer.uint32(tag(2, VARINT)).int64(Math.trunc(sample.timestampMs));
       writer.ldelim();

@@ -72,7 +72,10 @@ export class PrometheusRemoteWriteExporter implements Exporter {
     // Bad TLS files fail the start with a clear line, as a port in use does for the prometheus exporter.
     await this.tls?.load();
     this.ticks = interval(this.config.interval, this.scheduler).subscribe(() => this.tick());
-    this.settings.logger.info('exporting metrics by Prometheus remote write', { url: `${this.url.origin}${this.url.pathname}`, interval_ms: this.config.interval });
+    this.settings.logger.info('exporting metrics by Prometheus remote write', {
+      url: `${this.url.origin}${this.url.pathname}`,
+      interval_ms: this.config.interval,
+    });
   }
 
   consume(batch: Batch): void {
@@ -173,12 +176,19 @@ function post(url: URL, headers: Record<string, string>, body: Buffer, tlsOption
         if (length < MAX_ERROR_BODY_BYTES) chunks.push(chunk);
         length += chunk.length;
       });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES), retryAfter: response.headers['retry-after'] }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES),
+          retryAfter: response.headers['retry-after'],
+        }),
+      );
       response.on('error', (error) => reject(retryableError('connection', error.message)));
     });
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (signal.aborted) reject(retryableError('timeout', 'no answer within the timeout'));
-      else if (error.code?.startsWith('ERR_TLS') || error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') reject(permanentError('tls', error.message));
+      else if (error.code?.startsWith('ERR_TLS') || error.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || error.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+        reject(permanentError('tls', error.message));
       else reject(retryableError(error.code ? error.code.toLowerCase() : 'connection', error.message));
     });
     request.end(body);

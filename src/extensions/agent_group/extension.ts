@@ -56,12 +56,30 @@ export class AgentGroupExtension implements Extension, TargetShard {
     this.acl = config.auth ? CREATOR_ALL_ACL : OPEN_ACL;
     const t = settings.telemetry;
     const group = Object.freeze({ group: settings.id });
-    const members = t.gauge('zkotel.agent_group.members', { valueType: 'int', description: 'Live members of the agent group, as this agent last read them (this agent included).' });
-    const owned = t.gauge('zkotel.agent_group.owned_targets', { valueType: 'int', description: 'Targets this agent owns in the group and probes, all opted-in receivers together.' });
-    const connected = t.gauge('zkotel.agent_group.connected', { valueType: 'int', description: '1 while the session to the coordination ensemble is connected; 0 means the last assignment is kept.' });
-    const rebalances = t.counter('zkotel.agent_group.rebalances', { valueType: 'int', description: 'Changes of the group membership that moved targets between agents.' });
-    const member = t.gauge('zkotel.agent_group.member', { valueType: 'int', description: 'One series per agent seen in the group: 1 while it is a member, 0 once it left; self="true" is this agent.' });
-    const lastChange = t.gauge('zkotel.agent_group.last_change_timestamp_seconds', { valueType: 'double', description: 'When this agent last read a new member list, in seconds since the epoch (0 before the first).' });
+    const members = t.gauge('zkotel.agent_group.members', {
+      valueType: 'int',
+      description: 'Live members of the agent group, as this agent last read them (this agent included).',
+    });
+    const owned = t.gauge('zkotel.agent_group.owned_targets', {
+      valueType: 'int',
+      description: 'Targets this agent owns in the group and probes, all opted-in receivers together.',
+    });
+    const connected = t.gauge('zkotel.agent_group.connected', {
+      valueType: 'int',
+      description: '1 while the session to the coordination ensemble is connected; 0 means the last assignment is kept.',
+    });
+    const rebalances = t.counter('zkotel.agent_group.rebalances', {
+      valueType: 'int',
+      description: 'Changes of the group membership that moved targets between agents.',
+    });
+    const member = t.gauge('zkotel.agent_group.member', {
+      valueType: 'int',
+      description: 'One series per agent seen in the group: 1 while it is a member, 0 once it left; self="true" is this agent.',
+    });
+    const lastChange = t.gauge('zkotel.agent_group.last_change_timestamp_seconds', {
+      valueType: 'double',
+      description: 'When this agent last read a new member list, in seconds since the epoch (0 before the first).',
+    });
     this.telemetry = {
       members: (count: number) => members(group, count),
       owned: (count: number) => owned(group, count),
@@ -137,7 +155,10 @@ export class AgentGroupExtension implements Extension, TargetShard {
       { endpoints: this.config.endpoints, sessionTimeoutMs: this.config.session_timeout },
       {
         stateChanged: (state) => this.stateChanged(client, state),
-        unexpected: (error) => this.settings.logger.warn('agent_group: the ZooKeeper client could not read a reply; connection dropped', { error: (error as Error)?.message ?? String(error) }),
+        unexpected: (error) =>
+          this.settings.logger.warn('agent_group: the ZooKeeper client could not read a reply; connection dropped', {
+            error: (error as Error)?.message ?? String(error),
+          }),
       },
     );
     this.client = client;
@@ -204,7 +225,12 @@ export class AgentGroupExtension implements Extension, TargetShard {
       if (!(error instanceof ZkError) || error.code !== 'NODE_EXISTS') throw error;
       const existing = await client.getData(this.memberPath, this.now() + OPERATION_TIMEOUT_MS).catch(() => undefined);
       if (existing?.toString().includes(this.token)) return true;
-      this.notice('member-id-taken', 'warn', 'agent_group: member id already in the group (a previous run whose session has not expired yet, or another agent with the same member_id); waiting for it to go', { path: this.memberPath });
+      this.notice(
+        'member-id-taken',
+        'warn',
+        'agent_group: member id already in the group (a previous run whose session has not expired yet, or another agent with the same member_id); waiting for it to go',
+        { path: this.memberPath },
+      );
       return false;
     }
   }

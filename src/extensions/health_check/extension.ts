@@ -41,7 +41,8 @@ export class HealthCheckExtension implements Extension {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
-    const reply = (status: number, body: unknown): void => void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body) + '\n');
+    const reply = (status: number, body: unknown): void =>
+      void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body) + '\n');
     if (path === '/-/reload') {
       if (request.method !== 'POST' && request.method !== 'PUT') return void response.writeHead(405, { allow: 'POST, PUT' }).end();
       if (!this.host?.reload) return reply(501, { status: 'unsupported', error: 'this agent cannot reload its configuration' });
@@ -53,7 +54,12 @@ export class HealthCheckExtension implements Extension {
     if (path === '/readyz') {
       const status = this.host!.status();
       const ready = status.exportersStarted && status.firstRoundDone;
-      return reply(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', config_loaded: true, exporters_started: status.exportersStarted, first_round_done: status.firstRoundDone });
+      return reply(ready ? 200 : 503, {
+        status: ready ? 'ready' : 'not ready',
+        config_loaded: true,
+        exporters_started: status.exportersStarted,
+        first_round_done: status.firstRoundDone,
+      });
     }
     reply(404, { error: 'not found; try /healthz, /readyz or POST /-/reload' });
   }

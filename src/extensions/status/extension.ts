@@ -15,7 +15,8 @@ const REFRESH_INTERVAL_MS = 5000;
 const RECONNECT_MS = 2000;
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 } as const;
@@ -38,7 +39,12 @@ export class StatusExtension implements Extension {
     private readonly settings: CreateSettings,
     private readonly config: StatusConfig,
   ) {
-    this.server = new WebServer(config.web_config_file || undefined, (request, response) => this.handle(request, response), settings.logger, config.max_connections);
+    this.server = new WebServer(
+      config.web_config_file || undefined,
+      (request, response) => this.handle(request, response),
+      settings.logger,
+      config.max_connections,
+    );
   }
 
   async start(host: Host): Promise<void> {
@@ -85,16 +91,22 @@ export class StatusExtension implements Extension {
     const path = (request.url ?? '/').split('?')[0]!;
     if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (path === '/api/v1/status') {
-      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS }).end(this.document() + '\n');
+      response
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS })
+        .end(this.document() + '\n');
       return;
     }
     if (path === '/api/v1/events') return this.openStream(request, response);
     const asset = PAGE_ASSETS[path];
     if (asset) {
-      response.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(request.method === 'HEAD' ? undefined : asset.body);
+      response
+        .writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'no-cache', ...SECURITY_HEADERS })
+        .end(request.method === 'HEAD' ? undefined : asset.body);
       return;
     }
-    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end('not found; the status page is at /, its JSON at /api/v1/status\n');
+    response
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS })
+      .end('not found; the status page is at /, its JSON at /api/v1/status\n');
   }
 
   /** One stream per open page: the whole document now, then again whenever something changed. */

@@ -92,7 +92,11 @@ export class StatusModel {
         if (p99 !== undefined) reading.figures.client_p99_ms = p99 * 1000;
       }
       const previous = server.readings.get(batch.source);
-      server.readings.set(batch.source, { reading, intervalMs: previous && reading.timeMs > previous.reading.timeMs ? reading.timeMs - previous.reading.timeMs : (previous?.intervalMs ?? DEFAULT_INTERVAL_MS) });
+      server.readings.set(batch.source, {
+        reading,
+        intervalMs:
+          previous && reading.timeMs > previous.reading.timeMs ? reading.timeMs - previous.reading.timeMs : (previous?.intervalMs ?? DEFAULT_INTERVAL_MS),
+      });
       if (reading.up === true && reading.role) server.lastRole = reading.role;
       for (const name of SPARKLINES) {
         const value = reading.figures[name];
@@ -125,7 +129,9 @@ export class StatusModel {
     const problems: StatusDocument['problems'] = [];
     const seen = new Set<string>();
     const clusters = [...byCluster].map(([name, tracked]) => {
-      const servers = tracked.map((server) => this.serverStatus(server, nowMs)).sort((a, b) => severityOf(b) - severityOf(a) || a.endpoint.localeCompare(b.endpoint));
+      const servers = tracked
+        .map((server) => this.serverStatus(server, nowMs))
+        .sort((a, b) => severityOf(b) - severityOf(a) || a.endpoint.localeCompare(b.endpoint));
       const verdict = judgeCluster(name, servers.map(toView));
       for (const problem of verdict.problems) {
         const key = `${problem.alert}\u0000${problem.zk_cluster}\u0000${problem.zk_endpoint ?? ''}`;
@@ -159,7 +165,9 @@ export class StatusModel {
         started_ms: info.startedAtMs,
         pipelines: info.pipelines,
         extensions: info.extensions,
-        last_reload: info.lastReload ? { at_ms: info.lastReload.atMs, ok: info.lastReload.ok, ...(info.lastReload.error ? { error: info.lastReload.error } : {}) } : null,
+        last_reload: info.lastReload
+          ? { at_ms: info.lastReload.atMs, ok: info.lastReload.ok, ...(info.lastReload.error ? { error: info.lastReload.error } : {}) }
+          : null,
         targets: all.length,
         targets_up: all.filter((server) => server.up === true && !server.stale).length,
         servers_not_tracked: this.notTracked.size,
@@ -229,7 +237,11 @@ export class StatusModel {
       last_probe_ms: server.lastProbeMs,
       interval_ms: Math.min(...sources.map((source) => source.intervalMs)),
       figures: down ? {} : figures,
-      history: { latency_avg_ms: server.history.latency_avg_ms.points(nowMs), client_p99_ms: server.history.client_p99_ms.points(nowMs), requests_active: server.history.requests_active.points(nowMs) },
+      history: {
+        latency_avg_ms: server.history.latency_avg_ms.points(nowMs),
+        client_p99_ms: server.history.client_p99_ms.points(nowMs),
+        requests_active: server.history.requests_active.points(nowMs),
+      },
     };
   }
 }

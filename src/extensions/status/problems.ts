@@ -56,7 +56,7 @@ const REASON_WORDS: Readonly<Record<string, string>> = {
   unreachable: 'unreachable: DNS failure or no route',
   connection_error: 'connection reset or another socket error',
   not_serving: 'not serving requests: it has no quorum',
-  not_whitelisted: 'a command is not in the server\'s 4lw.commands.whitelist',
+  not_whitelisted: "a command is not in the server's 4lw.commands.whitelist",
   bad_response: 'an empty or unparseable reply (not ZooKeeper?)',
   too_large: 'the reply exceeded max_response_bytes',
   unknown_command: 'the AdminServer does not know the command',
@@ -79,7 +79,14 @@ export function judgeCluster(cluster: string, servers: readonly ServerView[]): C
       problems.push(problem('ZooKeeperServerDown', cluster, `${server.endpoint} is down: ${why}`, server.endpoint));
     }
     if (serving(server) && server.fdsOpen !== undefined && server.fdsLimit && server.fdsOpen / server.fdsLimit > FD_WARNING_RATIO) {
-      problems.push(problem('ZooKeeperFileDescriptorsNearLimit', cluster, `${server.endpoint} uses ${server.fdsOpen} of ${server.fdsLimit} file descriptors`, server.endpoint));
+      problems.push(
+        problem(
+          'ZooKeeperFileDescriptorsNearLimit',
+          cluster,
+          `${server.endpoint} uses ${server.fdsOpen} of ${server.fdsLimit} file descriptors`,
+          server.endpoint,
+        ),
+      );
     }
   }
   const standalone = servers.length === 1 && servers[0]!.role === 'standalone';

@@ -5,7 +5,19 @@
 import type { Batch, Sample } from '../../core/batch.js';
 import { prometheusMetricName } from '../../internal/prometheus/names.js';
 
-export const FIGURES = ['latency_avg_ms', 'client_p99_ms', 'requests_active', 'connections', 'connections_limit', 'znodes', 'watches', 'fds_open', 'fds_limit', 'quorum_size', 'synced_followers'] as const;
+export const FIGURES = [
+  'latency_avg_ms',
+  'client_p99_ms',
+  'requests_active',
+  'connections',
+  'connections_limit',
+  'znodes',
+  'watches',
+  'fds_open',
+  'fds_limit',
+  'quorum_size',
+  'synced_followers',
+] as const;
 export type FigureName = (typeof FIGURES)[number];
 
 /** Prometheus name → figure, for the gauges read as they are. */

@@ -1,12 +1,5 @@
 import { ValueType } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-  type ScopeMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from '../../core/batch.js';
 
 /**
@@ -92,7 +85,14 @@ export class CompactSnapshotStore {
     const samples = batch.samples;
     let kept = this.latest.get(batch.source);
     if (!kept || !kept.layout.matches(samples)) {
-      kept = { source: batch.source, timeMs: 0, startTimeMs: 0, layout: SeriesLayout.of(samples), values: new Float64Array(samples.length), histograms: undefined };
+      kept = {
+        source: batch.source,
+        timeMs: 0,
+        startTimeMs: 0,
+        layout: SeriesLayout.of(samples),
+        values: new Float64Array(samples.length),
+        histograms: undefined,
+      };
       this.latest.set(batch.source, kept);
     }
     kept.timeMs = batch.timeMs;
@@ -222,7 +222,12 @@ function toMetricData(descriptor: MetricDescriptor, points: DataPoint<number | H
   };
   const cumulative = AggregationTemporality.CUMULATIVE;
   if (descriptor.kind === 'histogram') {
-    return { descriptor: otelDescriptor, aggregationTemporality: cumulative, dataPointType: DataPointType.HISTOGRAM, dataPoints: points as DataPoint<Histogram>[] };
+    return {
+      descriptor: otelDescriptor,
+      aggregationTemporality: cumulative,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: points as DataPoint<Histogram>[],
+    };
   }
   const dataPoints = points as DataPoint<number>[];
   if (descriptor.kind === 'counter') {

@@ -222,7 +222,7 @@ const NAMED_GROUP = /^\(\?P?<([^>]*)>/;
 /** Gives every repeated `(?P<name>` / `(?<name>` a fresh name; returns the pattern and fresh name → original name. */
 function renameDuplicateGroups(pattern: string): { pattern: string; originals: Map<string, string> } {
   const groups: { at: number; length: number; name: string }[] = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const char = pattern[i];
     if (char === '\\') {
       if (pattern[i + 1] === 'Q') {

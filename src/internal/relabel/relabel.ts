@@ -31,7 +31,19 @@ import { RE2JS } from 're2js';
 import { hashMod } from './hashmod.js';
 import { GoRegexp, RegexSyntaxError, type Template } from '../goregexp/regexp.js';
 
-export const RELABEL_ACTIONS = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'] as const;
+export const RELABEL_ACTIONS = [
+  'replace',
+  'keep',
+  'drop',
+  'keepequal',
+  'dropequal',
+  'hashmod',
+  'labelmap',
+  'labeldrop',
+  'labelkeep',
+  'lowercase',
+  'uppercase',
+] as const;
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
 
 /** `utf8`: any non-empty well-formed name (Prometheus 3's default); `legacy`: `[a-zA-Z_][a-zA-Z0-9_]*`. */
@@ -134,7 +146,8 @@ function checkRule(config: unknown, scheme: NameValidationScheme): { rule?: Rule
   const given = (field: (typeof RELABEL_CONFIG_FIELDS)[number]) => raw[field] !== undefined;
 
   for (const key of Object.keys(raw)) {
-    if (!(RELABEL_CONFIG_FIELDS as readonly string[]).includes(key)) problem([key], `unknown field ${goQuote(key)} (valid fields: ${[...RELABEL_CONFIG_FIELDS].sort().join(', ')})`);
+    if (!(RELABEL_CONFIG_FIELDS as readonly string[]).includes(key))
+      problem([key], `unknown field ${goQuote(key)} (valid fields: ${[...RELABEL_CONFIG_FIELDS].sort().join(', ')})`);
   }
   const text = (field: 'separator' | 'regex' | 'target_label' | 'replacement' | 'action', fallback: string): string => {
     const value = raw[field];
@@ -186,7 +199,8 @@ function checkRule(config: unknown, scheme: NameValidationScheme): { rule?: Rule
   const invalidTarget = () => first(['target_label'], `${goQuote(targetLabel)} is invalid 'target_label' for ${action} action`);
   if (actionText === '') return first(at('action'), 'relabel action cannot be empty');
   if (modulus === 0n && action === 'hashmod') return first(at('modulus'), 'relabel configuration for hashmod requires non-zero modulus');
-  if (TARGET_REQUIRED.has(action) && targetLabel === '') return first(at('target_label'), `relabel configuration for ${action} action requires 'target_label' value`);
+  if (TARGET_REQUIRED.has(action) && targetLabel === '')
+    return first(at('target_label'), `relabel configuration for ${action} action requires 'target_label' value`);
   if (action === 'replace' && !targetLabel.includes('$') && !isValidLabelName(targetLabel, scheme)) return invalidTarget();
   if (action === 'replace' && targetLabel.includes('$') && !isValidLabelNameWithRegexVar(targetLabel, scheme)) return invalidTarget();
   if (TARGET_ONLY.has(action) && !isValidLabelName(targetLabel, scheme)) return invalidTarget();
@@ -199,13 +213,21 @@ function checkRule(config: unknown, scheme: NameValidationScheme): { rule?: Rule
     // Prometheus compares the regex by identity: any regex given, even `(.*)`, is a change.
     const changed = [given('regex'), modulus !== 0n, separator !== ';', replacementText !== '$1'];
     const index = changed.indexOf(true);
-    if (index >= 0) return first([(['regex', 'modulus', 'separator', 'replacement'] as const)[index]!], `${action} action requires only 'source_labels' and \`target_label\`, and no other fields`);
+    if (index >= 0)
+      return first(
+        [(['regex', 'modulus', 'separator', 'replacement'] as const)[index]!],
+        `${action} action requires only 'source_labels' and \`target_label\`, and no other fields`,
+      );
   }
   if (action === 'labeldrop' || action === 'labelkeep') {
     // `source_labels: []` counts as given, as in Prometheus (a non-nil list).
     const changed = [Array.isArray(raw.source_labels), targetLabel !== '', modulus !== 0n, separator !== ';', replacementText !== '$1'];
     const index = changed.indexOf(true);
-    if (index >= 0) return first([(['source_labels', 'target_label', 'modulus', 'separator', 'replacement'] as const)[index]!], `${action} action requires only 'regex', and no other fields`);
+    if (index >= 0)
+      return first(
+        [(['source_labels', 'target_label', 'modulus', 'separator', 'replacement'] as const)[index]!],
+        `${action} action requires only 'regex', and no other fields`,
+      );
   }
 
   const literal = action === 'replace' && !given('regex') && !targetLabel.includes('$') && !replacementText.includes('$');
@@ -259,13 +281,24 @@ export function goQuote(text: string): string {
     const escape = GO_ESCAPES[char];
     if (escape) out += escape;
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if (code !== 0x20 && NON_PRINTABLE.test(char)) out += code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (code !== 0x20 && NON_PRINTABLE.test(char))
+      out += code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
     else out += char;
   }
   return out + '"';
 }
 
-const GO_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+};
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 
 // ---------------------------------------------------------------------------------------------------------------

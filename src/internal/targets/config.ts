@@ -25,14 +25,17 @@ export const dnsConfigSchema = configObject({
   /** `address:port` of the DNS server to ask instead of the system's resolvers (an IP address: no name to resolve). */
   server: dnsServer().optional(),
 }).superRefine((config, ctx) => {
-  if (config.type !== 'SRV' && config.port === undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: `required for type ${config.type}: the client port to probe on every address` });
-  if (config.type === 'SRV' && config.port !== undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: 'SRV records carry their own port: remove port, or use type A/AAAA' });
+  if (config.type !== 'SRV' && config.port === undefined)
+    ctx.addIssue({ code: 'custom', path: ['port'], message: `required for type ${config.type}: the client port to probe on every address` });
+  if (config.type === 'SRV' && config.port !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['port'], message: 'SRV records carry their own port: remove port, or use type A/AAAA' });
 });
 
 /** Node's resolver takes IP addresses only; a host name would fail at every lookup, so it is refused here. */
 function dnsServer() {
   return z.string().refine((text) => net.isIP(parseHostPort(text)?.host ?? '') !== 0, {
-    error: (issue) => `invalid DNS server ${JSON.stringify(issue.input)}: expected an IP address and port, e.g. 10.0.0.2:53 or [fd00::2]:53 (a host name cannot be used: it would need a DNS server itself)`,
+    error: (issue) =>
+      `invalid DNS server ${JSON.stringify(issue.input)}: expected an IP address and port, e.g. 10.0.0.2:53 or [fd00::2]:53 (a host name cannot be used: it would need a DNS server itself)`,
   });
 }
 
@@ -48,7 +51,8 @@ export const discoveryConfigSchema = configObject({
   file_sd: fileSdConfigSchema.optional(),
   dns: dnsConfigSchema.optional(),
 }).superRefine((config, ctx) => {
-  if (config.member_port !== undefined && !config.ensemble) ctx.addIssue({ code: 'custom', path: ['member_port'], message: 'applies to ensemble discovery only: set ensemble: true, or remove member_port' });
+  if (config.member_port !== undefined && !config.ensemble)
+    ctx.addIssue({ code: 'custom', path: ['member_port'], message: 'applies to ensemble discovery only: set ensemble: true, or remove member_port' });
 });
 
 export type DiscoveryConfig = z.output<typeof discoveryConfigSchema>;

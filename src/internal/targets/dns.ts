@@ -19,7 +19,12 @@ const LOOKUP_TRIES = 2;
 const DEFAULT_REFRESH_INTERVAL_MS = 30_000;
 
 /** `defaultRefreshIntervalMs` (the receiver's collection interval) applies when the config sets no refresh_interval. */
-export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS, scheduler: SchedulerLike = asyncScheduler): Observable<readonly Target[]> {
+export function dnsTargets(
+  config: DnsConfig,
+  logger: Logger,
+  defaultRefreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<readonly Target[]> {
   const refreshIntervalMs = config.refresh_interval ?? defaultRefreshIntervalMs;
   return new Observable<readonly Target[]>((subscriber) => {
     const resolver = new dns.promises.Resolver({ timeout: Math.min(LOOKUP_TIMEOUT_MS, refreshIntervalMs), tries: LOOKUP_TRIES });
@@ -47,7 +52,13 @@ export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshInte
           return;
         }
         const reason = code ?? String(error);
-        if (failing.get(name) !== reason) logger.warn('dns: lookup failed; keeping its last good targets', { name, type: config.type, error: reason, kept_targets: lastGood.get(name)?.length ?? 0 });
+        if (failing.get(name) !== reason)
+          logger.warn('dns: lookup failed; keeping its last good targets', {
+            name,
+            type: config.type,
+            error: reason,
+            kept_targets: lastGood.get(name)?.length ?? 0,
+          });
         failing.set(name, reason);
       }
     };
@@ -64,7 +75,11 @@ export function dnsTargets(config: DnsConfig, logger: Logger, defaultRefreshInte
     const round = async () => {
       await Promise.all(config.names.map(resolveName));
       if (stopped) return;
-      const list = uniqueTargets(config.names.flatMap((name) => (lastGood.get(name) ?? []).map((endpoint) => ({ endpoint, attributes: {}, meta: { [META_LABELS.source]: 'dns', [META_LABELS.dnsName]: name } }))));
+      const list = uniqueTargets(
+        config.names.flatMap((name) =>
+          (lastGood.get(name) ?? []).map((endpoint) => ({ endpoint, attributes: {}, meta: { [META_LABELS.source]: 'dns', [META_LABELS.dnsName]: name } })),
+        ),
+      );
       if (!emitted || !sameTargetList(emitted, list)) {
         emitted = list;
         subscriber.next(list);

@@ -29,7 +29,7 @@ export type SeedClient = Pick<ZkClient, 'connect' | 'getData' | 'close'>;
  */
 export function tlsEnsembleProblem(tls: unknown, discovery: DiscoveryConfig | undefined): string | undefined {
   if (tls === undefined || !discovery?.ensemble || discovery.member_port !== undefined) return undefined;
-  return 'tls with discovery.ensemble needs discovery.member_port (the members\' secureClientPort): /zookeeper/config lists only their plain client port';
+  return "tls with discovery.ensemble needs discovery.member_port (the members' secureClientPort): /zookeeper/config lists only their plain client port";
 }
 
 export interface EnsembleDiscoveryOptions {
@@ -76,7 +76,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
       subscriber.next(list);
     };
     const fallBack = (why: string) => {
-      if (!members && seeds.length > 0) notice('fallback', 'warn', `ensemble discovery: ${why}; probing the seeds themselves until a membership is read`, { seeds: endpointsOf(seeds) });
+      if (!members && seeds.length > 0)
+        notice('fallback', 'warn', `ensemble discovery: ${why}; probing the seeds themselves until a membership is read`, { seeds: endpointsOf(seeds) });
       waitedForMembership = true;
       emit();
     };
@@ -98,7 +99,8 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
         reopenTimer = scheduler.schedule(open, backoffMs);
         backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
       };
-      const openClient = (hooks: Parameters<ClientFactory>[1]) => createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks);
+      const openClient = (hooks: Parameters<ClientFactory>[1]) =>
+        createClient({ endpoints: servers, sessionTimeoutMs: SESSION_TIMEOUT_MS, spinDelayMs: SPIN_DELAY_MS }, hooks);
       session = new MembershipSession(openClient, () => scheduler.now(), {
         membership: (text) => {
           backoffMs = REOPEN_BACKOFF_MS.first;
@@ -123,7 +125,10 @@ export function ensembleTargets(seedLists: Observable<readonly Target[]>, option
           if (members) notice('disconnected', 'warn', 'ensemble discovery: lost the connection to the seeds; keeping the last known membership');
         },
         lost,
-        unexpected: (error) => notice('unexpected', 'warn', 'ensemble discovery: the ZooKeeper client could not read a reply; connection dropped', { error: (error as Error)?.message ?? String(error) }),
+        unexpected: (error) =>
+          notice('unexpected', 'warn', 'ensemble discovery: the ZooKeeper client could not read a reply; connection dropped', {
+            error: (error as Error)?.message ?? String(error),
+          }),
       });
     };
 

@@ -24,7 +24,8 @@ const targetGroupsSchema = z.array(
       .record(z.string(), z.string())
       .superRefine((labels, ctx) => {
         for (const name of Object.keys(labels)) {
-          if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}: expected [a-zA-Z_][a-zA-Z0-9_]*` });
+          if (!LABEL_NAME.test(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}: expected [a-zA-Z_][a-zA-Z0-9_]*` });
         }
       })
       .default({}),
@@ -39,7 +40,12 @@ export interface FilePattern {
 
 export function filePattern(pattern: string): FilePattern {
   const base = path.basename(pattern);
-  const glob = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+  const glob = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  );
   return { directory: path.dirname(pattern), matches: (name) => glob.test(name) };
 }
 
@@ -57,7 +63,8 @@ export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<st
   if (yaml.problems.length > 0) return { error: yaml.problems.map(formatProblem).join('\n') };
   // An empty file is most likely one being rewritten: an error, so the file's last good targets are kept.
   if (yaml.value === null || yaml.value === undefined) return { error: `${file}: the file is empty: expected a list of target groups` };
-  if (!Array.isArray(yaml.value)) return { error: formatProblem(yaml.problemsAt([{ path: [], message: 'expected a list of target groups [{targets: [host:port, …], labels: {…}}]' }])[0]!) };
+  if (!Array.isArray(yaml.value))
+    return { error: formatProblem(yaml.problemsAt([{ path: [], message: 'expected a list of target groups [{targets: [host:port, …], labels: {…}}]' }])[0]!) };
   const parsed = targetGroupsSchema.safeParse(yaml.value, { reportInput: true });
   if (!parsed.success) return { error: yaml.problemsAt(schemaProblems(parsed.error)).map(formatProblem).join('\n') };
   const dropped: SchemaProblem[] = [];
@@ -66,7 +73,10 @@ export function readFileSdFile(file: string, receiverAttributes?: ReadonlySet<st
     const meta = metaOf(group.labels, file);
     return group.targets.flatMap((endpoint, at) => {
       if (parseHostPort(endpoint) !== undefined) return [Object.freeze({ endpoint, attributes, meta })];
-      dropped.push({ path: [index, 'targets', at], message: `invalid endpoint ${JSON.stringify(endpoint)}: expected host:port (port 1-65535); target dropped` });
+      dropped.push({
+        path: [index, 'targets', at],
+        message: `invalid endpoint ${JSON.stringify(endpoint)}: expected host:port (port 1-65535); target dropped`,
+      });
       return [];
     });
   });
@@ -81,12 +91,20 @@ export const CLUSTER_LABEL = 'zk_cluster';
  * Prometheus label as an attribute the receiver sets (identity wins; Prometheus refuses reserved labels likewise).
  * `zk_cluster` is the exception: it is the target's cluster, so it becomes the `zk.cluster` attribute.
  */
-function attributesOf(labels: Readonly<Record<string, string>>, drop: (name: string, message: string) => void, receiverAttributes: ReadonlySet<string> | undefined): Attributes {
+function attributesOf(
+  labels: Readonly<Record<string, string>>,
+  drop: (name: string, message: string) => void,
+  receiverAttributes: ReadonlySet<string> | undefined,
+): Attributes {
   const kept = Object.entries(labels).flatMap(([name, value]): [string, string][] => {
     if (name.startsWith('__')) return [];
     if (name === CLUSTER_LABEL) return value === '' ? [] : [['zk.cluster', value]];
     const clash = reservedAttributeClash(name, receiverAttributes);
-    if (clash !== undefined) drop(name, `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`);
+    if (clash !== undefined)
+      drop(
+        name,
+        `label ${JSON.stringify(name)} is reserved: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets; label dropped (rename it)`,
+      );
     return clash === undefined ? [[name, value]] : [];
   });
   return Object.freeze(Object.fromEntries(kept));

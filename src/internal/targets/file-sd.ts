@@ -26,7 +26,12 @@ function inodeOf(directory: string): string | undefined {
 }
 
 /** `receiverAttributes`: what the agent's receivers set on samples; a target label exported like one of them is dropped. */
-export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: SchedulerLike = asyncScheduler, receiverAttributes?: ReadonlySet<string>): Observable<readonly Target[]> {
+export function fileSdTargets(
+  config: FileSdConfig,
+  logger: Logger,
+  scheduler: SchedulerLike = asyncScheduler,
+  receiverAttributes?: ReadonlySet<string>,
+): Observable<readonly Target[]> {
   const patterns = config.files.map(filePattern);
   const directories = [...new Set(patterns.map((pattern) => pattern.directory))];
   return new Observable<readonly Target[]>((subscriber) => {
@@ -140,7 +145,11 @@ export function fileSdTargets(config: FileSdConfig, logger: Logger, scheduler: S
 
     // At start, every refresh_interval, and once after a burst of change events (truncate, write, rename). One
     // refresh at a time: requests during a refresh make one more run after it (throttle's trailing value), not one each.
-    const refreshes = merge(of(undefined), timer(config.refresh_interval, config.refresh_interval, scheduler), changes.pipe(debounceTime(CHANGE_SETTLE_MS, scheduler)))
+    const refreshes = merge(
+      of(undefined),
+      timer(config.refresh_interval, config.refresh_interval, scheduler),
+      changes.pipe(debounceTime(CHANGE_SETTLE_MS, scheduler)),
+    )
       .pipe(
         throttle(() => refreshed, { leading: true, trailing: true }),
         concatMap(() =>

@@ -56,7 +56,10 @@ export function targetRelabeler(rules: readonly RelabelConfig[], cluster: string
     if (!relabeled) return null;
     const endpoint = relabeled[ADDRESS_LABEL] ?? '';
     if (parseHostPort(endpoint) === undefined) {
-      warnOnce(`address:${target.endpoint}:${endpoint}`, 'relabel_configs: target dropped: __address__ is no host:port', { endpoint: target.endpoint, address: endpoint });
+      warnOnce(`address:${target.endpoint}:${endpoint}`, 'relabel_configs: target dropped: __address__ is no host:port', {
+        endpoint: target.endpoint,
+        address: endpoint,
+      });
       return null;
     }
     const attributes: Record<string, string> = {};
@@ -69,7 +72,11 @@ export function targetRelabeler(rules: readonly RelabelConfig[], cluster: string
       const key = attributeKeys.get(name);
       const clash = key === undefined ? reservedAttributeClash(name) : undefined;
       if (clash !== undefined) {
-        warnOnce(`reserved:${name}`, `relabel_configs: label dropped: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets`, { label: name });
+        warnOnce(
+          `reserved:${name}`,
+          `relabel_configs: label dropped: it would be exported as the same Prometheus label as the attribute ${clash} that zkotel sets`,
+          { label: name },
+        );
         continue;
       }
       attributes[key ?? name] = value;

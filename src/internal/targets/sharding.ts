@@ -29,7 +29,12 @@ export function shardKey(target: Target, cluster: string | undefined): string {
 }
 
 /** The targets of `targets` this agent owns, whenever either the targets or the assignment change. */
-export function ownedTargets(targets: Observable<readonly Target[]>, shard: TargetShard, receiver: string, cluster: string | undefined): Observable<readonly Target[]> {
+export function ownedTargets(
+  targets: Observable<readonly Target[]>,
+  shard: TargetShard,
+  receiver: string,
+  cluster: string | undefined,
+): Observable<readonly Target[]> {
   return combineLatest([targets, shard.assignment]).pipe(
     map(([list, assignment]) => list.filter((target) => assignment.owns(shardKey(target, cluster)))),
     distinctUntilChanged(sameTargetList),

@@ -23,7 +23,10 @@ export function targetReceiver(
   cluster: string | undefined,
   loop: (context: TargetContext) => Observable<Batch>,
 ): Pick<Receiver, 'batches' | 'sourcesPerRound'> {
-  const targetGauge = settings.telemetry.gauge('zkotel.receiver.targets', { valueType: 'int', description: 'Targets (ZooKeeper servers) the receiver probes now: static endpoints plus what discovery found.' });
+  const targetGauge = settings.telemetry.gauge('zkotel.receiver.targets', {
+    valueType: 'int',
+    description: 'Targets (ZooKeeper servers) the receiver probes now: static endpoints plus what discovery found.',
+  });
   const receiverAttributes = Object.freeze({ receiver: settings.id });
   const sourceOf = (target: Target) => `${settings.id}|${target.endpoint}`;
   targetGauge(receiverAttributes, 0);

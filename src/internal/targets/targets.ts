@@ -43,7 +43,14 @@ export function discoverTargets(context: DiscoveryContext): Observable<readonly 
     map((lists) => uniqueTargets(lists.flat())),
     distinctUntilChanged(sameTargetList),
   );
-  const found = config?.ensemble ? ensembleTargets(union, { logger: logger.child({ discovery: 'ensemble' }), createClient: context.seedClient, memberPort: config.member_port, scheduler: context.scheduler }) : union;
+  const found = config?.ensemble
+    ? ensembleTargets(union, {
+        logger: logger.child({ discovery: 'ensemble' }),
+        createClient: context.seedClient,
+        memberPort: config.member_port,
+        scheduler: context.scheduler,
+      })
+    : union;
   if (!context.relabelConfigs?.length) return found;
   const relabel = targetRelabeler(context.relabelConfigs, context.cluster, logger.child({ discovery: 'relabel' }));
   return found.pipe(map(relabel), distinctUntilChanged(sameTargetList));
@@ -74,7 +81,9 @@ export function receiverTargets(
   if (config.agent_group === undefined) return targets;
   const shard = settings.extension?.(config.agent_group);
   if (!isTargetShard(shard)) {
-    throw new Error(`agent_group: ${JSON.stringify(config.agent_group)} is not a running agent_group extension: define it under extensions: and list it in service.extensions`);
+    throw new Error(
+      `agent_group: ${JSON.stringify(config.agent_group)} is not a running agent_group extension: define it under extensions: and list it in service.extensions`,
+    );
   }
   return ownedTargets(targets, shard, settings.id, config.cluster);
 }

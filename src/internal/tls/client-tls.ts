@@ -113,7 +113,9 @@ export class ClientTlsLoader {
       throw this.failed.error;
     }
     try {
-      const [ca, cert, key] = await Promise.all([this.config.ca_file, this.config.cert_file, this.config.key_file].map((file) => (file === undefined ? undefined : fsp.readFile(file))));
+      const [ca, cert, key] = await Promise.all(
+        [this.config.ca_file, this.config.cert_file, this.config.key_file].map((file) => (file === undefined ? undefined : fsp.readFile(file))),
+      );
       // OpenSSL skips what is not PEM in a CA bundle without a word: insist on at least one certificate.
       if (ca && !ca.includes(PEM_CERTIFICATE)) throw new Error(`${this.config.ca_file}: no PEM certificate in the file`);
       if (cert && !cert.includes(PEM_CERTIFICATE)) throw new Error(`${this.config.cert_file}: no PEM certificate in the file`);
@@ -165,7 +167,9 @@ async function stamp(file: string): Promise<FileStamp> {
 }
 
 function sameStamps(a: readonly FileStamp[], b: readonly FileStamp[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.mtimeMs === b[i]!.mtimeMs && x.ctimeMs === b[i]!.ctimeMs && x.size === b[i]!.size && x.file === b[i]!.file);
+  return (
+    a.length === b.length && a.every((x, i) => x.mtimeMs === b[i]!.mtimeMs && x.ctimeMs === b[i]!.ctimeMs && x.size === b[i]!.size && x.file === b[i]!.file)
+  );
 }
 
 function describeLoadError(error: unknown): string {
@@ -222,9 +226,16 @@ export function describeTlsError(error: unknown, expected?: string, sentClientCe
   }
   const certificateRequired: TlsFailure = { kind: 'client_cert_required', message: 'server requires a client certificate: set tls.cert_file and tls.key_file' };
   if (/CERTIFICATE_REQUIRED|alert certificate required/i.test(text)) return certificateRequired;
-  if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)|alert (unknown ca|bad certificate|certificate unknown)/i.test(text)) {
+  if (
+    /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)|alert (unknown ca|bad certificate|certificate unknown)/i.test(
+      text,
+    )
+  ) {
     if (sentClientCert === false) return certificateRequired;
-    return { kind: 'client_cert_rejected', message: `server rejected the client certificate (${shortSslReason(text)}): is it signed by a CA the server trusts?` };
+    return {
+      kind: 'client_cert_rejected',
+      message: `server rejected the client certificate (${shortSslReason(text)}): is it signed by a CA the server trusts?`,
+    };
   }
   if (/ALERT_HANDSHAKE_FAILURE/i.test(code)) {
     if (sentClientCert === false) return certificateRequired;

@@ -61,7 +61,9 @@ export class WebServer {
     const active = this.load();
     const listener = (request: IncomingMessage, response: ServerResponse) => void this.serve(request, response);
     const tls = active.config?.tls;
-    const server = tls ? https.createServer({ ...serverOptions(), ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener) : http.createServer(serverOptions(), listener);
+    const server = tls
+      ? https.createServer({ ...serverOptions(), ...tls.secureContext, ...clientCertPolicy(tls.clientAuth) }, listener)
+      : http.createServer(serverOptions(), listener);
     limitConnections(server, this.maxConnections);
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.checkClientCert(socket));
@@ -136,7 +138,10 @@ export class WebServer {
 
 function refuse(response: ServerResponse, verdict: Exclude<AuthResult, 'ok'>): void {
   if (verdict === 'denied') response.writeHead(401, UNAUTHORIZED_HEADERS).end('Unauthorized\n');
-  else if (verdict === 'throttled') response.writeHead(429, { 'retry-after': String(Math.ceil(FAILURE_REFILL_MS / 1000)), 'content-type': 'text/plain' }).end('Too many failed logins from this address\n');
+  else if (verdict === 'throttled')
+    response
+      .writeHead(429, { 'retry-after': String(Math.ceil(FAILURE_REFILL_MS / 1000)), 'content-type': 'text/plain' })
+      .end('Too many failed logins from this address\n');
   else response.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('Too many logins being checked; retry\n');
 }
 

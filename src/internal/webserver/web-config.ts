@@ -13,7 +13,13 @@ import { CERTIFICATE, pemProblem, PRIVATE_KEY, type PemLabel } from '../../core/
 import { configObject, type SchemaProblem } from '../../core/config/schema.js';
 import { describeFsError, parseYamlFile } from '../../core/config/yaml-file.js';
 
-export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export const CLIENT_AUTH_TYPES = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
@@ -63,7 +69,12 @@ const oneOf = (valid: readonly string[], what: string) =>
   z.string().refine((value) => valid.includes(value), { error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (valid: ${valid.join(', ')})` });
 
 const notSupported = (what: string) =>
-  z.unknown().refine((value) => value === undefined || value === null, { error: `${what} is not supported by zkotel: remove it, or put zkotel behind a proxy that does it` }).optional();
+  z
+    .unknown()
+    .refine((value) => value === undefined || value === null, {
+      error: `${what} is not supported by zkotel: remove it, or put zkotel behind a proxy that does it`,
+    })
+    .optional();
 
 const tlsServerConfigSchema = configObject({
   cert_file: z.string().optional(),
@@ -112,7 +123,8 @@ export interface WebConfig {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type WebConfigResult = { readonly config: WebConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly ConfigProblem[] };
+export type WebConfigResult =
+  { readonly config: WebConfig; readonly problems?: undefined } | { readonly config?: undefined; readonly problems: readonly ConfigProblem[] };
 
 /** Reads and checks a web config file: the config, or every problem as `FILE:LINE:COL: path: message`. */
 export function checkWebConfig(file: string): WebConfigResult {
@@ -132,7 +144,11 @@ function build(file: string, data: z.output<typeof webConfigSchema>, problems: S
   for (const [user, hash] of Object.entries(data.basic_auth_users ?? {})) {
     const at = ['basic_auth_users', user];
     if (user.includes(':')) problems.push({ path: at, message: 'a user name cannot contain ":" (basic auth splits user and password at the first ":")' });
-    else if (bcryptCost(hash) === undefined) problems.push({ path: at, message: `invalid bcrypt hash: expected $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters of salt and hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')` });
+    else if (bcryptCost(hash) === undefined)
+      problems.push({
+        path: at,
+        message: `invalid bcrypt hash: expected $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters of salt and hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')`,
+      });
     else users.set(user, hash);
   }
   const headers: Record<string, string> = {};
@@ -140,12 +156,16 @@ function build(file: string, data: z.output<typeof webConfigSchema>, problems: S
     const allowed = EXTRA_HEADERS[name];
     const at = ['http_server_config', 'headers', name];
     if (!allowed) problems.push({ path: at, message: `HTTP header "${name}" can not be configured (valid: ${Object.keys(EXTRA_HEADERS).join(', ')})` });
-    else if (allowed.length > 0 && !allowed.includes(value)) problems.push({ path: at, message: `invalid value ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}` });
+    else if (allowed.length > 0 && !allowed.includes(value))
+      problems.push({ path: at, message: `invalid value ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}` });
     else if (value !== '') headers[name] = value;
   }
   // A tls_server_config with nothing in it (or none) means plain HTTP, as in exporter-toolkit.
   const tlsConfig = data.tls_server_config;
-  const tls = tlsConfig && Object.values(tlsConfig).some((value) => value !== undefined && value !== null) ? buildTls(path.dirname(file), tlsConfig, problems) : undefined;
+  const tls =
+    tlsConfig && Object.values(tlsConfig).some((value) => value !== undefined && value !== null)
+      ? buildTls(path.dirname(file), tlsConfig, problems)
+      : undefined;
   return { file, tls, users, headers };
 }
 
@@ -155,17 +175,28 @@ function buildTls(dir: string, config: TlsServerConfig, problems: SchemaProblem[
   const cert = pem(dir, config, 'cert', report);
   const key = pem(dir, config, 'key', report);
   const ca = pem(dir, config, 'client_ca', report);
-  if (cert === undefined && config.cert_file === undefined && config.cert === undefined) report('cert_file', 'required: the server certificate (PEM), or cert with the PEM itself');
-  if (key === undefined && config.key_file === undefined && config.key === undefined) report('key_file', 'required: the server private key (PEM), or key with the PEM itself');
+  if (cert === undefined && config.cert_file === undefined && config.cert === undefined)
+    report('cert_file', 'required: the server certificate (PEM), or cert with the PEM itself');
+  if (key === undefined && config.key_file === undefined && config.key === undefined)
+    report('key_file', 'required: the server private key (PEM), or key with the PEM itself');
   if (cert !== undefined) checkPem(cert.text, cert.key, report, CERTIFICATE);
   if (key !== undefined) checkPem(key.text, key.key, report, PRIVATE_KEY);
   if (ca !== undefined) checkPem(ca.text, ca.key, report, CERTIFICATE);
 
-  const clientAuth: ClientAuthType = config.client_auth_type === 'RequireClientCert' ? 'RequireAnyClientCert' : ((config.client_auth_type as ClientAuthType | undefined) ?? 'NoClientCert');
+  const clientAuth: ClientAuthType =
+    config.client_auth_type === 'RequireClientCert' ? 'RequireAnyClientCert' : ((config.client_auth_type as ClientAuthType | undefined) ?? 'NoClientCert');
   if (ca !== undefined && clientAuth === 'NoClientCert') {
-    report(ca.key, 'client CAs are set but client_auth_type is NoClientCert: set client_auth_type: RequireAndVerifyClientCert to require client certificates signed by them');
+    report(
+      ca.key,
+      'client CAs are set but client_auth_type is NoClientCert: set client_auth_type: RequireAndVerifyClientCert to require client certificates signed by them',
+    );
   }
-  if (ca === undefined && (clientAuth === 'RequireAndVerifyClientCert' || clientAuth === 'VerifyClientCertIfGiven') && config.client_ca_file === undefined && config.client_ca === undefined) {
+  if (
+    ca === undefined &&
+    (clientAuth === 'RequireAndVerifyClientCert' || clientAuth === 'VerifyClientCertIfGiven') &&
+    config.client_ca_file === undefined &&
+    config.client_ca === undefined
+  ) {
     report('client_auth_type', `${clientAuth} needs client_ca_file: the CA certificates that client certificates must be signed by`);
   }
   const [min, max] = [config.min_version ?? 'TLS12', config.max_version ?? 'TLS13'];
@@ -174,7 +205,11 @@ function buildTls(dir: string, config: TlsServerConfig, problems: SchemaProblem[
   const ciphers = (config.cipher_suites ?? []).map((name) => CIPHER_SUITES[name]!);
   const available = new Set(getCiphers().map((name) => name.toLowerCase()));
   (config.cipher_suites ?? []).forEach((name, index) => {
-    if (!available.has(CIPHER_SUITES[name]!.toLowerCase())) problems.push({ path: ['tls_server_config', 'cipher_suites', index], message: `cipher ${name} is not available in this Node.js (OpenSSL ${process.versions.openssl})` });
+    if (!available.has(CIPHER_SUITES[name]!.toLowerCase()))
+      problems.push({
+        path: ['tls_server_config', 'cipher_suites', index],
+        message: `cipher ${name} is not available in this Node.js (OpenSSL ${process.versions.openssl})`,
+      });
   });
   if (problems.length > before || cert === undefined || key === undefined) return undefined;
 

@@ -86,7 +86,16 @@ interface ConnectionManager extends EventEmitter {
 }
 
 /** ConnectionManager.STATES of node-zookeeper-client. */
-const MANAGER = { DISCONNECTED: 0, CONNECTING: 1, CONNECTED: 2, CONNECTED_READ_ONLY: 3, CLOSING: -1, CLOSED: -2, SESSION_EXPIRED: -3, AUTHENTICATION_FAILED: -4 } as const;
+const MANAGER = {
+  DISCONNECTED: 0,
+  CONNECTING: 1,
+  CONNECTED: 2,
+  CONNECTED_READ_ONLY: 3,
+  CLOSING: -1,
+  CLOSED: -2,
+  SESSION_EXPIRED: -3,
+  AUTHENTICATION_FAILED: -4,
+} as const;
 
 export const OPEN_ACL = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('world', 'anyone'))];
 /** ZooKeeper's CREATOR_ALL_ACL: everything, for the identities the session authenticated as. */
@@ -117,7 +126,11 @@ export class ZkClient {
     this.scheduler = options.scheduler ?? asyncScheduler;
     // retries 0: a lost connection is a measured failure, not something to hide behind retries. The connection
     // string only has to satisfy the library's parser: the servers are replaced below.
-    this.client = zookeeper.createClient(servers.map(() => 'localhost:2181').join(','), { sessionTimeout: options.sessionTimeoutMs, spinDelay: options.spinDelayMs ?? 1000, retries: 0 });
+    this.client = zookeeper.createClient(servers.map(() => 'localhost:2181').join(','), {
+      sessionTimeout: options.sessionTimeoutMs,
+      spinDelay: options.spinDelayMs ?? 1000,
+      retries: 0,
+    });
     this.manager = (this.client as unknown as { connectionManager: ConnectionManager }).connectionManager;
     this.manager.servers = servers;
     this.manager.nextServerIndex = Math.floor(Math.random() * servers.length);
@@ -273,7 +286,9 @@ export class ZkClient {
 
   /** `exists`, optionally leaving a watch that fires on the node's next creation, change or deletion. */
   exists(path: string, deadlineMs: number, watch?: (event: zookeeper.Event) => void): Promise<boolean> {
-    return this.call<zookeeper.Stat | null>(deadlineMs, 'exists', (done) => (watch ? this.client.exists(path, watch, done) : this.client.exists(path, done))).then((stat) => Boolean(stat));
+    return this.call<zookeeper.Stat | null>(deadlineMs, 'exists', (done) =>
+      watch ? this.client.exists(path, watch, done) : this.client.exists(path, done),
+    ).then((stat) => Boolean(stat));
   }
 
   /** `getChildren`, optionally leaving a watch that fires when a child is added or removed (same function every time). */
@@ -291,7 +306,10 @@ export class ZkClient {
 
   private call<T>(deadlineMs: number, what: string, invoke: (done: (error: unknown, value: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => reject(new ZkError('OPERATION_TIMEOUT', `${what}: no reply within the deadline`)), this.remaining(deadlineMs));
+      const timer = this.scheduler.schedule(
+        () => reject(new ZkError('OPERATION_TIMEOUT', `${what}: no reply within the deadline`)),
+        this.remaining(deadlineMs),
+      );
       try {
         invoke((error, value) => {
           timer.unsubscribe();

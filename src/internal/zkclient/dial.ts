@@ -41,7 +41,8 @@ export interface SocketOpener {
 
 /** Plain TCP without `tls`, else TLS with the (re-read when rotated) material of `tls`. */
 export function socketOpener(tlsConfig: ClientTlsConfig | undefined): SocketOpener {
-  if (!tlsConfig) return { secure: false, open: async (address) => ({ start: () => net.connect({ host: address.host, port: address.port }), readyEvent: 'connect' }) };
+  if (!tlsConfig)
+    return { secure: false, open: async (address) => ({ start: () => net.connect({ host: address.host, port: address.port }), readyEvent: 'connect' }) };
   const loader = new ClientTlsLoader(tlsConfig);
   return {
     secure: true,
@@ -52,7 +53,11 @@ export function socketOpener(tlsConfig: ClientTlsConfig | undefined): SocketOpen
       } catch (error) {
         throw new DialError('TLS_CONFIG', (error as Error).message);
       }
-      return { start: () => tls.connect({ ...options, host: address.host, port: address.port }), readyEvent: 'secureConnect', expectedName: options.servername ?? address.host };
+      return {
+        start: () => tls.connect({ ...options, host: address.host, port: address.port }),
+        readyEvent: 'secureConnect',
+        expectedName: options.servername ?? address.host,
+      };
     },
   };
 }
@@ -72,7 +77,10 @@ export function dialer(via: SocketOpener, scheduler: SchedulerLike = asyncSchedu
         socket.destroy();
         reject(error);
       };
-      const timer = scheduler.schedule(() => fail(new DialError('OPERATION_TIMEOUT', `no connection to ${address.host}:${address.port} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = scheduler.schedule(
+        () => fail(new DialError('OPERATION_TIMEOUT', `no connection to ${address.host}:${address.port} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onError = (error: NodeJS.ErrnoException) => fail(dialError(error, address, opening.expectedName));
       socket.once(readyEvent, () => {
         timer.unsubscribe();

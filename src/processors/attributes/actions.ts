@@ -142,7 +142,8 @@ function compileStep(action: ActionConfig, logger: Logger): Step {
         const value = editor.get(key);
         if (value === undefined) return;
         const converted = convertValue(value, type);
-        if (converted === undefined) logger.debug(`attribute "${key}" left unchanged: ${JSON.stringify(value)} is not a valid ${type}`, { key, value, converted_type: type });
+        if (converted === undefined)
+          logger.debug(`attribute "${key}" left unchanged: ${JSON.stringify(value)} is not a valid ${type}`, { key, value, converted_type: type });
         else editor.set(key, converted);
       };
     }

@@ -35,7 +35,10 @@ const rawActionSchema = configObject({
   action: z.preprocess(
     (value) => (typeof value === 'string' ? value.toLowerCase() : value),
     z.enum(ACTIONS, {
-      error: (issue) => (issue.input === undefined ? `required: one of ${ACTIONS.join(', ')}` : `unknown action ${JSON.stringify(issue.input)}: expected one of ${ACTIONS.join(', ')}`),
+      error: (issue) =>
+        issue.input === undefined
+          ? `required: one of ${ACTIONS.join(', ')}`
+          : `unknown action ${JSON.stringify(issue.input)}: expected one of ${ACTIONS.join(', ')}`,
     }),
   ),
   key: z.string().min(1, 'must not be empty').optional(),
@@ -67,7 +70,8 @@ function validateAction(raw: RawAction, ctx: z.RefinementCtx): ActionConfig | un
     if (raw.value === undefined && raw.from_attribute === undefined) problem([], `set value or from_attribute: the value to ${action}`);
     if (raw.value !== undefined && raw.from_attribute !== undefined) problem([], 'set value or from_attribute, not both');
   }
-  if (action === 'extract' && raw.pattern === undefined) problem(['pattern'], 'required by action extract: a regex with named groups, e.g. ^(?P<host>[^:]+):(?P<port>\\d+)$');
+  if (action === 'extract' && raw.pattern === undefined)
+    problem(['pattern'], 'required by action extract: a regex with named groups, e.g. ^(?P<host>[^:]+):(?P<port>\\d+)$');
   if (action === 'convert' && raw.converted_type === undefined) problem(['converted_type'], `required by action convert: one of ${CONVERTED_TYPES.join(', ')}`);
   if (raw.pattern !== undefined && USES[action].includes('pattern')) {
     const error = regexError(raw.pattern);

@@ -13,7 +13,6 @@ export const limitProcessorConfigSchema = configObject({
   max_series: limit.default(DEFAULT_MAX_SERIES),
   /** A known series not seen for this long is forgotten (frees its place under the limits). */
   series_ttl: duration({ min: 1 }).prefault('10m'),
-})
-  .prefault({});
+}).prefault({});
 
 export type LimitProcessorConfig = z.output<typeof limitProcessorConfigSchema>;

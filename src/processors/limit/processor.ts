@@ -90,7 +90,11 @@ export function createLimitProcessor(settings: CreateSettings, config: LimitProc
         if (!warned.has(name)) {
           warned.add(name);
           const limit = hit === 'max_series_per_metric' ? perMetricLimit : totalLimit;
-          settings.logger.warn(`dropping new series of metric "${name}": ${hit} (${limit}) reached; known series keep flowing`, { metric: name, limit: hit, max: limit });
+          settings.logger.warn(`dropping new series of metric "${name}": ${hit} (${limit}) reached; known series keep flowing`, {
+            metric: name,
+            limit: hit,
+            max: limit,
+          });
         }
         return false;
       };

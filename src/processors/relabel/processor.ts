@@ -44,7 +44,12 @@ export function relabelStage(config: RelabelProcessorConfig): OperatorFunction<B
     if (!byName) descriptors.set(metric, (byName = new Map()));
     let renamed = byName.get(name);
     if (!renamed) {
-      renamed = describeMetric(name, metric.kind, { unit: metric.unit, description: metric.description, valueType: metric.valueType, ...(metric.meta ? { meta: metric.meta } : {}) });
+      renamed = describeMetric(name, metric.kind, {
+        unit: metric.unit,
+        description: metric.description,
+        valueType: metric.valueType,
+        ...(metric.meta ? { meta: metric.meta } : {}),
+      });
       if (byName.size < MAX_NAMES_PER_METRIC) byName.set(name, renamed);
     }
     return renamed;

@@ -44,13 +44,18 @@ const ruleSchema = configObject({
     try {
       regexp = GoRegexp.compile(rule.match_regexp);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', path: ['match_regexp'], message: `invalid regular expression ${JSON.stringify(rule.match_regexp)}: ${(error as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['match_regexp'],
+        message: `invalid regular expression ${JSON.stringify(rule.match_regexp)}: ${(error as Error).message}`,
+      });
     }
   }
   if (rule.name === undefined) return;
   if (regexp === undefined) {
     // A literal name (with `match`, or when the regex is already reported).
-    if (rule.match_regexp === undefined && !isValidMetricName(rule.name)) ctx.addIssue({ code: 'custom', path: ['name'], message: invalidNameMessage(rule.name) });
+    if (rule.match_regexp === undefined && !isValidMetricName(rule.name))
+      ctx.addIssue({ code: 'custom', path: ['name'], message: invalidNameMessage(rule.name) });
     return;
   }
   const template = regexp.template(rule.name);

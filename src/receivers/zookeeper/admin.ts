@@ -7,7 +7,19 @@ import https from 'node:https';
 import { ClientTlsLoader, clientTlsConfigSchema } from '../../internal/tls/client-tls.js';
 import type { FourLetterWord } from './config.js';
 import { classifySocketError, ProbeError, tlsProbeError } from './four-letter-word.js';
-import { adminConf, adminCons, adminEnvi, adminIsro, adminMntr, adminRuok, adminSrvr, adminWchs, ADMIN_COMMANDS, readAdminJson, type AdminResponse } from './parse-admin.js';
+import {
+  adminConf,
+  adminCons,
+  adminEnvi,
+  adminIsro,
+  adminMntr,
+  adminRuok,
+  adminSrvr,
+  adminWchs,
+  ADMIN_COMMANDS,
+  readAdminJson,
+  type AdminResponse,
+} from './parse-admin.js';
 import { DEFAULT_CONS_MAX_ADDRESSES } from './parse-optional-words.js';
 import type { Reply, RequestOptions, Transport } from './transport.js';
 
@@ -70,20 +82,26 @@ export class AdminTransport implements Transport {
         } else resolve(response!);
       };
       const onAbort = () => finish(new ProbeError('timeout', `${command}: no complete AdminServer reply before the deadline`));
-      const request = (this.secure ? https : http).request(url, { method: 'GET', agent: this.agent, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => {
-        const length = Number(response.headers['content-length']);
-        if (length > options.maxBytes) return finish(tooLarge(command, options.maxBytes));
-        const chunks: Buffer[] = [];
-        let received = 0;
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > options.maxBytes) return finish(tooLarge(command, options.maxBytes));
-          chunks.push(chunk);
-        });
-        response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, body: Buffer.concat(chunks, received).toString('utf8') }));
-        response.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(command, error)));
-      });
-      request.on('error', (error: NodeJS.ErrnoException) => finish((this.secure && tlsProbeError(command, error, tlsOptions)) || classifySocketError(command, error)));
+      const request = (this.secure ? https : http).request(
+        url,
+        { method: 'GET', agent: this.agent, headers: { accept: 'application/json' }, ...tlsOptions },
+        (response) => {
+          const length = Number(response.headers['content-length']);
+          if (length > options.maxBytes) return finish(tooLarge(command, options.maxBytes));
+          const chunks: Buffer[] = [];
+          let received = 0;
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > options.maxBytes) return finish(tooLarge(command, options.maxBytes));
+            chunks.push(chunk);
+          });
+          response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, body: Buffer.concat(chunks, received).toString('utf8') }));
+          response.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(command, error)));
+        },
+      );
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish((this.secure && tlsProbeError(command, error, tlsOptions)) || classifySocketError(command, error)),
+      );
       if (options.signal.aborted) return onAbort();
       options.signal.addEventListener('abort', onAbort, { once: true });
       request.end();

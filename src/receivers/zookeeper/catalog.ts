@@ -92,19 +92,49 @@ function spec(
 export const OTEL_MNTR_METRICS: Readonly<Record<string, OtelMetricSpec>> = Object.freeze({
   approximate_data_size: spec('zookeeper.data_tree.size', 'gauge', 'int', 'By', 'Size of data in bytes that a ZooKeeper server has in its data tree.'),
   avg_latency: spec('zookeeper.latency.avg', 'gauge', 'double', 'ms', 'Average time in milliseconds for requests to be processed.'),
-  ephemerals_count: spec('zookeeper.data_tree.ephemeral_node.count', 'gauge', 'int', '{nodes}', 'Number of ephemeral nodes that a ZooKeeper server has in its data tree.'),
-  fsync_threshold_exceed_count: spec('zookeeper.fsync.exceeded_threshold.count', 'counter', 'int', '{events}', 'Number of times fsync duration has exceeded warning threshold.'),
-  max_file_descriptor_count: spec('zookeeper.file_descriptor.limit', 'gauge', 'int', '{file_descriptors}', 'Maximum number of file descriptors that a ZooKeeper server can open.'),
+  ephemerals_count: spec(
+    'zookeeper.data_tree.ephemeral_node.count',
+    'gauge',
+    'int',
+    '{nodes}',
+    'Number of ephemeral nodes that a ZooKeeper server has in its data tree.',
+  ),
+  fsync_threshold_exceed_count: spec(
+    'zookeeper.fsync.exceeded_threshold.count',
+    'counter',
+    'int',
+    '{events}',
+    'Number of times fsync duration has exceeded warning threshold.',
+  ),
+  max_file_descriptor_count: spec(
+    'zookeeper.file_descriptor.limit',
+    'gauge',
+    'int',
+    '{file_descriptors}',
+    'Maximum number of file descriptors that a ZooKeeper server can open.',
+  ),
   max_latency: spec('zookeeper.latency.max', 'gauge', 'double', 'ms', 'Maximum time in milliseconds for requests to be processed.'),
   min_latency: spec('zookeeper.latency.min', 'gauge', 'double', 'ms', 'Minimum time in milliseconds for requests to be processed.'),
   num_alive_connections: spec('zookeeper.connection.active', 'gauge', 'int', '{connections}', 'Number of active clients connected to a ZooKeeper server.'),
-  open_file_descriptor_count: spec('zookeeper.file_descriptor.open', 'gauge', 'int', '{file_descriptors}', 'Number of file descriptors that a ZooKeeper server has open.'),
+  open_file_descriptor_count: spec(
+    'zookeeper.file_descriptor.open',
+    'gauge',
+    'int',
+    '{file_descriptors}',
+    'Number of file descriptors that a ZooKeeper server has open.',
+  ),
   outstanding_requests: spec('zookeeper.request.active', 'gauge', 'int', '{requests}', 'Number of currently executing requests.'),
-  packets_received: spec('zookeeper.packet.count', 'counter', 'int', '{packets}', 'The number of ZooKeeper packets received or sent by a server.', { direction: 'received' }),
-  packets_sent: spec('zookeeper.packet.count', 'counter', 'int', '{packets}', 'The number of ZooKeeper packets received or sent by a server.', { direction: 'sent' }),
+  packets_received: spec('zookeeper.packet.count', 'counter', 'int', '{packets}', 'The number of ZooKeeper packets received or sent by a server.', {
+    direction: 'received',
+  }),
+  packets_sent: spec('zookeeper.packet.count', 'counter', 'int', '{packets}', 'The number of ZooKeeper packets received or sent by a server.', {
+    direction: 'sent',
+  }),
   pending_syncs: spec('zookeeper.sync.pending', 'gauge', 'int', '{syncs}', 'The number of pending syncs from the followers. Only exposed by the leader.'),
   // The unsynced point of this metric is computed (see above), not read from a key.
-  synced_followers: spec('zookeeper.follower.count', 'gauge', 'int', '{followers}', 'The number of followers. Only exposed by the leader.', { state: 'synced' }),
+  synced_followers: spec('zookeeper.follower.count', 'gauge', 'int', '{followers}', 'The number of followers. Only exposed by the leader.', {
+    state: 'synced',
+  }),
   watch_count: spec('zookeeper.watch.count', 'gauge', 'int', '{watches}', 'Number of watches placed on Z-Nodes on a ZooKeeper server.'),
   znode_count: spec('zookeeper.znode.count', 'gauge', 'int', '{znodes}', 'Number of z-nodes that a ZooKeeper server has in its data tree.'),
 });

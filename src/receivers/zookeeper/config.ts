@@ -25,8 +25,10 @@ const adminUrl = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `invalid URL ${JSON.stringify(text)}: expected e.g. http://zk1:8080/commands` });
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: only http:// and https:// AdminServer URLs` });
-  if (url.search || url.hash || url.username || url.password) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: no query, fragment or credentials in an AdminServer URL` });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: only http:// and https:// AdminServer URLs` });
+  if (url.search || url.hash || url.username || url.password)
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: no query, fragment or credentials in an AdminServer URL` });
 });
 
 export const zookeeperReceiverConfigSchema = configObject({
@@ -59,7 +61,8 @@ export const zookeeperReceiverConfigSchema = configObject({
     const { endpoint: _single, admin_port, admin_scheme, admin_path, admin_endpoints, ...rest } = config;
     const adminKeys = Object.entries({ admin_port, admin_scheme, admin_path, admin_endpoints }).filter(([, value]) => value !== undefined);
     if (config.protocol !== 'admin') {
-      for (const [key] of adminKeys) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to protocol: admin only (protocol is ${config.protocol})` });
+      for (const [key] of adminKeys)
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to protocol: admin only (protocol is ${config.protocol})` });
     }
     const scheme = admin_scheme ?? (config.tls ? 'https' : 'http');
     const admin: AdminSettings = { port: admin_port ?? DEFAULT_ADMIN_PORT, scheme, path: admin_path ?? DEFAULT_ADMIN_PATH, urls: admin_endpoints ?? {} };

@@ -66,7 +66,15 @@ const asText = (text: string): string => text;
  * Plain connections read through `onread` into one static buffer, without a Buffer per chunk or the stream's
  * 'data' machinery; the socket's listeners are module functions that find their exchange on the socket.
  */
-export function exchange<T>(command: string, host: string, port: number, signal: AbortSignal, maxBytes: number, parse: (reply: string) => T, secure?: TlsExchange): Promise<T> {
+export function exchange<T>(
+  command: string,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+  maxBytes: number,
+  parse: (reply: string) => T,
+  secure?: TlsExchange,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const state = new Exchange(command, maxBytes, signal, parse, resolve, reject, secure?.options);
     if (signal.aborted) return state.handleEvent();
@@ -161,7 +169,14 @@ class Exchange<T> {
   /** The server closed the connection: the reply is complete, unless the TLS handshake never finished. */
   ended(): void {
     // A close during the TLS handshake is a TLS failure (a plain port, a rejected client), not an empty reply.
-    this.finish(this.tlsOptions && !this.handshaken ? new ProbeError('tls_handshake', `${this.command}: the server closed the connection during the TLS handshake (not a TLS port, or it rejected the client?)`) : undefined);
+    this.finish(
+      this.tlsOptions && !this.handshaken
+        ? new ProbeError(
+            'tls_handshake',
+            `${this.command}: the server closed the connection during the TLS handshake (not a TLS port, or it rejected the client?)`,
+          )
+        : undefined,
+    );
   }
 
   failed(error: NodeJS.ErrnoException): void {
@@ -209,7 +224,10 @@ export function classifySocketError(command: string, error: NodeJS.ErrnoExceptio
     case 'EMFILE':
     case 'ENFILE':
       // Node's own message names a local address that was never bound ("Local (undefined:undefined)").
-      return new ProbeError('descriptors_exhausted', `${command}: the agent has no file descriptor left for a connection (${error.code}): raise its open-files limit (ulimit -n, LimitNOFILE) or lower the number of targets`);
+      return new ProbeError(
+        'descriptors_exhausted',
+        `${command}: the agent has no file descriptor left for a connection (${error.code}): raise its open-files limit (ulimit -n, LimitNOFILE) or lower the number of targets`,
+      );
     default:
       return new ProbeError('connection_error', `${command}: ${error.code ?? ''} ${error.message}`.trim());
   }

@@ -11,7 +11,20 @@
 import type { FourLetterWord } from './config.js';
 import { ProbeError } from './four-letter-word.js';
 import type { MntrReply, SrvrReply } from './parse.js';
-import { aggregateConnections, CONF_ATTRIBUTES, latencies, CONF_NUMBERS, ENVI_ATTRIBUTES, type ClientConnection, type ConfNumber, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
+import {
+  aggregateConnections,
+  CONF_ATTRIBUTES,
+  latencies,
+  CONF_NUMBERS,
+  ENVI_ATTRIBUTES,
+  type ClientConnection,
+  type ConfNumber,
+  type ConfReply,
+  type ConsReply,
+  type EnviReply,
+  type IsroReply,
+  type WchsReply,
+} from './parse-optional-words.js';
 
 /** The AdminServer command that answers what each four-letter word asks (`srvr` and `stat` are both server_stats). */
 export const ADMIN_COMMANDS: Readonly<Record<FourLetterWord, string>> = {
@@ -52,11 +65,13 @@ export function readAdminJson(command: FourLetterWord, response: AdminResponse):
   } catch {
     throw new ProbeError('bad_response', `${command}: AdminServer reply is not JSON: ${JSON.stringify(body.slice(0, 40))}`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ProbeError('bad_response', `${command}: AdminServer reply is not a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new ProbeError('bad_response', `${command}: AdminServer reply is not a JSON object`);
   const error = (json as Json).error;
   if (typeof error === 'string' && error.length > 0) {
     if (error.startsWith(NOT_SERVING)) throw new ProbeError('not_serving', `${command}: server is not serving requests (no quorum?)`);
-    if (/^Unknown command/i.test(error)) throw new ProbeError('unknown_command', `${command}: the AdminServer does not know /commands/${ADMIN_COMMANDS[command]} (${bounded(error)})`);
+    if (/^Unknown command/i.test(error))
+      throw new ProbeError('unknown_command', `${command}: the AdminServer does not know /commands/${ADMIN_COMMANDS[command]} (${bounded(error)})`);
     throw new ProbeError('server_error', `${command}: AdminServer error: ${bounded(error)}`);
   }
   return json as Json;
@@ -117,7 +132,11 @@ export function adminSrvr(command: FourLetterWord, json: Json, body: string): Sr
     nodeCount: number(json.node_count),
     // Only the leader has proposal_stats, as only the leader's srvr prints "Proposal sizes".
     ...(proposals
-      ? { proposalSizeLast: number(proposals.last_buffer_size), proposalSizeMin: number(proposals.min_buffer_size), proposalSizeMax: number(proposals.max_buffer_size) }
+      ? {
+          proposalSizeLast: number(proposals.last_buffer_size),
+          proposalSizeMin: number(proposals.min_buffer_size),
+          proposalSizeMax: number(proposals.max_buffer_size),
+        }
       : {}),
   };
 }
@@ -131,7 +150,8 @@ export function adminWchs(json: Json): WchsReply {
   const connections = number(json.num_connections);
   const paths = number(json.num_paths);
   const total = number(json.num_total_watches);
-  if (connections === undefined || paths === undefined) throw new ProbeError('bad_response', 'wchs: AdminServer watch_summary reply lacks num_connections/num_paths');
+  if (connections === undefined || paths === undefined)
+    throw new ProbeError('bad_response', 'wchs: AdminServer watch_summary reply lacks num_connections/num_paths');
   return { connections, paths, ...(total !== undefined ? { total } : {}) };
 }
 
@@ -175,7 +195,7 @@ const SESSION_ID_FIELD = /("session_id"\s*:\s*)(\d+)/g;
  * session ids).
  */
 export function adminCons(json: Json, maxAddresses: number, maxConnections = 0, body?: string): ConsReply {
-  const exact = maxConnections > 0 && body !== undefined ? withExactSessionIds(body) ?? json : json;
+  const exact = maxConnections > 0 && body !== undefined ? (withExactSessionIds(body) ?? json) : json;
   const lists = [exact.connections, exact.secure_connections];
   if (!Array.isArray(lists[0])) throw new ProbeError('bad_response', 'cons: AdminServer connections reply has no connections list');
   const connections: ClientConnection[] = [];

@@ -28,7 +28,11 @@ function bounded(value: string): string {
 export function parseStat(reply: string): SrvrReply {
   checkCommonReplies('stat', reply);
   try {
-    return parseSrvr(lines(reply).filter((line) => !/^\s/.test(line)).join('\n'));
+    return parseSrvr(
+      lines(reply)
+        .filter((line) => !/^\s/.test(line))
+        .join('\n'),
+    );
   } catch (error) {
     if (error instanceof ProbeError) throw new ProbeError(error.reason, error.message.replace(/^srvr:/, 'stat:'));
     throw new ProbeError('bad_response', `stat: ${String(error)}`);
@@ -294,7 +298,13 @@ export function aggregateConnections(connections: Iterable<ClientConnection>, ma
   if (maxConnections <= 0) return { addresses };
   const withSession = all
     .filter((connection) => connection.sessionId !== undefined && connection.port !== undefined)
-    .map((connection): ConnectionDetail => ({ ...connection, address: unbracketed(connection.address), port: connection.port!, sessionId: connection.sessionId!, sent: connection.sent ?? 0 }))
+    .map((connection): ConnectionDetail => ({
+      ...connection,
+      address: unbracketed(connection.address),
+      port: connection.port!,
+      sessionId: connection.sessionId!,
+      sent: connection.sent ?? 0,
+    }))
     .sort((a, b) => b.received - a.received || compare(a.address, b.address) || a.port - b.port);
   const kept = withSession.slice(0, Math.floor(maxConnections));
   return { addresses, connections: kept, untracked: withSession.length - kept.length };

@@ -34,7 +34,14 @@ export function parseMntr(reply: string): MntrReply {
     if (lineEnd === lineStart) continue;
     const tab = reply.indexOf('\t', lineStart);
     // `zk_` then at least one key character, then a tab on this line.
-    if (tab === -1 || tab >= lineEnd || tab <= lineStart + 3 || reply.charCodeAt(lineStart) !== 122 || reply.charCodeAt(lineStart + 1) !== 107 || reply.charCodeAt(lineStart + 2) !== 95) {
+    if (
+      tab === -1 ||
+      tab >= lineEnd ||
+      tab <= lineStart + 3 ||
+      reply.charCodeAt(lineStart) !== 122 ||
+      reply.charCodeAt(lineStart + 1) !== 107 ||
+      reply.charCodeAt(lineStart + 2) !== 95
+    ) {
       oddLines.push(reply.slice(lineStart, lineEnd));
       continue;
     }

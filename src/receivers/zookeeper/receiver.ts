@@ -29,9 +29,15 @@ interface ProbeTelemetry {
 
 function probeTelemetry(settings: CreateSettings): ProbeTelemetry {
   const receiver = Object.freeze({ receiver: settings.id });
-  const duration = settings.telemetry.histogram('zkotel.receiver.probe.duration', { unit: 's', boundaries: SECONDS_BUCKETS, description: 'How long probes took, all endpoints of the receiver together.' });
+  const duration = settings.telemetry.histogram('zkotel.receiver.probe.duration', {
+    unit: 's',
+    boundaries: SECONDS_BUCKETS,
+    description: 'How long probes took, all endpoints of the receiver together.',
+  });
   const failures = settings.telemetry.counter('zkotel.receiver.probe.failures', { description: 'Commands of probes that failed, by reason.' });
-  const skipped = settings.telemetry.counter('zkotel.receiver.probe.skipped', { description: 'Collection ticks skipped because the previous probe of the endpoint was still running.' });
+  const skipped = settings.telemetry.counter('zkotel.receiver.probe.skipped', {
+    description: 'Collection ticks skipped because the previous probe of the endpoint was still running.',
+  });
   return {
     observe: (outcome) => {
       duration(receiver, outcome.durationMs / 1000);
@@ -47,7 +53,9 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
   const tls = config.tls ? new ClientTlsLoader(config.tls, settings.logger) : undefined;
   const transportFor = (endpoint: string): Transport => {
     const options = { consMaxAddresses: config.cons_max_addresses, consMaxConnections: config.cons_max_connections, ...(tls ? { tls } : {}) };
-    return config.protocol === 'admin' ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options) : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
+    return config.protocol === 'admin'
+      ? new AdminTransport(adminBaseUrl(config.admin, endpoint), options)
+      : new FourLetterWordTransport(parseHostPort(endpoint)!, options);
   };
   // With four-letter words the endpoints are client ports, so the seed session speaks the same TLS to them;
   // with the AdminServer, `tls` is for https and the client ports stay plain.
@@ -65,7 +73,13 @@ export function createZookeeperReceiver(settings: CreateSettings, config: Zookee
  * Observable, subscribers, operators and an AbortController per probe. Here a probe is its promise and one callback;
  * the loop's one AbortController stops a probe in flight when the loop is unsubscribed.
  */
-function targetBatches(settings: CreateSettings, config: ZookeeperReceiverConfig, { target, source, identity }: TargetContext, telemetry: ProbeTelemetry, transportFor: (endpoint: string) => Transport): Observable<Batch> {
+function targetBatches(
+  settings: CreateSettings,
+  config: ZookeeperReceiverConfig,
+  { target, source, identity }: TargetContext,
+  telemetry: ProbeTelemetry,
+  transportFor: (endpoint: string) => Transport,
+): Observable<Batch> {
   const { endpoint } = target;
   return new Observable<Batch>((subscriber) => {
     const mapper = new SampleMapper(identity);

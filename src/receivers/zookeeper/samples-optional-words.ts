@@ -10,12 +10,12 @@ import { OTEL_MNTR_METRICS } from './catalog.js';
 import { describeOnce, keyedDescriptor, type AddSample } from './descriptors.js';
 
 const CONF_GAUGES: Readonly<Record<ConfNumber, { name: string; unit: string; description: string }>> = {
-  tickTime: { name: 'tick_time', unit: 'ms', description: 'The server\'s tickTime setting, from conf.' },
-  maxClientCnxns: { name: 'max_client_cnxns', unit: '{connections}', description: 'The server\'s maxClientCnxns setting (per client IP), from conf.' },
-  minSessionTimeout: { name: 'min_session_timeout', unit: 'ms', description: 'The server\'s minSessionTimeout setting, from conf.' },
-  maxSessionTimeout: { name: 'max_session_timeout', unit: 'ms', description: 'The server\'s maxSessionTimeout setting, from conf.' },
-  initLimit: { name: 'init_limit', unit: '{ticks}', description: 'The server\'s initLimit setting, from conf.' },
-  syncLimit: { name: 'sync_limit', unit: '{ticks}', description: 'The server\'s syncLimit setting, from conf.' },
+  tickTime: { name: 'tick_time', unit: 'ms', description: "The server's tickTime setting, from conf." },
+  maxClientCnxns: { name: 'max_client_cnxns', unit: '{connections}', description: "The server's maxClientCnxns setting (per client IP), from conf." },
+  minSessionTimeout: { name: 'min_session_timeout', unit: 'ms', description: "The server's minSessionTimeout setting, from conf." },
+  maxSessionTimeout: { name: 'max_session_timeout', unit: 'ms', description: "The server's maxSessionTimeout setting, from conf." },
+  initLimit: { name: 'init_limit', unit: '{ticks}', description: "The server's initLimit setting, from conf." },
+  syncLimit: { name: 'sync_limit', unit: '{ticks}', description: "The server's syncLimit setting, from conf." },
 };
 
 interface ExtraMetrics {
@@ -47,12 +47,22 @@ const PER_CONNECTION = 'one connection with a session, from cons (cons_max_conne
 /** Built on first use: samples.ts imports this module, so its exports are not ready while this one loads. */
 function metrics(): ExtraMetrics {
   return (extraMetrics ??= {
-    readOnly: describeOnce('zookeeper.read_only', 'gauge', { valueType: 'int', description: 'Whether the server is in read-only mode (isro): 1 for ro, 0 for rw.' }),
-    watchConnections: describeOnce('zookeeper.watch.connections', 'gauge', { valueType: 'int', unit: '{connections}', description: 'Connections with at least one watch, from wchs.' }),
+    readOnly: describeOnce('zookeeper.read_only', 'gauge', {
+      valueType: 'int',
+      description: 'Whether the server is in read-only mode (isro): 1 for ro, 0 for rw.',
+    }),
+    watchConnections: describeOnce('zookeeper.watch.connections', 'gauge', {
+      valueType: 'int',
+      unit: '{connections}',
+      description: 'Connections with at least one watch, from wchs.',
+    }),
     watchPaths: describeOnce('zookeeper.watch.paths', 'gauge', { valueType: 'int', unit: '{paths}', description: 'Paths with at least one watch, from wchs.' }),
     // The same descriptor object as mntr's zk_watch_count (describeOnce keys by name).
     watchCount: describeOnce(OTEL_MNTR_METRICS.watch_count!.name, OTEL_MNTR_METRICS.watch_count!.kind, OTEL_MNTR_METRICS.watch_count),
-    environmentInfo: describeOnce('zookeeper.environment.info', 'gauge', { valueType: 'int', description: 'The server\'s Java and OS environment (envi), as attributes; value 1.' }),
+    environmentInfo: describeOnce('zookeeper.environment.info', 'gauge', {
+      valueType: 'int',
+      description: "The server's Java and OS environment (envi), as attributes; value 1.",
+    }),
     configInfo: describeOnce('zookeeper.config.info', 'gauge', { valueType: 'int', description: 'Key settings of the server (conf), as attributes; value 1.' }),
     config: Object.fromEntries(
       CONF_NUMBERS.map((key) => {
@@ -60,20 +70,52 @@ function metrics(): ExtraMetrics {
         return [key, describeOnce(`zookeeper.config.${name}`, 'gauge', { valueType: 'int', unit, description })];
       }),
     ) as Record<ConfNumber, MetricDescriptor>,
-    clientConnections: describeOnce('zookeeper.client.connections', 'gauge', { valueType: 'int', unit: '{connections}', description: 'Open connections per client address, from cons.' }),
-    clientQueued: describeOnce('zookeeper.client.packets.queued', 'gauge', { valueType: 'int', unit: '{packets}', description: 'Packets queued for the open connections of a client address, from cons.' }),
+    clientConnections: describeOnce('zookeeper.client.connections', 'gauge', {
+      valueType: 'int',
+      unit: '{connections}',
+      description: 'Open connections per client address, from cons.',
+    }),
+    clientQueued: describeOnce('zookeeper.client.packets.queued', 'gauge', {
+      valueType: 'int',
+      unit: '{packets}',
+      description: 'Packets queued for the open connections of a client address, from cons.',
+    }),
     clientReceived: describeOnce('zookeeper.client.packets.received', 'gauge', {
       valueType: 'int',
       unit: '{packets}',
-      description: 'Packets received on the open connections of a client address, from cons (a gauge: a closed connection\'s count is gone).',
+      description: "Packets received on the open connections of a client address, from cons (a gauge: a closed connection's count is gone).",
     }),
     connection: {
-      queued: describeOnce('zookeeper.connection.requests.outstanding', 'gauge', { valueType: 'int', unit: '{requests}', description: `Requests not answered yet on ${PER_CONNECTION}.` }),
-      received: describeOnce('zookeeper.connection.packets.received', 'gauge', { valueType: 'int', unit: '{packets}', description: `Packets received on ${PER_CONNECTION}.` }),
-      sent: describeOnce('zookeeper.connection.packets.sent', 'gauge', { valueType: 'int', unit: '{packets}', description: `Packets sent on ${PER_CONNECTION}.` }),
-      latencyMin: describeOnce('zookeeper.connection.latency.min', 'gauge', { valueType: 'double', unit: 'ms', description: `Minimum request latency on ${PER_CONNECTION}.` }),
-      latencyAvg: describeOnce('zookeeper.connection.latency.avg', 'gauge', { valueType: 'double', unit: 'ms', description: `Average request latency on ${PER_CONNECTION}.` }),
-      latencyMax: describeOnce('zookeeper.connection.latency.max', 'gauge', { valueType: 'double', unit: 'ms', description: `Maximum request latency on ${PER_CONNECTION}.` }),
+      queued: describeOnce('zookeeper.connection.requests.outstanding', 'gauge', {
+        valueType: 'int',
+        unit: '{requests}',
+        description: `Requests not answered yet on ${PER_CONNECTION}.`,
+      }),
+      received: describeOnce('zookeeper.connection.packets.received', 'gauge', {
+        valueType: 'int',
+        unit: '{packets}',
+        description: `Packets received on ${PER_CONNECTION}.`,
+      }),
+      sent: describeOnce('zookeeper.connection.packets.sent', 'gauge', {
+        valueType: 'int',
+        unit: '{packets}',
+        description: `Packets sent on ${PER_CONNECTION}.`,
+      }),
+      latencyMin: describeOnce('zookeeper.connection.latency.min', 'gauge', {
+        valueType: 'double',
+        unit: 'ms',
+        description: `Minimum request latency on ${PER_CONNECTION}.`,
+      }),
+      latencyAvg: describeOnce('zookeeper.connection.latency.avg', 'gauge', {
+        valueType: 'double',
+        unit: 'ms',
+        description: `Average request latency on ${PER_CONNECTION}.`,
+      }),
+      latencyMax: describeOnce('zookeeper.connection.latency.max', 'gauge', {
+        valueType: 'double',
+        unit: 'ms',
+        description: `Maximum request latency on ${PER_CONNECTION}.`,
+      }),
       untracked: describeOnce('zookeeper.connection.untracked', 'gauge', {
         valueType: 'int',
         unit: '{connections}',

@@ -24,21 +24,38 @@ export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
 
 export const SERVER_STATES = ['leader', 'follower', 'observer', 'standalone', 'read_only'] as const;
 
-
 const OTEL_DESCRIPTORS: ReadonlyMap<string, MetricDescriptor> = new Map(
   Object.entries(OTEL_MNTR_METRICS).map(([key, spec]) => [key, describeOnce(spec.name, spec.kind, spec)]),
 );
 const otel = (key: string): MetricDescriptor => OTEL_DESCRIPTORS.get(key)!;
 
 export const METRICS = {
-  up: describeMetric('zookeeper.up', 'gauge', { valueType: 'int', description: 'Whether the last probe of the endpoint succeeded: every configured command answered (1) or not (0).' }),
-  probeFailure: describeMetric('zookeeper.probe.failure', 'gauge', { valueType: 'int', description: 'Set to 1 for each command whose last probe failed, with the reason.' }),
+  up: describeMetric('zookeeper.up', 'gauge', {
+    valueType: 'int',
+    description: 'Whether the last probe of the endpoint succeeded: every configured command answered (1) or not (0).',
+  }),
+  probeFailure: describeMetric('zookeeper.probe.failure', 'gauge', {
+    valueType: 'int',
+    description: 'Set to 1 for each command whose last probe failed, with the reason.',
+  }),
   probeDuration: describeMetric('zookeeper.probe.duration', 'gauge', { unit: 's', description: 'How long the last probe of the endpoint took.' }),
-  probeSkipped: describeMetric('zookeeper.probe.skipped', 'counter', { valueType: 'int', description: 'Collection ticks skipped because the previous probe of the endpoint was still running.' }),
-  unparsedLines: describeMetric('zookeeper.mntr.unparsed_lines', 'gauge', { valueType: 'int', description: 'Lines of the last mntr reply that were not zk_<key><TAB><value>.' }),
+  probeSkipped: describeMetric('zookeeper.probe.skipped', 'counter', {
+    valueType: 'int',
+    description: 'Collection ticks skipped because the previous probe of the endpoint was still running.',
+  }),
+  unparsedLines: describeMetric('zookeeper.mntr.unparsed_lines', 'gauge', {
+    valueType: 'int',
+    description: 'Lines of the last mntr reply that were not zk_<key><TAB><value>.',
+  }),
   ruok: describeMetric('zookeeper.ruok', 'gauge', { valueType: 'int', description: 'Response from zookeeper ruok command' }),
-  serverState: describeMetric('zookeeper.server.state', 'gauge', { valueType: 'int', description: 'The role of the server: 1 for the current state, 0 for the others.' }),
-  peerState: describeMetric('zookeeper.peer.state', 'gauge', { valueType: 'int', description: 'The quorum peer state reported by mntr (e.g. "following - broadcast"), value 1.' }),
+  serverState: describeMetric('zookeeper.server.state', 'gauge', {
+    valueType: 'int',
+    description: 'The role of the server: 1 for the current state, 0 for the others.',
+  }),
+  peerState: describeMetric('zookeeper.peer.state', 'gauge', {
+    valueType: 'int',
+    description: 'The quorum peer state reported by mntr (e.g. "following - broadcast"), value 1.',
+  }),
   buildInfo: describeMetric('zookeeper.build.info', 'gauge', { valueType: 'int', description: 'The ZooKeeper version the server reports, value 1.' }),
   latencyMin: otel('min_latency'),
   latencyAvg: otel('avg_latency'),
@@ -50,10 +67,14 @@ export const METRICS = {
   followers: otel('synced_followers'),
   // Gauges, not counters: a new leader starts a new epoch and the sequence starts again from 0. Not named
   // "counter" (ZooKeeper's word for the low half): promtool's lint rejects that word in a metric name.
-  zxidEpoch: describeMetric('zookeeper.zxid.epoch', 'gauge', { valueType: 'int', description: 'Epoch (high 32 bits) of the last zxid the server processed, from srvr/stat: changes with every new leader.' }),
+  zxidEpoch: describeMetric('zookeeper.zxid.epoch', 'gauge', {
+    valueType: 'int',
+    description: 'Epoch (high 32 bits) of the last zxid the server processed, from srvr/stat: changes with every new leader.',
+  }),
   zxidSequence: describeMetric('zookeeper.zxid.sequence', 'gauge', {
     valueType: 'int',
-    description: 'Sequence number (low 32 bits, ZooKeeper\'s zxid counter) of the last zxid the server processed, from srvr/stat: grows with every write; stuck on a busy cluster means no write commits.',
+    description:
+      "Sequence number (low 32 bits, ZooKeeper's zxid counter) of the last zxid the server processed, from srvr/stat: grows with every write; stuck on a busy cluster means no write commits.",
   }),
 } as const;
 
@@ -148,7 +169,9 @@ export class SampleMapper {
     const at = samples.length;
     const last = this.previous[at];
     this.keyAt[at] = undefined;
-    samples.push(last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes });
+    samples.push(
+      last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes },
+    );
   }
 
   private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
@@ -164,7 +187,11 @@ export class SampleMapper {
       }
       const mapping = sharedMapping(key, mntr.numbers);
       const attributes = mapping.extra ? this.extraAttributesOf(mapping) : this.identity;
-      samples.push(last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric: mapping.metric, value, attributes });
+      samples.push(
+        last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value)
+          ? last
+          : { metric: mapping.metric, value, attributes },
+      );
       // A mapping that depends on the rest of the reply is looked up again next time.
       keyAt[at] = KEY_MAPPINGS.get(key) === mapping ? key : undefined;
     });
@@ -237,7 +264,10 @@ export class SampleMapper {
   private infoMetric(key: string): MetricDescriptor {
     let metric = this.infoMetrics.get(key);
     if (!metric) {
-      metric = describeMetric(`zookeeper.${key}.info`, 'gauge', { valueType: 'int', description: `The zk_${key} string reported by mntr, as the value attribute.` });
+      metric = describeMetric(`zookeeper.${key}.info`, 'gauge', {
+        valueType: 'int',
+        description: `The zk_${key} string reported by mntr, as the value attribute.`,
+      });
       if (this.infoMetrics.size < MAX_CACHED) this.infoMetrics.set(key, metric);
     }
     return metric;
@@ -275,7 +305,10 @@ function mapKeyWithDependence(key: string, reply: ReadonlyMap<string, number>): 
     }
   }
   const kind = COUNTER_KEYS.has(key) ? 'counter' : 'gauge';
-  return { metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }), ...(countKey ? { countKey } : {}) };
+  return {
+    metric: describeOnce(`zookeeper.${key}`, kind, { valueType: kind === 'counter' ? 'int' : 'double', description: `mntr zk_${key}.` }),
+    ...(countKey ? { countKey } : {}),
+  };
 }
 
 const STAT_DESCRIPTIONS: Readonly<Record<string, string>> = {

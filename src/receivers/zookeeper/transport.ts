@@ -8,7 +8,20 @@ import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { exchange, ProbeError, type TlsExchange } from './four-letter-word.js';
 import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
-import { DEFAULT_CONS_MAX_ADDRESSES, parseConf, parseCons, parseEnvi, parseIsro, parseStat, parseWchs, type ConfReply, type ConsReply, type EnviReply, type IsroReply, type WchsReply } from './parse-optional-words.js';
+import {
+  DEFAULT_CONS_MAX_ADDRESSES,
+  parseConf,
+  parseCons,
+  parseEnvi,
+  parseIsro,
+  parseStat,
+  parseWchs,
+  type ConfReply,
+  type ConsReply,
+  type EnviReply,
+  type IsroReply,
+  type WchsReply,
+} from './parse-optional-words.js';
 
 /** The parsed replies of one probe, by command. */
 export interface Replies {
@@ -74,10 +87,10 @@ export class FourLetterWordTransport implements Transport {
     options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
     const { consMaxAddresses = DEFAULT_CONS_MAX_ADDRESSES, consMaxConnections = 0 } = options;
-    this.parsers = consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
+    this.parsers =
+      consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
     this.tls = options.tls;
   }
-
 
   request<C extends FourLetterWord>(command: C, options: RequestOptions): Promise<Reply<C>> {
     const parse = this.parsers[command] as (reply: string) => Reply<C>;

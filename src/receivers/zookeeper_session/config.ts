@@ -8,8 +8,17 @@ import { tlsEnsembleProblem } from '../../internal/targets/ensemble.js';
 
 /** An absolute znode path: `/a/b`, no trailing `/`, no empty, `.` or `..` segment. */
 const znodePath = z.string().refine(
-  (path) => /^\/[^/]/.test(path) && path.split('/').slice(1).every((segment) => segment !== '' && segment !== '.' && segment !== '..') && !path.includes('\0'),
-  { error: (issue) => `invalid znode path ${JSON.stringify(issue.input)}: expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)` },
+  (path) =>
+    /^\/[^/]/.test(path) &&
+    path
+      .split('/')
+      .slice(1)
+      .every((segment) => segment !== '' && segment !== '.' && segment !== '..') &&
+    !path.includes('\0'),
+  {
+    error: (issue) =>
+      `invalid znode path ${JSON.stringify(issue.input)}: expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)`,
+  },
 );
 
 /** An environment variable's name, as a shell would accept it. */
@@ -21,7 +30,10 @@ const PASSWORD_SOURCES = 'password_file (a file holding it) or password_env (the
 export const authConfigSchema = configObject({
   /** ZooKeeper's `digest` scheme: `addAuthInfo('digest', 'username:password')`, what `addauth digest` does in zkCli. */
   scheme: z.enum(['digest']).default('digest'),
-  username: z.string().min(1).refine((name) => !name.includes(':'), 'a digest user name cannot contain ":"'),
+  username: z
+    .string()
+    .min(1)
+    .refine((name) => !name.includes(':'), 'a digest user name cannot contain ":"'),
   /** A file holding the password (one trailing newline is ignored); re-read whenever a session opens. */
   password_file: readableFile.optional(),
   /** The name of an environment variable holding the password; read whenever a session opens. */

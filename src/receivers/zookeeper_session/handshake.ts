@@ -18,8 +18,7 @@ const CLOSE_SESSION_OP = -11;
 
 export type ServerVerdict =
   /** It gave a read-write session: the server serves; the failure was something else. */
-  | { readonly kind: 'serving' }
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string };
+  { readonly kind: 'serving' } | { readonly kind: 'failed'; readonly code: string; readonly message: string };
 
 /** Asks within `timeoutMs` (dial and handshake together) on `scheduler`'s clock. */
 export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs: number, timeoutMs: number, scheduler: SchedulerLike): Promise<ServerVerdict> {
@@ -52,7 +51,8 @@ export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs:
       resolve(verdict);
     };
     const timer = scheduler.schedule(
-      () => finish({ kind: 'failed', code: 'OPERATION_TIMEOUT', message: 'the server accepted the connection but did not answer the session handshake in time' }),
+      () =>
+        finish({ kind: 'failed', code: 'OPERATION_TIMEOUT', message: 'the server accepted the connection but did not answer the session handshake in time' }),
       Math.max(0, deadline - scheduler.now()),
     );
     socket.on('data', (chunk: Buffer) => {
@@ -61,7 +61,11 @@ export async function askServer(dial: Dial, address: HostPort, sessionTimeoutMs:
       finish(readReply(received.subarray(4, 4 + received.readInt32BE(0))));
     });
     socket.once('close', () =>
-      finish({ kind: 'failed', code: 'NO_QUORUM', message: 'the server closed the connection without a session: it is not serving requests (no quorum, or still starting)' }),
+      finish({
+        kind: 'failed',
+        code: 'NO_QUORUM',
+        message: 'the server closed the connection without a session: it is not serving requests (no quorum, or still starting)',
+      }),
     );
     socket.write(frame(connectRequest(sessionTimeoutMs)));
   });
@@ -71,7 +75,10 @@ const READ_ONLY: ServerVerdict = { kind: 'failed', code: 'READ_ONLY', message: '
 
 function readReply(body: Buffer): ServerVerdict {
   // A reply header instead of a ConnectResponse: xid, zxid, err.
-  if (body.length === 16) return body.readInt32BE(12) === NOT_READ_ONLY ? READ_ONLY : { kind: 'failed', code: 'CONNECTION_LOSS', message: `handshake refused with error ${body.readInt32BE(12)}` };
+  if (body.length === 16)
+    return body.readInt32BE(12) === NOT_READ_ONLY
+      ? READ_ONLY
+      : { kind: 'failed', code: 'CONNECTION_LOSS', message: `handshake refused with error ${body.readInt32BE(12)}` };
   // ConnectResponse: protocolVersion, timeOut, sessionId, passwd (length-prefixed), readOnly.
   if (body.length < 20) return { kind: 'failed', code: 'CONNECTION_LOSS', message: 'unexpected handshake reply' };
   const passwordLength = body.readInt32BE(16);

@@ -18,7 +18,7 @@ const OPERATION_DURATION = describeMetric('zookeeper.client.operation.duration',
 });
 const REPLICATION_LAG = describeMetric('zookeeper.client.replication.lag', 'histogram', {
   unit: 's',
-  description: 'Time from a write acknowledged through the source server until this server\'s session saw it.',
+  description: "Time from a write acknowledged through the source server until this server's session saw it.",
 });
 const OPERATION_ERRORS = describeMetric('zookeeper.client.operation.errors', 'counter', {
   valueType: 'int',
@@ -66,7 +66,8 @@ export class SessionMetrics {
   /** A write through `source` (its endpoint) was seen by this server's session after `seconds`. */
   lag(source: string, seconds: number): void {
     let entry = this.lags.get(source);
-    if (!entry) this.lags.set(source, (entry = { attributes: Object.freeze({ ...this.identity, source }), histogram: new CumulativeHistogram(SECONDS_BUCKETS) }));
+    if (!entry)
+      this.lags.set(source, (entry = { attributes: Object.freeze({ ...this.identity, source }), histogram: new CumulativeHistogram(SECONDS_BUCKETS) }));
     entry.histogram.record(seconds);
   }
 

@@ -35,7 +35,13 @@ export function createZookeeperSessionReceiver(settings: CreateSettings, config:
   const serverBatches = ({ target, source, identity }: TargetContext): Observable<Batch> => {
     const { endpoint } = target;
     return defer(() => {
-      const probe = new ServerProbe(endpoint, parseHostPort(endpoint)!, new SessionMetrics(identity, scheduler.now()), { ...context, logger: settings.logger.child({ endpoint }) }, token);
+      const probe = new ServerProbe(
+        endpoint,
+        parseHostPort(endpoint)!,
+        new SessionMetrics(identity, scheduler.now()),
+        { ...context, logger: settings.logger.child({ endpoint }) },
+        token,
+      );
       probes.set(endpoint, probe);
       const round = async () => {
         await probe.round();

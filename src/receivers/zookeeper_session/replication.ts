@@ -97,7 +97,13 @@ class ReaderWatch {
  * Writes through `writer` and records on each reader's metrics how long until its session saw the write
  * (`source` = the writer's endpoint). Failures are counted as `replication` errors on the side that failed.
  */
-export async function measureReplication(writer: ServerProbe, readers: readonly ServerProbe[], timeoutMs: number, withAuth: boolean, scheduler: SchedulerLike): Promise<void> {
+export async function measureReplication(
+  writer: ServerProbe,
+  readers: readonly ServerProbe[],
+  timeoutMs: number,
+  withAuth: boolean,
+  scheduler: SchedulerLike,
+): Promise<void> {
   const session = writer.connectedSession;
   if (!session) return;
   const watches = readers.flatMap((reader) => {

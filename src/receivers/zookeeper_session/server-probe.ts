@@ -113,7 +113,8 @@ export class ServerProbe {
       {
         reconnected: () => this.metrics.reconnected(),
         expired: () => this.metrics.expired(),
-        unexpected: (error) => logger.warn('session dropped: the ZooKeeper client could not read a reply', { error: (error as Error)?.message ?? String(error) }),
+        unexpected: (error) =>
+          logger.warn('session dropped: the ZooKeeper client could not read a reply', { error: (error as Error)?.message ?? String(error) }),
       },
     );
     this.session = session;
@@ -138,7 +139,13 @@ export class ServerProbe {
     const failure = this.session?.lastFailure;
     if (failure && failure.code !== 'CONNECTION_LOSS') return { code: failure.code, message: failure.message };
     // The connection was lost during the handshake: ask the server why, on a connection of our own.
-    const verdict = await askServer(this.context.dial, this.address, this.context.config.session_timeout, Math.max(1, deadline - this.now()), this.context.scheduler);
+    const verdict = await askServer(
+      this.context.dial,
+      this.address,
+      this.context.config.session_timeout,
+      Math.max(1, deadline - this.now()),
+      this.context.scheduler,
+    );
     return verdict.kind === 'failed' ? verdict : { code: 'CONNECTION_LOSS', message: 'the connection was lost while opening the session' };
   }
 
@@ -161,7 +168,9 @@ export class ServerProbe {
         this.pathReady = true;
       }
       const value = randomBytes(8);
-      created = await timed('create', () => session.create(`${path}/${this.nodePrefix}-probe-`, value, acl, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, deadline));
+      created = await timed('create', () =>
+        session.create(`${path}/${this.nodePrefix}-probe-`, value, acl, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, deadline),
+      );
       const node = created;
       await timed('set', () => session.setData(node, value.reverse(), deadline));
       await timed('get', () => session.getData(node, deadline));
@@ -214,5 +223,7 @@ export class ServerProbe {
 
 /** Tells this agent process's znodes from another agent's: the host name (for people) and a random part. */
 export function agentToken(): string {
-  return `${hostname().replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  return `${hostname()
+    .replace(/[^A-Za-z0-9.-]+/g, '_')
+    .slice(0, 40)}-${randomBytes(4).toString('hex')}`;
 }

@@ -33,13 +33,21 @@ function load(content: string | Buffer, env: NodeJS.ProcessEnv = {}) {
   const file = configFile(content);
   const resolution = loadConfig([file], builtinRegistry(), env);
   const strip = (text: string) => text.split(file).join('FILE');
-  return { problems: resolution.problems.map((problem) => strip(formatProblem(problem))), warnings: resolution.warnings.map((problem) => strip(formatProblem(problem))) };
+  return {
+    problems: resolution.problems.map((problem) => strip(formatProblem(problem))),
+    warnings: resolution.warnings.map((problem) => strip(formatProblem(problem))),
+  };
 }
 
 const located = /^FILE:\d+:\d+: /;
 
 describe('durations have a maximum (Node timers overflow above 2^31-1 ms)', () => {
-  for (const [key, value] of [['collection_interval', '600h'], ['timeout', '600h'], ['initial_delay', '600h'], ['collection_interval', '99999999999999999999h']] as const) {
+  for (const [key, value] of [
+    ['collection_interval', '600h'],
+    ['timeout', '600h'],
+    ['initial_delay', '600h'],
+    ['collection_interval', '99999999999999999999h'],
+  ] as const) {
     it(`${key}: ${value} is refused where it is written`, () => {
       const { problems } = load(`receivers:\n  zookeeper:\n    ${key}: ${value}\n${PIPELINE}`);
       assert.deepEqual(problems, [`FILE:3:5: receivers::zookeeper::${key}: duration "${value}" is too long: must be at most 24h`]);
@@ -73,7 +81,12 @@ describe('loader failures are located problems, never exceptions', () => {
 
   it('an alias bomb (billion laughs) is refused with the bound', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const { problems } = load(`${levels.join('\n')}\n`);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^FILE:1:1: aliases expand to more than the limit of 100 nodes/);
@@ -86,7 +99,9 @@ describe('loader failures are located problems, never exceptions', () => {
 
   it('an empty or comments-only file names the file', () => {
     assert.deepEqual(load('').problems, ['FILE:1:1: the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:']);
-    assert.deepEqual(load('# nothing here\n\n# still nothing\n').problems, ['FILE:1:1: the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:']);
+    assert.deepEqual(load('# nothing here\n\n# still nothing\n').problems, [
+      'FILE:1:1: the file is empty (or only comments): expected a mapping with receivers:, exporters: and service:',
+    ]);
   });
 
   it('a complex key is located at itself, not at its parent', () => {
@@ -117,8 +132,12 @@ describe('validate finds what can never work', () => {
   });
 
   it('an OTLP header value with CR/LF is refused', () => {
-    const { problems } = load(`receivers:\n  zookeeper: {}\nexporters:\n  otlp:\n    headers:\n      x-token: "abc\\r\\nInjected: 1"\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [otlp] }\n`);
-    assert.deepEqual(problems, ['FILE:6:7: exporters::otlp::headers::x-token: header value has a control character ("\\r" at position 3): a header value cannot span lines or hold control characters']);
+    const { problems } = load(
+      `receivers:\n  zookeeper: {}\nexporters:\n  otlp:\n    headers:\n      x-token: "abc\\r\\nInjected: 1"\nservice:\n  pipelines:\n    metrics: { receivers: [zookeeper], exporters: [otlp] }\n`,
+    );
+    assert.deepEqual(problems, [
+      'FILE:6:7: exporters::otlp::headers::x-token: header value has a control character ("\\r" at position 3): a header value cannot span lines or hold control characters',
+    ]);
   });
 
   it('receiver and OTLP TLS files that are not PEM are refused', () => {

@@ -34,7 +34,10 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'YAML syntax error',
       yaml: 'receivers:\n  zookeeper: {endpoints: [127.0.0.1:2181\n',
-      expected: ['FILE:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]', 'FILE:3:1: Flow map in block collection must be sufficiently indented and end with a }'],
+      expected: [
+        'FILE:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+        'FILE:3:1: Flow map in block collection must be sufficiently indented and end with a }',
+      ],
     },
     {
       name: 'duplicate key',
@@ -44,32 +47,50 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unknown top-level key',
       yaml: 'recievers:\n  zookeeper: {}\n' + VALID_TAIL,
-      expected: ['FILE:1:1: recievers: unknown key "recievers" (valid keys: receivers, processors, exporters, extensions, service)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: none)'],
+      expected: [
+        'FILE:1:1: recievers: unknown key "recievers" (valid keys: receivers, processors, exporters, extensions, service)',
+        'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: none)',
+      ],
     },
     {
       name: 'unknown component type lists the valid ones',
       yaml: 'receivers:\n  zookeper: {}\n' + VALID_TAIL,
-      expected: ['FILE:2:3: receivers::zookeper: unknown receiver type "zookeper" (valid types: zookeeper, zookeeper_session)', 'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: zookeper)'],
+      expected: [
+        'FILE:2:3: receivers::zookeper: unknown receiver type "zookeper" (valid types: zookeeper, zookeeper_session)',
+        'FILE:8:28: service::pipelines::metrics::receivers::0: references receiver "zookeeper", which is not configured under receivers (configured: zookeper)',
+      ],
     },
     {
       name: 'unknown key in a component lists the valid keys',
       yaml: 'receivers:\n  zookeeper:\n    interval: 10s\n' + VALID_TAIL,
-      expected: ['FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, agent_group, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, relabel_configs, timeout, tls)'],
+      expected: [
+        'FILE:3:5: receivers::zookeeper::interval: unknown key "interval" (valid keys: admin_endpoints, admin_path, admin_port, admin_scheme, agent_group, cluster, collection_interval, commands, cons_max_addresses, cons_max_connections, discovery, endpoint, endpoints, initial_delay, max_response_bytes, protocol, relabel_configs, timeout, tls)',
+      ],
     },
     {
-      name: 'a receiver\'s agent_group naming no configured extension',
+      name: "a receiver's agent_group naming no configured extension",
       yaml: 'receivers:\n  zookeeper:\n    endpoint: a:2181\n    agent_group: agent_group\n' + VALID_TAIL,
-      expected: ['FILE:4:5: receivers::zookeeper::agent_group: names extension "agent_group", which is not configured under extensions (configured agent_group extensions: none)'],
+      expected: [
+        'FILE:4:5: receivers::zookeeper::agent_group: names extension "agent_group", which is not configured under extensions (configured agent_group extensions: none)',
+      ],
     },
     {
-      name: 'a receiver\'s agent_group naming an extension not enabled in service::extensions',
-      yaml: 'receivers:\n  zookeeper_session:\n    endpoint: a:2181\n    agent_group: agent_group/east\nextensions:\n  agent_group/east: {}\n' + VALID_TAIL.replace('[zookeeper]', '[zookeeper_session]'),
-      expected: ['FILE:4:5: receivers::zookeeper_session::agent_group: names extension "agent_group/east", which is not enabled: add it to service::extensions'],
+      name: "a receiver's agent_group naming an extension not enabled in service::extensions",
+      yaml:
+        'receivers:\n  zookeeper_session:\n    endpoint: a:2181\n    agent_group: agent_group/east\nextensions:\n  agent_group/east: {}\n' +
+        VALID_TAIL.replace('[zookeeper]', '[zookeeper_session]'),
+      expected: [
+        'FILE:4:5: receivers::zookeeper_session::agent_group: names extension "agent_group/east", which is not enabled: add it to service::extensions',
+      ],
     },
     {
-      name: 'a receiver\'s agent_group naming an extension of another type',
-      yaml: 'receivers:\n  zookeeper:\n    endpoint: a:2181\n    agent_group: health_check\nextensions:\n  health_check: {}\n  agent_group: {}\n' + VALID_TAIL.replace('service:\n', 'service:\n  extensions: [health_check, agent_group]\n'),
-      expected: ['FILE:4:5: receivers::zookeeper::agent_group: names extension "health_check", of type health_check; expected an extension of type agent_group (configured: agent_group)'],
+      name: "a receiver's agent_group naming an extension of another type",
+      yaml:
+        'receivers:\n  zookeeper:\n    endpoint: a:2181\n    agent_group: health_check\nextensions:\n  health_check: {}\n  agent_group: {}\n' +
+        VALID_TAIL.replace('service:\n', 'service:\n  extensions: [health_check, agent_group]\n'),
+      expected: [
+        'FILE:4:5: receivers::zookeeper::agent_group: names extension "health_check", of type health_check; expected an extension of type agent_group (configured: agent_group)',
+      ],
     },
     {
       name: 'bad duration',
@@ -99,7 +120,9 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'pipeline references an unknown exporter',
       yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    metrics:\n      receivers: [zookeeper]\n      exporters: [prometheus, otlp]\n',
-      expected: ['FILE:9:31: service::pipelines::metrics::exporters::1: references exporter "otlp", which is not configured under exporters (configured: prometheus)'],
+      expected: [
+        'FILE:9:31: service::pipelines::metrics::exporters::1: references exporter "otlp", which is not configured under exporters (configured: prometheus)',
+      ],
     },
     {
       name: 'pipeline without receivers',
@@ -109,12 +132,16 @@ describe('config errors name file, line, column, path and what was expected', ()
     {
       name: 'unsupported signal',
       yaml: 'receivers:\n  zookeeper: {}\nexporters:\n  prometheus: {}\nservice:\n  pipelines:\n    traces: { receivers: [zookeeper], exporters: [prometheus] }\n',
-      expected: ['FILE:7:5: service::pipelines::traces: unsupported pipeline "traces": zkotel pipelines carry metrics, so the id must be "metrics" or "metrics/<name>"'],
+      expected: [
+        'FILE:7:5: service::pipelines::traces: unsupported pipeline "traces": zkotel pipelines carry metrics, so the id must be "metrics" or "metrics/<name>"',
+      ],
     },
     {
       name: 'no pipeline at all',
       yaml: 'receivers:\n  zookeeper: {}\nservice:\n  telemetry: { logs: { level: info } }\n',
-      expected: ['FILE:3:1: service::pipelines: no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}'],
+      expected: [
+        'FILE:3:1: service::pipelines: no pipeline defined: add at least one under service::pipelines, e.g. metrics: {receivers: [...], exporters: [...]}',
+      ],
     },
     {
       name: 'service extension not configured',
@@ -145,7 +172,9 @@ describe('config errors name file, line, column, path and what was expected', ()
     it(name, () => {
       const problems = problemsOf(yaml);
       assert.equal(problems.length, expected.length, `problems: ${JSON.stringify(problems, null, 2)}`);
-      expected.forEach((text, index) => assert.ok(problems[index]!.startsWith(text), `expected ${JSON.stringify(problems[index])} to start with ${JSON.stringify(text)}`));
+      expected.forEach((text, index) =>
+        assert.ok(problems[index]!.startsWith(text), `expected ${JSON.stringify(problems[index])} to start with ${JSON.stringify(text)}`),
+      );
     });
   }
 });
@@ -171,13 +200,14 @@ describe('config loading', () => {
   });
 
   it('expands ${env:VAR}, ${env:VAR:-default} and $$ as the Collector does', () => {
-    const yaml = [
-      'receivers:',
-      '  zookeeper:',
-      '    endpoints: ["${env:ZK_HOST}:${env:ZK_PORT}", "${env:UNSET:-127.0.0.1:2182}"]',
-      '    cluster: "cost$$center-${env:EMPTY:-unused}-end"',
-      '    max_response_bytes: ${env:MAX}',
-    ].join('\n') + VALID_TAIL;
+    const yaml =
+      [
+        'receivers:',
+        '  zookeeper:',
+        '    endpoints: ["${env:ZK_HOST}:${env:ZK_PORT}", "${env:UNSET:-127.0.0.1:2182}"]',
+        '    cluster: "cost$$center-${env:EMPTY:-unused}-end"',
+        '    max_response_bytes: ${env:MAX}',
+      ].join('\n') + VALID_TAIL;
     const resolution = loadConfig([configFile(yaml)], builtinRegistry(), { ZK_HOST: 'zk1', ZK_PORT: '2181', MAX: '2048', EMPTY: '' });
     assert.deepEqual(resolution.problems, []);
     const config = resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>;
@@ -191,7 +221,10 @@ describe('config loading', () => {
     const resolution = loadConfig([configFile(yaml)], builtinRegistry(), { HOME: '/root' });
     assert.deepEqual(resolution.problems, []);
     assert.equal((resolution.config!.receivers.get('zookeeper')!.config as Record<string, unknown>).cluster, 'zk_${1}-${name}-${HOME}');
-    assert.deepEqual(resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')), ['"${HOME}" is kept as written; for the environment variable write ${env:HOME}']);
+    assert.deepEqual(
+      resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')),
+      ['"${HOME}" is kept as written; for the environment variable write ${env:HOME}'],
+    );
   });
 
   it('warns about an unset variable without a default and uses an empty value', () => {
@@ -212,17 +245,28 @@ describe('config loading', () => {
 
     const broken = configFile('receivers:\n  zookeeper:\n    timeout: never\n');
     const failed = loadConfig([base, broken], builtinRegistry(), {});
-    assert.deepEqual(failed.problems.map(formatProblem), [`${broken}:3:5: receivers::zookeeper::timeout: invalid duration "never": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s`]);
+    assert.deepEqual(failed.problems.map(formatProblem), [
+      `${broken}:3:5: receivers::zookeeper::timeout: invalid duration "never": expected a number with a unit (ns, us, ms, s, m, h), e.g. 250ms, 10s, 1m30s`,
+    ]);
   });
 
   it('warns about components no pipeline uses', () => {
     const resolution = loadConfig([configFile('receivers:\n  zookeeper: {}\n  zookeeper/spare: {}\n' + VALID_TAIL)], builtinRegistry(), {});
     assert.deepEqual(resolution.problems, []);
-    assert.deepEqual(resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')), ['receivers::zookeeper/spare: receiver "zookeeper/spare" is configured but not used in any pipeline']);
+    assert.deepEqual(
+      resolution.warnings.map((warning) => formatProblem(warning).replace(/^.*?:\d+:\d+: /, '')),
+      ['receivers::zookeeper/spare: receiver "zookeeper/spare" is configured but not used in any pipeline'],
+    );
   });
 
   it('rejects a YAML alias bomb as a config error instead of crashing', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      '',
+    ].join('\n');
     const resolution = loadConfig([configFile(bomb)], builtinRegistry(), {});
     assert.equal(resolution.config, undefined);
     assert.match(formatProblem(resolution.problems[0]!), /:1:1: .*alias/i);

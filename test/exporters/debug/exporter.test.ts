@@ -7,7 +7,16 @@ import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
 function printed(verbosity: string): string {
   let out = '';
   const exporter = createDebugExporter(debugExporterConfigSchema.parse({ verbosity }), (text) => (out += text));
-  exporter.consume(batchOf('zookeeper|127.0.0.1:2181', [[GAUGE, 1.5, { 'zk.endpoint': '127.0.0.1:2181' }], [COUNTER, 3]], Date.UTC(2026, 0, 1)));
+  exporter.consume(
+    batchOf(
+      'zookeeper|127.0.0.1:2181',
+      [
+        [GAUGE, 1.5, { 'zk.endpoint': '127.0.0.1:2181' }],
+        [COUNTER, 3],
+      ],
+      Date.UTC(2026, 0, 1),
+    ),
+  );
   return out;
 }
 

@@ -60,9 +60,14 @@ describe('otlp exporter config', () => {
       'tls::cert_file: "/etc/hostname": not PEM: no -----BEGIN CERTIFICATE----- block found',
       'tls::key_file: cert_file and key_file go together: set both or neither',
     ]);
-    assert.match(problems({ endpoint: 'https://h', tls: { ca_file: '/nonexistent/ca.pem' } })[0]!, /^tls::ca_file: cannot read "\/nonexistent\/ca.pem": ENOENT/);
+    assert.match(
+      problems({ endpoint: 'https://h', tls: { ca_file: '/nonexistent/ca.pem' } })[0]!,
+      /^tls::ca_file: cannot read "\/nonexistent\/ca.pem": ENOENT/,
+    );
     assert.deepEqual(problems({ sending_queue: { queue_size: 0 } }).length, 1);
-    assert.deepEqual(problems({ retry_on_failure: { initial_interval: '10s', max_interval: '1s' } }), ['retry_on_failure::max_interval: must be at least initial_interval']);
+    assert.deepEqual(problems({ retry_on_failure: { initial_interval: '10s', max_interval: '1s' } }), [
+      'retry_on_failure::max_interval: must be at least initial_interval',
+    ]);
   });
 
   it('takes header values that YAML typed as numbers as text, and checks header names without echoing values', () => {

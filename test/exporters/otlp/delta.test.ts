@@ -35,7 +35,11 @@ function gauge(name: string, points: Point[]): MetricData {
   };
 }
 
-function histogram(name: string, points: { counts: number[]; sum: number; start?: number; end: number; min?: number; max?: number }[], boundaries = [1, 10]): MetricData {
+function histogram(
+  name: string,
+  points: { counts: number[]; sum: number; start?: number; end: number; min?: number; max?: number }[],
+  boundaries = [1, 10],
+): MetricData {
   return {
     descriptor: { ...descriptor(name), valueType: ValueType.DOUBLE },
     aggregationTemporality: AggregationTemporality.CUMULATIVE,
@@ -114,9 +118,17 @@ describe('otlp delta temporality (toDelta)', () => {
     assert.equal(delta.dataPointType, DataPointType.HISTOGRAM);
     const point = delta.dataPoints[0]!;
     assert.deepEqual([point.startTime, point.endTime], [at(10), at(20)]);
-    assert.deepEqual(point.value, { buckets: { boundaries: [1, 10], counts: [2, 2, 0] }, count: 4, sum: 9 }, 'min and max cannot be split by interval: left out');
+    assert.deepEqual(
+      point.value,
+      { buckets: { boundaries: [1, 10], counts: [2, 2, 0] }, count: 4, sum: 9 },
+      'min and max cannot be split by interval: left out',
+    );
     const reset = results[2]!.metrics[0]!.dataPoints[0]!;
-    assert.deepEqual([reset.startTime, reset.value], [at(25), { buckets: { boundaries: [1, 10], counts: [0, 1, 0] }, sum: 2, count: 1, min: 2, max: 2 }], 'reset: the new value as it is');
+    assert.deepEqual(
+      [reset.startTime, reset.value],
+      [at(25), { buckets: { boundaries: [1, 10], counts: [0, 1, 0] }, sum: 2, count: 1, min: 2, max: 2 }],
+      'reset: the new value as it is',
+    );
   });
 
   it('passes gauges unchanged and sends nothing for a counter with no new point', () => {
@@ -124,16 +136,33 @@ describe('otlp delta temporality (toDelta)', () => {
     const first = run([scope(g, counter('c', [{ value: 1, end: 10 }]))]);
     assert.equal(first.results[0]!.metrics[0], g, 'the gauge metric is passed as the same object');
     const again = toDelta(scope(g, counter('c', [{ value: 1, end: 10 }])), first.state, { forgetAfterMs: HOUR });
-    assert.deepEqual(again.scopeMetrics.metrics.map((m) => m.descriptor.name), ['g'], 'same probe again: no delta point');
+    assert.deepEqual(
+      again.scopeMetrics.metrics.map((m) => m.descriptor.name),
+      ['g'],
+      'same probe again: no delta point',
+    );
     assert.deepEqual(again.state, first.state);
   });
 
   it('keys series by metric name and attribute set, whatever the attribute order', () => {
     const { results } = run([
-      scope(counter('c', [{ value: 1, attributes: { a: '1', b: '2' }, end: 10 }, { value: 50, attributes: { a: '9', b: '2' }, end: 10 }])),
-      scope(counter('c', [{ value: 4, attributes: { b: '2', a: '1' }, end: 20 }, { value: 55, attributes: { b: '2', a: '9' }, end: 20 }])),
+      scope(
+        counter('c', [
+          { value: 1, attributes: { a: '1', b: '2' }, end: 10 },
+          { value: 50, attributes: { a: '9', b: '2' }, end: 10 },
+        ]),
+      ),
+      scope(
+        counter('c', [
+          { value: 4, attributes: { b: '2', a: '1' }, end: 20 },
+          { value: 55, attributes: { b: '2', a: '9' }, end: 20 },
+        ]),
+      ),
     ]);
-    assert.deepEqual(points(results[1]!, 'c').map(([value]) => value), [3, 5]);
+    assert.deepEqual(
+      points(results[1]!, 'c').map(([value]) => value),
+      [3, 5],
+    );
     assert.equal(seriesKey('c', { a: '1', b: '2' }), seriesKey('c', { b: '2', a: '1' }));
     assert.notEqual(seriesKey('c', { a: '1' }), seriesKey('d', { a: '1' }));
   });

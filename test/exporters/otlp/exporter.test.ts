@@ -18,7 +18,12 @@ const LATENCY = describeMetric('test.latency', 'histogram', { unit: 's', descrip
 /** A batch with one histogram sample: 3 observations in buckets (-inf, 0.1], (0.1, 1], (1, +inf). */
 function histogramBatch(source: string, attributes: Record<string, string>, counts: [number, number, number], sum: number, timeMs = Date.now()): Batch {
   const count = counts[0] + counts[1] + counts[2];
-  return { source, timeMs, startTimeMs: timeMs - 1000, samples: [{ metric: LATENCY, attributes, value: count, histogram: { boundaries: [0.1, 1], counts, sum, count } }] };
+  return {
+    source,
+    timeMs,
+    startTimeMs: timeMs - 1000,
+    samples: [{ metric: LATENCY, attributes, value: count, histogram: { boundaries: [0.1, 1], counts, sum, count } }],
+  };
 }
 
 const ZK1 = { 'zk.endpoint': '127.0.0.1:2181', 'zk.cluster': 'east' };
@@ -40,7 +45,11 @@ interface Harness {
 async function withExporter(id: string, config: Record<string, unknown>, test: (h: Harness) => Promise<void>): Promise<string[]> {
   const logs: string[] = [];
   const telemetry = new SelfTelemetry();
-  const settings = testSettings(id, createLogger('debug', (line) => logs.push(line)), telemetry);
+  const settings = testSettings(
+    id,
+    createLogger('debug', (line) => logs.push(line)),
+    telemetry,
+  );
   const exporter = otlpExporterFactory.createExporter(settings, otlpExporterFactory.configSchema.parse({ ...FAST, ...config })) as OtlpExporter;
   await exporter.start();
   try {
@@ -116,10 +125,21 @@ describe('otlp exporter against a real OTLP receiver', () => {
       const endpoint = protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
       const timeMs = Date.now();
       await withExporter(id, { protocol, endpoint, resource: { attributes: { 'deployment.environment': 'test', replica: 3 } } }, async ({ exporter }) => {
-        exporter.consume(batchOf('p|zookeeper|1', [[GAUGE, 0.0989, ZK1], [COUNTER, 42, ZK1]], timeMs));
+        exporter.consume(
+          batchOf(
+            'p|zookeeper|1',
+            [
+              [GAUGE, 0.0989, ZK1],
+              [COUNTER, 42, ZK1],
+            ],
+            timeMs,
+          ),
+        );
         exporter.consume(batchOf('p|zookeeper|2', [[GAUGE, 2, ZK2]], timeMs));
         exporter.consume(histogramBatch('p|histogram|1', ZK1, [2, 1, 0], 0.35, timeMs));
-        const received = await receiver.waitFor(`${protocol} export`, (exports) => exports.find((e) => e.transport === protocol && exportWith([e], 'test.temperature', ZK2)));
+        const received = await receiver.waitFor(`${protocol} export`, (exports) =>
+          exports.find((e) => e.transport === protocol && exportWith([e], 'test.temperature', ZK2)),
+        );
         assert.equal(received.path, protocol === 'grpc' ? '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export' : '/v1/metrics');
         assert.deepEqual(received.resource, {
           'service.name': 'zkotel',
@@ -131,14 +151,24 @@ describe('otlp exporter against a real OTLP receiver', () => {
         assert.deepEqual(received.scopes, [{ name: 'zkotel', version: AGENT_VERSION }]);
 
         const gauges = received.points.filter((p) => p.metric === 'test.temperature');
-        assert.deepEqual(gauges.map((p) => [p.attributes, p.value, p.type]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))), [
-          [ZK1, 0.0989, 'gauge'],
-          [ZK2, 2, 'gauge'],
-        ]);
+        assert.deepEqual(
+          gauges.map((p) => [p.attributes, p.value, p.type]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+          [
+            [ZK1, 0.0989, 'gauge'],
+            [ZK2, 2, 'gauge'],
+          ],
+        );
         const [events] = received.points.filter((p) => p.metric === 'test.events');
         assert.ok(events, 'the counter arrived');
         assert.deepEqual(
-          { attributes: events.attributes, value: events.value, type: events.type, temporality: events.temporality, monotonic: events.monotonic, description: events.description },
+          {
+            attributes: events.attributes,
+            value: events.value,
+            type: events.type,
+            temporality: events.temporality,
+            monotonic: events.monotonic,
+            description: events.description,
+          },
           { attributes: ZK1, value: 42, type: 'sum', temporality: 'cumulative', monotonic: true, description: 'A counter.' },
         );
         assert.equal(events.timeUnixNano, BigInt(timeMs) * 1_000_000n, 'the time of the probe');
@@ -146,11 +176,20 @@ describe('otlp exporter against a real OTLP receiver', () => {
         const [latency] = received.points.filter((p) => p.metric === 'test.latency');
         assert.deepEqual(
           { type: latency?.type, temporality: latency?.temporality, unit: latency?.unit, attributes: latency?.attributes, histogram: latency?.histogram },
-          { type: 'histogram', temporality: 'cumulative', unit: 's', attributes: ZK1, histogram: { count: 3, sum: 0.35, bucketCounts: [2, 1, 0], explicitBounds: [0.1, 1], min: undefined, max: undefined } },
+          {
+            type: 'histogram',
+            temporality: 'cumulative',
+            unit: 's',
+            attributes: ZK1,
+            histogram: { count: 3, sum: 0.35, bucketCounts: [2, 1, 0], explicitBounds: [0.1, 1], min: undefined, max: undefined },
+          },
         );
         assert.match(received.headers['user-agent'] ?? '', /^zkotel\/\S+ OTel-OTLP-Exporter-JavaScript\//);
         await receiver.waitFor("the agent's own metrics, riding along", (exports) =>
-          exports.some((e) => e.transport === protocol && e.points.some((p) => p.metric === 'zkotel.exporter.otlp.sent' && p.attributes.exporter === id && p.type === 'sum')),
+          exports.some(
+            (e) =>
+              e.transport === protocol && e.points.some((p) => p.metric === 'zkotel.exporter.otlp.sent' && p.attributes.exporter === id && p.type === 'sum'),
+          ),
         );
       });
       assert.deepEqual(receiver.decodeErrors, []);
@@ -162,14 +201,18 @@ describe('otlp exporter against a real OTLP receiver', () => {
     for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
       const endpoint = protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
       const tenant = `tenant-${protocol}`;
-      const logs = await withExporter('otlp/gzip', { protocol, endpoint, compression: 'gzip', headers: { authorization: secret, 'X-Scope-OrgID': tenant } }, async ({ exporter }) => {
-        exporter.consume(batchOf('s', [[GAUGE, 1, ZK1]]));
-        const received = await receiver.waitFor(`${protocol} gzip export`, (exports) => exports.find((e) => e.headers['x-scope-orgid'] === tenant));
-        assert.equal(received.headers.authorization, secret);
-        // grpc-js takes grpc-encoding out of the metadata it hands the server; gRPC compression is checked on the wire below.
-        if (protocol !== 'grpc') assert.equal(received.contentEncoding, 'gzip', `${protocol} body is gzip-compressed`);
-        assert.ok(exportWith([received], 'test.temperature', ZK1));
-      });
+      const logs = await withExporter(
+        'otlp/gzip',
+        { protocol, endpoint, compression: 'gzip', headers: { authorization: secret, 'X-Scope-OrgID': tenant } },
+        async ({ exporter }) => {
+          exporter.consume(batchOf('s', [[GAUGE, 1, ZK1]]));
+          const received = await receiver.waitFor(`${protocol} gzip export`, (exports) => exports.find((e) => e.headers['x-scope-orgid'] === tenant));
+          assert.equal(received.headers.authorization, secret);
+          // grpc-js takes grpc-encoding out of the metadata it hands the server; gRPC compression is checked on the wire below.
+          if (protocol !== 'grpc') assert.equal(received.contentEncoding, 'gzip', `${protocol} body is gzip-compressed`);
+          assert.ok(exportWith([received], 'test.temperature', ZK1));
+        },
+      );
       assert.doesNotMatch(logs.join('\n'), /s3cret/);
     }
   });
@@ -179,13 +222,18 @@ describe('otlp exporter against a real OTLP receiver', () => {
       const proxy = await ByteCountingProxy.start(receiver.grpcPort);
       const tag = `wire:${compression}`;
       try {
-        await withExporter(`otlp/wire-${compression}`, { protocol: 'grpc', endpoint: `http://127.0.0.1:${proxy.port}`, compression, interval: '1h' }, async ({ exporter }) => {
-          const samples: [typeof GAUGE, number, Record<string, string>][] = [];
-          for (let i = 0; i < 500; i++) samples.push([GAUGE, i, { 'zk.endpoint': tag, 'zk.cluster': 'a-rather-long-cluster-name-that-repeats', n: String(i) }]);
-          exporter.consume(batchOf('w', samples));
-          await exporter.shutdown();
-          assert.ok(exportWith(receiver.exports, 'test.temperature', { 'zk.endpoint': tag }), `${compression}: delivered`);
-        });
+        await withExporter(
+          `otlp/wire-${compression}`,
+          { protocol: 'grpc', endpoint: `http://127.0.0.1:${proxy.port}`, compression, interval: '1h' },
+          async ({ exporter }) => {
+            const samples: [typeof GAUGE, number, Record<string, string>][] = [];
+            for (let i = 0; i < 500; i++)
+              samples.push([GAUGE, i, { 'zk.endpoint': tag, 'zk.cluster': 'a-rather-long-cluster-name-that-repeats', n: String(i) }]);
+            exporter.consume(batchOf('w', samples));
+            await exporter.shutdown();
+            assert.ok(exportWith(receiver.exports, 'test.temperature', { 'zk.endpoint': tag }), `${compression}: delivered`);
+          },
+        );
         return proxy.bytesIn;
       } finally {
         await proxy.close();
@@ -201,10 +249,28 @@ describe('otlp exporter against a real OTLP receiver', () => {
     await withExporter('otlp/delta', { endpoint: receiver.httpEndpoint, temporality: 'delta' }, async ({ exporter }) => {
       const mine = (exports: readonly ReceivedExport[]) => exports.filter((e) => e.points.some((p) => p.attributes['zk.endpoint'] === 'delta:1'));
       const attrs = { 'zk.endpoint': 'delta:1' };
-      exporter.consume(batchOf('d', [[GAUGE, 5, attrs], [COUNTER, 100, attrs]], t0));
+      exporter.consume(
+        batchOf(
+          'd',
+          [
+            [GAUGE, 5, attrs],
+            [COUNTER, 100, attrs],
+          ],
+          t0,
+        ),
+      );
       exporter.consume(histogramBatch('h', attrs, [2, 1, 0], 0.35, t0));
       await receiver.waitFor('the first export (baseline)', (exports) => mine(exports).length > 0);
-      exporter.consume(batchOf('d', [[GAUGE, 6, attrs], [COUNTER, 130, attrs]], t0 + 1000));
+      exporter.consume(
+        batchOf(
+          'd',
+          [
+            [GAUGE, 6, attrs],
+            [COUNTER, 130, attrs],
+          ],
+          t0 + 1000,
+        ),
+      );
       exporter.consume(histogramBatch('h', attrs, [2, 3, 1], 2.85, t0 + 1000));
       const delta = await receiver.waitFor('a delta point', (exports) =>
         mine(exports)
@@ -216,8 +282,14 @@ describe('otlp exporter against a real OTLP receiver', () => {
       assert.equal(delta.value, 30, '130 - 100');
       assert.equal(delta.startTimeUnixNano, BigInt(t0) * 1_000_000n, 'from the previous export of the series');
       assert.equal(delta.timeUnixNano, BigInt(t0 + 1000) * 1_000_000n);
-      const counters = mine(receiver.exports).flatMap((e) => e.points).filter((p) => p.metric === 'test.events');
-      assert.deepEqual(counters.map((p) => p.value), [30], 'nothing for the baseline, and nothing again while no new probe arrives');
+      const counters = mine(receiver.exports)
+        .flatMap((e) => e.points)
+        .filter((p) => p.metric === 'test.events');
+      assert.deepEqual(
+        counters.map((p) => p.value),
+        [30],
+        'nothing for the baseline, and nothing again while no new probe arrives',
+      );
       const histogram = await receiver.waitFor('a delta histogram', (exports) =>
         mine(exports)
           .flatMap((e) => e.points)
@@ -227,7 +299,9 @@ describe('otlp exporter against a real OTLP receiver', () => {
       assert.deepEqual(histogram.histogram?.bucketCounts, [0, 2, 1]);
       assert.equal(histogram.histogram?.count, 3);
       assert.ok(Math.abs((histogram.histogram?.sum ?? 0) - 2.5) < 1e-9);
-      const gauges = mine(receiver.exports).flatMap((e) => e.points).filter((p) => p.metric === 'test.temperature');
+      const gauges = mine(receiver.exports)
+        .flatMap((e) => e.points)
+        .filter((p) => p.metric === 'test.temperature');
       assert.ok(gauges.some((p) => p.value === 5) && gauges.some((p) => p.value === 6));
       assert.ok(gauges.every((p) => p.type === 'gauge'));
     });
@@ -242,7 +316,10 @@ describe('otlp exporter against a real OTLP receiver', () => {
       await receiver.waitFor('the export after recovery', (exports) => exportWith(exports, 'test.temperature', attrs));
       assert.ok(receiver.requests - before >= 7, `6 failures then a success (${receiver.requests - before} requests)`);
       assert.ok(counterValue(telemetry, 'zkotel.exporter.otlp.failed', { exporter: 'otlp/retry' }) >= 1);
-      await pollUntil(() => counterValue(telemetry, 'zkotel.exporter.otlp.sent', { exporter: 'otlp/retry' }) >= 1, { what: 'sent to be counted', timeoutMs: 5000 });
+      await pollUntil(() => counterValue(telemetry, 'zkotel.exporter.otlp.sent', { exporter: 'otlp/retry' }) >= 1, {
+        what: 'sent to be counted',
+        timeoutMs: 5000,
+      });
       await pollUntil(() => parseLogs(live).some((l) => l.msg === 'OTLP export recovered'), { what: 'the recovery log line', timeoutMs: 5000 });
     });
     const failing = parseLogs(logs).filter((l) => l.msg === 'OTLP export failing');
@@ -260,7 +337,10 @@ describe('otlp exporter against a real OTLP receiver', () => {
       exporter.consume(batchOf('x', [[GAUGE, 1, attrs]]));
       await receiver.waitFor('the next snapshot', (exports) => exportWith(exports, 'test.temperature', attrs));
       assert.equal(counterValue(telemetry, 'zkotel.exporter.otlp.failed', { exporter: 'otlp/rejected', reason: 'http_400' }), 1);
-      assert.ok(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: 'otlp/rejected', reason: 'rejected' }) > 0, 'dropped at once: a retry would have delivered it');
+      assert.ok(
+        counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: 'otlp/rejected', reason: 'rejected' }) > 0,
+        'dropped at once: a retry would have delivered it',
+      );
     });
   });
 
@@ -271,11 +351,18 @@ describe('otlp exporter against a real OTLP receiver', () => {
       [{ enabled: false }, 'retries disabled'],
     ] as const) {
       const id = `otlp/give-up-${what.replace(/\W+/g, '-')}`;
-      await withExporter(id, { endpoint, timeout: '100ms', sending_queue: { queue_size: 100 }, retry_on_failure: { ...FAST.retry_on_failure, ...retry } }, async ({ exporter, telemetry }) => {
-        exporter.consume(batchOf('g', [[GAUGE, 1]]));
-        await pollUntil(() => counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: id, reason: 'retries_exhausted' }) > 0, { what: `a drop ${what}`, timeoutMs: 10_000 });
-        assert.equal(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: id, reason: 'queue_full' }), 0);
-      });
+      await withExporter(
+        id,
+        { endpoint, timeout: '100ms', sending_queue: { queue_size: 100 }, retry_on_failure: { ...FAST.retry_on_failure, ...retry } },
+        async ({ exporter, telemetry }) => {
+          exporter.consume(batchOf('g', [[GAUGE, 1]]));
+          await pollUntil(() => counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: id, reason: 'retries_exhausted' }) > 0, {
+            what: `a drop ${what}`,
+            timeoutMs: 10_000,
+          });
+          assert.equal(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: id, reason: 'queue_full' }), 0);
+        },
+      );
     }
   });
 
@@ -287,7 +374,9 @@ describe('otlp exporter against a real OTLP receiver', () => {
         const endpoint = protocol === 'grpc' ? outage.grpcEndpoint : outage.httpEndpoint;
         await withExporter(id, { protocol, endpoint, sending_queue: { queue_size: 3 } }, async ({ exporter, telemetry }) => {
           exporter.consume(batchOf('o', [[GAUGE, 1, { 'zk.endpoint': `${protocol}:before` }]]));
-          await outage.waitFor(`${protocol}: data before the outage`, (exports) => exportWith(exports, 'test.temperature', { 'zk.endpoint': `${protocol}:before` }));
+          await outage.waitFor(`${protocol}: data before the outage`, (exports) =>
+            exportWith(exports, 'test.temperature', { 'zk.endpoint': `${protocol}:before` }),
+          );
 
           await outage.stop();
           await pollUntil(() => counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: id, reason: 'queue_full' }) > 0, {
@@ -300,7 +389,11 @@ describe('otlp exporter against a real OTLP receiver', () => {
 
           exporter.consume(batchOf('o', [[GAUGE, 2, { 'zk.endpoint': `${protocol}:after` }]]));
           await outage.restart();
-          await outage.waitFor(`${protocol}: data after the outage`, (exports) => exportWith(exports, 'test.temperature', { 'zk.endpoint': `${protocol}:after` }), 30_000);
+          await outage.waitFor(
+            `${protocol}: data after the outage`,
+            (exports) => exportWith(exports, 'test.temperature', { 'zk.endpoint': `${protocol}:after` }),
+            30_000,
+          );
         });
       }
     } finally {
@@ -331,14 +424,28 @@ describe('otlp exporter against a real OTLP receiver', () => {
     // Only the pipeline's two samples in the snapshot, so the drop count is exact.
     const nowhere = otlpExporterFactory.createExporter(
       { ...testSettings('otlp/nowhere', undefined, telemetry), scheduler: clock.scheduler, exportsSelfTelemetry: false },
-      otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, interval: '1h', timeout: '300ms' }),
+      otlpExporterFactory.configSchema.parse({
+        ...FAST,
+        endpoint: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+        interval: '1h',
+        timeout: '300ms',
+      }),
     );
     try {
       await nowhere.start();
-      nowhere.consume(batchOf('f', [[GAUGE, 3], [GAUGE, 4, ZK1]]));
+      nowhere.consume(
+        batchOf('f', [
+          [GAUGE, 3],
+          [GAUGE, 4, ZK1],
+        ]),
+      );
       await clock.until(nowhere.shutdown(), 10_000);
       assert.ok(clock.now <= 600, `shutdown took ${clock.now} ms: the 300 ms flush, then at most as long for the clients to close`);
-      assert.equal(counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: 'otlp/nowhere', reason: 'shutdown' }), 2, 'the undelivered final snapshot is counted, in samples');
+      assert.equal(
+        counterValue(telemetry, 'zkotel.exporter.otlp.dropped', { exporter: 'otlp/nowhere', reason: 'shutdown' }),
+        2,
+        'the undelivered final snapshot is counted, in samples',
+      );
     } finally {
       silent.close();
     }
@@ -355,17 +462,25 @@ describe('otlp exporter against a real OTLP receiver', () => {
     await withExporter('otlp/self', { endpoint: receiver.httpEndpoint }, async ({ exporter }) => {
       exporter.consume(batchOf('s', [[GAUGE, 1, { 'zk.endpoint': 'self:1' }]]));
       const own = (e: ReceivedExport, metric: string) => e.points.find((p) => p.metric === metric && p.attributes.exporter === 'otlp/self');
-      const received = await receiver.waitFor('own metrics', (exports) => exports.find((e) => own(e, 'zkotel.exporter.otlp.export.duration') && own(e, 'zkotel.exporter.otlp.sent')));
+      const received = await receiver.waitFor('own metrics', (exports) =>
+        exports.find((e) => own(e, 'zkotel.exporter.otlp.export.duration') && own(e, 'zkotel.exporter.otlp.sent')),
+      );
       assert.equal(own(received, 'zkotel.exporter.otlp.export.duration')?.type, 'histogram');
       assert.equal(own(received, 'zkotel.exporter.otlp.queue.capacity')?.value, 10);
       assert.equal(own(received, 'zkotel.exporter.otlp.queue.size')?.type, 'gauge');
     });
     const telemetry = new SelfTelemetry();
-    const exporter = otlpExporterFactory.createExporter({ ...testSettings('otlp/no-self', undefined, telemetry), exportsSelfTelemetry: false }, otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: receiver.httpEndpoint }));
+    const exporter = otlpExporterFactory.createExporter(
+      { ...testSettings('otlp/no-self', undefined, telemetry), exportsSelfTelemetry: false },
+      otlpExporterFactory.configSchema.parse({ ...FAST, endpoint: receiver.httpEndpoint }),
+    );
     await exporter.start();
     try {
       exporter.consume(batchOf('s', [[GAUGE, 1, { 'zk.endpoint': 'no-self:1' }]]));
-      await receiver.waitFor('two exports', (exports) => exports.filter((e) => exportWith([e], 'test.temperature', { 'zk.endpoint': 'no-self:1' })).length >= 2);
+      await receiver.waitFor(
+        'two exports',
+        (exports) => exports.filter((e) => exportWith([e], 'test.temperature', { 'zk.endpoint': 'no-self:1' })).length >= 2,
+      );
       const mine = receiver.exports.filter((e) => exportWith([e], 'test.temperature', { 'zk.endpoint': 'no-self:1' }));
       assert.deepEqual([...new Set(mine.flatMap((e) => e.points.map((p) => p.metric)))], ['test.temperature']);
     } finally {

@@ -18,7 +18,25 @@ function selfSignedCert(dir: string): { cert: string; key: string } {
   const key = path.join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return { cert, key };
@@ -45,14 +63,28 @@ describe('otlp exporter over TLS', () => {
     const logs: string[] = [];
     const tag = `tls:${id}`;
     const exporter = otlpExporterFactory.createExporter(
-      testSettings(id, createLogger('info', (line) => logs.push(line)), new SelfTelemetry()),
-      otlpExporterFactory.configSchema.parse({ interval: '100ms', timeout: '1s', retry_on_failure: { initial_interval: '50ms', max_interval: '100ms' }, ...config }),
+      testSettings(
+        id,
+        createLogger('info', (line) => logs.push(line)),
+        new SelfTelemetry(),
+      ),
+      otlpExporterFactory.configSchema.parse({
+        interval: '100ms',
+        timeout: '1s',
+        retry_on_failure: { initial_interval: '50ms', max_interval: '100ms' },
+        ...config,
+      }),
     );
     await exporter.start();
     try {
       exporter.consume(batchOf('t', [[GAUGE, 1, { 'zk.endpoint': tag }]]));
       const delivered = await pollUntil(
-        () => (receiver.points('test.temperature').some((p) => p.attributes['zk.endpoint'] === tag) ? 'delivered' : logs.some((l) => l.includes('OTLP export failing')) ? 'failing' : undefined),
+        () =>
+          receiver.points('test.temperature').some((p) => p.attributes['zk.endpoint'] === tag)
+            ? 'delivered'
+            : logs.some((l) => l.includes('OTLP export failing'))
+              ? 'failing'
+              : undefined,
         { what: `${id}: delivery or failure`, timeoutMs: 10_000, intervalMs: 20 },
       );
       return { delivered: delivered === 'delivered', logs };

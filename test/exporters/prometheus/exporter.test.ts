@@ -13,10 +13,20 @@ import { scrape, select } from '../../harness/exposition.js';
 import { freePort } from '../../harness/ports.js';
 import { testSettings } from '../../harness/settings.js';
 
-async function withExporter(config: Record<string, unknown>, test: (exporter: PrometheusExporter, url: string) => Promise<void>, logs: string[] = []): Promise<void> {
+async function withExporter(
+  config: Record<string, unknown>,
+  test: (exporter: PrometheusExporter, url: string) => Promise<void>,
+  logs: string[] = [],
+): Promise<void> {
   const endpoint = `127.0.0.1:${await freePort()}`;
   const parsed = prometheusExporterFactory.configSchema.parse({ endpoint, ...config });
-  const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus', createLogger('info', (line) => logs.push(line))), parsed) as PrometheusExporter;
+  const exporter = prometheusExporterFactory.createExporter(
+    testSettings(
+      'prometheus',
+      createLogger('info', (line) => logs.push(line)),
+    ),
+    parsed,
+  ) as PrometheusExporter;
   await exporter.start();
   try {
     await test(exporter, `http://${endpoint}${parsed.path}`);
@@ -32,7 +42,9 @@ function get(url: string, acceptEncoding: string | undefined): Promise<{ body: B
       .get(url, { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ body: Buffer.concat(chunks), encoding: response.headers['content-encoding'], length: response.headers['content-length'] }));
+        response.on('end', () =>
+          resolve({ body: Buffer.concat(chunks), encoding: response.headers['content-encoding'], length: response.headers['content-length'] }),
+        );
       })
       .on('error', reject);
   });
@@ -41,14 +53,23 @@ function get(url: string, acceptEncoding: string | undefined): Promise<{ body: B
 describe('prometheus exporter: encoding and shared renderings', () => {
   it('gzips when asked (Prometheus asks); the gzipped body decompresses to the plain one', () =>
     withExporter({}, async (exporter, url) => {
-      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }], [COUNTER, 5, { node: 'a' }]]));
+      exporter.consume(
+        batchOf('a', [
+          [GAUGE, 1, { node: 'a' }],
+          [COUNTER, 5, { node: 'a' }],
+        ]),
+      );
       const plain = await get(url, undefined);
       const gzipped = await get(url, 'gzip');
       assert.equal(plain.encoding, undefined);
       assert.equal(gzipped.encoding, 'gzip');
       assert.equal(Number(gzipped.length), gzipped.body.length);
       // The agent's own zkotel_* values move between two scrapes (it counts them): compare the rest.
-      const strip = (text: string) => text.split('\n').filter((line) => !/^(# (HELP|TYPE|UNIT) )?zkotel_/.test(line)).join('\n');
+      const strip = (text: string) =>
+        text
+          .split('\n')
+          .filter((line) => !/^(# (HELP|TYPE|UNIT) )?zkotel_/.test(line))
+          .join('\n');
       assert.equal(strip(gunzipSync(gzipped.body).toString('utf8')), strip(plain.body.toString('utf8')));
       assert.match(gunzipSync(gzipped.body).toString('utf8'), /^test_temperature\{node="a"\} 1$/m);
       assert.equal((await get(url, 'gzip;q=0, identity')).encoding, undefined);
@@ -70,7 +91,13 @@ describe('prometheus exporter: encoding and shared renderings', () => {
     withExporter({}, async (exporter, url) => {
       for (let i = 0; i < 50; i++) exporter.consume(batchOf(`s${i}`, [[GAUGE, i, { node: String(i) }]]));
       const bodies = await Promise.all(Array.from({ length: 20 }, () => get(url, 'gzip')));
-      for (const { body } of bodies) assert.equal(gunzipSync(body).toString('utf8').match(/^test_temperature\{/gm)?.length, 50);
+      for (const { body } of bodies)
+        assert.equal(
+          gunzipSync(body)
+            .toString('utf8')
+            .match(/^test_temperature\{/gm)?.length,
+          50,
+        );
     }));
 
   it('acceptsGzip reads Accept-Encoding as HTTP defines it', () => {
@@ -86,31 +113,65 @@ describe('prometheus exporter: encoding and shared renderings', () => {
 describe('prometheus exporter', () => {
   it('serves the latest batch of each source: a new batch replaces the old one whole', () =>
     withExporter({}, async (exporter, url) => {
-      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }], [COUNTER, 5, { node: 'a' }]]));
+      exporter.consume(
+        batchOf('a', [
+          [GAUGE, 1, { node: 'a' }],
+          [COUNTER, 5, { node: 'a' }],
+        ]),
+      );
       exporter.consume(batchOf('b', [[GAUGE, 2, { node: 'b' }]]));
       let { series } = await scrape(url);
-      assert.deepEqual(select(series, 'test_temperature').map((s) => [s.labels.node, s.value]).sort(), [['a', 1], ['b', 2]]);
+      assert.deepEqual(
+        select(series, 'test_temperature')
+          .map((s) => [s.labels.node, s.value])
+          .sort(),
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+      );
       assert.equal(select(series, 'test_events_total', { node: 'a' })[0]?.value, 5);
 
       exporter.consume(batchOf('a', [[GAUGE, 3, { node: 'a' }]]));
       ({ series } = await scrape(url));
       assert.deepEqual(select(series, 'test_events_total'), [], 'a series the latest batch did not produce is gone');
-      assert.deepEqual(select(series, 'test_temperature').map((s) => [s.labels.node, s.value]).sort(), [['a', 3], ['b', 2]]);
+      assert.deepEqual(
+        select(series, 'test_temperature')
+          .map((s) => [s.labels.node, s.value])
+          .sort(),
+        [
+          ['a', 3],
+          ['b', 2],
+        ],
+      );
 
       exporter.consume(batchOf('b', []));
       ({ series } = await scrape(url));
-      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'an empty batch: the source has no series');
+      assert.deepEqual(
+        select(series, 'test_temperature').map((s) => s.labels.node),
+        ['a'],
+        'an empty batch: the source has no series',
+      );
 
       exporter.consume(batchOf('b', [[GAUGE, 4, { node: 'b' }]]));
       exporter.forget(sourceGone('b', Date.now()));
       exporter.forget(sourceGone('never-seen', Date.now()));
       ({ series } = await scrape(url));
-      assert.deepEqual(select(series, 'test_temperature').map((s) => s.labels.node), ['a'], 'a source gone is forgotten');
+      assert.deepEqual(
+        select(series, 'test_temperature').map((s) => s.labels.node),
+        ['a'],
+        'a source gone is forgotten',
+      );
     }));
 
   it('keeps float values, types counters and gauges, and passes promtool', () =>
     withExporter({}, async (exporter, url) => {
-      exporter.consume(batchOf('a', [[GAUGE, 0.0989], [COUNTER, 7]]));
+      exporter.consume(
+        batchOf('a', [
+          [GAUGE, 0.0989],
+          [COUNTER, 7],
+        ]),
+      );
       const { text, series } = await scrape(url);
       assert.equal(select(series, 'test_temperature')[0]?.value, 0.0989);
       assert.match(text, /^# TYPE test_temperature gauge$/m);
@@ -131,16 +192,23 @@ describe('prometheus exporter', () => {
     withExporter({ namespace: 'acme', const_labels: { dc: 'east' }, target_info: false }, async (exporter, url) => {
       exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }]]));
       const { series } = await scrape(url);
-      assert.deepEqual(series.map((s) => [s.name, s.labels]), [['acme_test_temperature', { dc: 'east', node: 'a' }]]);
+      assert.deepEqual(
+        series.map((s) => [s.name, s.labels]),
+        [['acme_test_temperature', { dc: 'east', node: 'a' }]],
+      );
     }));
 
   it('keeps one series when two sources produce the same one, and logs it once', async () => {
     const logs: string[] = [];
-    await withExporter({}, async (exporter, url) => {
-      exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'x' }]]));
-      exporter.consume(batchOf('b', [[GAUGE, 2, { node: 'x' }]]));
-      for (let i = 0; i < 3; i++) assert.equal(select((await scrape(url)).series, 'test_temperature').length, 1);
-    }, logs);
+    await withExporter(
+      {},
+      async (exporter, url) => {
+        exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'x' }]]));
+        exporter.consume(batchOf('b', [[GAUGE, 2, { node: 'x' }]]));
+        for (let i = 0; i < 3; i++) assert.equal(select((await scrape(url)).series, 'test_temperature').length, 1);
+      },
+      logs,
+    );
     assert.equal(logs.filter((line) => line.includes('the same series came from two sources')).length, 1);
   });
 
@@ -158,7 +226,10 @@ describe('prometheus exporter', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
-      const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus'), prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${port}` }));
+      const exporter = prometheusExporterFactory.createExporter(
+        testSettings('prometheus'),
+        prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${port}` }),
+      );
       await assert.rejects(exporter.start(), { message: `cannot listen on 127.0.0.1:${port}: address already in use (is another agent running?)` });
       await exporter.shutdown();
       await exporter.shutdown();

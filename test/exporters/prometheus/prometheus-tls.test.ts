@@ -19,16 +19,22 @@ describe('a real Prometheus scrapes /metrics over TLS with basic auth', () => {
   before(async () => {
     certs = generateTestCerts();
     const webConfig = path.join(certs.dir, 'web-config.yml');
-    fs.writeFileSync(webConfig, [
-      'tls_server_config:',
-      '  cert_file: server.crt',
-      '  key_file: server.key',
-      'basic_auth_users:',
-      `  prometheus: ${bcrypt.hashSync('scrape-pw', 10)}`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      webConfig,
+      [
+        'tls_server_config:',
+        '  cert_file: server.crt',
+        '  key_file: server.key',
+        'basic_auth_users:',
+        `  prometheus: ${bcrypt.hashSync('scrape-pw', 10)}`,
+        '',
+      ].join('\n'),
+    );
     const endpoint = `127.0.0.1:${await freePort()}`;
-    exporter = prometheusExporterFactory.createExporter(testSettings('prometheus'), prometheusExporterFactory.configSchema.parse({ endpoint, web_config_file: webConfig })) as PrometheusExporter;
+    exporter = prometheusExporterFactory.createExporter(
+      testSettings('prometheus'),
+      prometheusExporterFactory.configSchema.parse({ endpoint, web_config_file: webConfig }),
+    ) as PrometheusExporter;
     await exporter.start();
     exporter.consume(batchOf('a', [[GAUGE, 42, { node: 'a' }]]));
     const tlsConfig = { ca_file: certs.ca };
@@ -37,8 +43,20 @@ describe('a real Prometheus scrapes /metrics over TLS with basic auth', () => {
       scrapeJobConfig: { scheme: 'https', tls_config: tlsConfig, basic_auth: { username: 'prometheus', password: 'scrape-pw' } },
       extraConfig: {
         scrape_configs: [
-          { job_name: 'wrong-password', scheme: 'https', tls_config: tlsConfig, basic_auth: { username: 'prometheus', password: 'guess' }, static_configs: [{ targets: [endpoint] }] },
-          { job_name: 'wrong-ca', scheme: 'https', tls_config: { ca_file: certs.otherCa }, basic_auth: { username: 'prometheus', password: 'scrape-pw' }, static_configs: [{ targets: [endpoint] }] },
+          {
+            job_name: 'wrong-password',
+            scheme: 'https',
+            tls_config: tlsConfig,
+            basic_auth: { username: 'prometheus', password: 'guess' },
+            static_configs: [{ targets: [endpoint] }],
+          },
+          {
+            job_name: 'wrong-ca',
+            scheme: 'https',
+            tls_config: { ca_file: certs.otherCa },
+            basic_auth: { username: 'prometheus', password: 'scrape-pw' },
+            static_configs: [{ targets: [endpoint] }],
+          },
         ],
       },
     });
@@ -52,10 +70,14 @@ describe('a real Prometheus scrapes /metrics over TLS with basic auth', () => {
 
   it('the target is up and its series are stored; wrong credentials or CA are reported down', async () => {
     const server = prometheus!;
-    const targets = await server.waitFor(async () => {
-      const all = await server.targets();
-      return all.length === 3 && all.every((target) => target.health !== 'unknown') ? all : undefined;
-    }, 30_000, 'three scraped targets');
+    const targets = await server.waitFor(
+      async () => {
+        const all = await server.targets();
+        return all.length === 3 && all.every((target) => target.health !== 'unknown') ? all : undefined;
+      },
+      30_000,
+      'three scraped targets',
+    );
     const byJob = Object.fromEntries(targets.map((target) => [target.labels.job, target]));
     assert.equal(byJob.zkotel?.health, 'up', byJob.zkotel?.lastError);
     assert.match(byJob.zkotel?.scrapeUrl ?? '', /^https:\/\//);
@@ -64,10 +86,14 @@ describe('a real Prometheus scrapes /metrics over TLS with basic auth', () => {
     assert.equal(byJob['wrong-ca']?.health, 'down');
     assert.match(byJob['wrong-ca']?.lastError ?? '', /certificate/);
 
-    const samples = await server.waitFor(async () => {
-      const result = await server.query('test_temperature{job="zkotel"}');
-      return result.length > 0 ? result : undefined;
-    }, 10_000, 'test_temperature in Prometheus');
+    const samples = await server.waitFor(
+      async () => {
+        const result = await server.query('test_temperature{job="zkotel"}');
+        return result.length > 0 ? result : undefined;
+      },
+      10_000,
+      'test_temperature in Prometheus',
+    );
     assert.equal(samples[0]?.value?.[1], '42');
   });
 });

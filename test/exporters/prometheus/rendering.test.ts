@@ -45,12 +45,21 @@ function renderedBody(batches: Batch[], options: Options): string | undefined {
 const identity = (i: number) => Object.freeze({ 'zk.endpoint': `10.0.0.${i}:2181`, 'zk.cluster': 'main' });
 function zookeeperBatches(count: number, fixture: string): Batch[] {
   const mntr = parseMntr(readMntrFixture(fixture));
-  const srvr = parseSrvr('Zookeeper version: 3.8.0-abc, built on x\nLatency min/avg/max: 0/0.5/7\nReceived: 10\nSent: 11\nConnections: 2\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n');
+  const srvr = parseSrvr(
+    'Zookeeper version: 3.8.0-abc, built on x\nLatency min/avg/max: 0/0.5/7\nReceived: 10\nSent: 11\nConnections: 2\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n',
+  );
   return Array.from({ length: count }, (_, i) => ({
     source: `zookeeper|10.0.0.${i}:2181`,
     timeMs: 1000,
     startTimeMs: 0,
-    samples: new SampleMapper(identity(i)).toSamples({ replies: { mntr, srvr, ruok: true }, failures: i === 1 ? [{ command: 'ruok', error: Object.assign(new Error('x'), { reason: 'timeout' as const }) as never }] : [], durationMs: 1.25 }, 2),
+    samples: new SampleMapper(identity(i)).toSamples(
+      {
+        replies: { mntr, srvr, ruok: true },
+        failures: i === 1 ? [{ command: 'ruok', error: Object.assign(new Error('x'), { reason: 'timeout' as const }) as never }] : [],
+        durationMs: 1.25,
+      },
+      2,
+    ),
   }));
 }
 
@@ -67,28 +76,58 @@ const histogramBatch = (source: string, attributes: Record<string, string>): Bat
 
 describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', () => {
   const cases: [string, () => Batch[], Options][] = [
-    ...mntrFixtureNames().map((name): [string, () => Batch[], Options] => [`3 servers answering ${name}, mntr + srvr + ruok`, () => zookeeperBatches(3, name), {}]),
-    ['namespace, const_labels (one overridden by an attribute), target_info', () => zookeeperBatches(2, 'mntr-3.8.0-leader.txt'), { namespace: 'ns', constantLabels: { env: 'prod', 'zk.cluster': 'const' }, targetInfo: true }],
+    ...mntrFixtureNames().map((name): [string, () => Batch[], Options] => [
+      `3 servers answering ${name}, mntr + srvr + ruok`,
+      () => zookeeperBatches(3, name),
+      {},
+    ]),
+    [
+      'namespace, const_labels (one overridden by an attribute), target_info',
+      () => zookeeperBatches(2, 'mntr-3.8.0-leader.txt'),
+      { namespace: 'ns', constantLabels: { env: 'prod', 'zk.cluster': 'const' }, targetInfo: true },
+    ],
     [
       'odd names and values: escaping, NaN, ±Inf, -0, a name starting with a digit, an empty metric name',
       () => [
         batchOf('a', [
           [describeMetric('9lives.x-y', 'gauge', { description: 'back\\slash\nnewline' }), NaN, { 'la.bel': 'quote"back\\slash\nnl' }],
-          [GAUGE, Infinity, { 'ünï': 'ç' }],
+          [GAUGE, Infinity, { ünï: 'ç' }],
           [GAUGE, -Infinity, {}],
           [COUNTER, -0, { a: '' }],
           [describeMetric('', 'gauge'), 1, {}],
           [describeMetric('queue.count', 'gauge', { unit: 'By' }), 1e21, {}],
           [describeMetric('x_total', 'counter'), 1.5e-7, {}],
         ]),
-        batchOf('b', [[COUNTER, 2, { a: 'other' }], [GAUGE, 0.1 + 0.2, { b: '1' }]]),
+        batchOf('b', [
+          [COUNTER, 2, { a: 'other' }],
+          [GAUGE, 0.1 + 0.2, { b: '1' }],
+        ]),
       ],
       {},
     ],
     ['histograms (with and without an infinite bound)', () => [histogramBatch('h1', { at: '1' }), histogramBatch('h2', { at: '2' })], {}],
-    ['meta-labelled descriptors of one name share a family', () => [batchOf('m', [[withMeta(GAUGE, { __k: 'a' }), 1, { x: '1' }], [GAUGE, 2, { x: '2' }], [withMeta(GAUGE, { __k: 'b' }), 3, { x: '3' }]])], {}],
+    [
+      'meta-labelled descriptors of one name share a family',
+      () => [
+        batchOf('m', [
+          [withMeta(GAUGE, { __k: 'a' }), 1, { x: '1' }],
+          [GAUGE, 2, { x: '2' }],
+          [withMeta(GAUGE, { __k: 'b' }), 3, { x: '3' }],
+        ]),
+      ],
+      {},
+    ],
     ['an empty snapshot', () => [], { targetInfo: true }],
-    ['label names that would start with a digit', () => [batchOf('d', [[GAUGE, 1, { '10.0.0.1': 'up', x: '1' }], [GAUGE, 2, { '10.0.0.1': 'down', x: '2' }]])], { constantLabels: { '2nd': 'c' } }],
+    [
+      'label names that would start with a digit',
+      () => [
+        batchOf('d', [
+          [GAUGE, 1, { '10.0.0.1': 'up', x: '1' }],
+          [GAUGE, 2, { '10.0.0.1': 'down', x: '2' }],
+        ]),
+      ],
+      { constantLabels: { '2nd': 'c' } },
+    ],
   ];
   for (const [what, batches, options] of cases) {
     it(what, () => {
@@ -106,7 +145,16 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
 
   it('a source replaced, emptied or forgotten changes the body as it changes the OTel one (order of sources kept)', () => {
     const [a, b, c] = zookeeperBatches(3, 'mntr-3.8.0-follower.txt');
-    const sequence: PipelineItem[] = [a!, b!, c!, { ...a!, samples: a!.samples.slice(0, 40) }, { ...b!, samples: [] }, sourceGone(b!.source, 0), b!, sourceGone('never-seen', 0)];
+    const sequence: PipelineItem[] = [
+      a!,
+      b!,
+      c!,
+      { ...a!, samples: a!.samples.slice(0, 40) },
+      { ...b!, samples: [] },
+      sourceGone(b!.source, 0),
+      b!,
+      sourceGone('never-seen', 0),
+    ];
     const store = new SnapshotStore();
     const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
     for (const item of sequence) {
@@ -124,9 +172,20 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
   it('declines what the OTel path would drop and report: one name with two kinds, one series from two sources', () => {
     const twoKinds = [batchOf('a', [[describeMetric('x', 'gauge'), 1, { a: '1' }]]), batchOf('b', [[describeMetric('x', 'counter'), 1, { a: '2' }]])];
     assert.equal(renderedBody(twoKinds, {}), undefined);
-    const twoKindsInOneBatch = [batchOf('a', [[describeMetric('x', 'gauge'), 1, { a: '1' }], [describeMetric('x', 'counter'), 1, { a: '2' }]])];
+    const twoKindsInOneBatch = [
+      batchOf('a', [
+        [describeMetric('x', 'gauge'), 1, { a: '1' }],
+        [describeMetric('x', 'counter'), 1, { a: '2' }],
+      ]),
+    ];
     assert.equal(renderedBody(twoKindsInOneBatch, {}), undefined);
-    const twiceInOneBatch = [batchOf('a', [[GAUGE, 1, { e: '1' }]]), batchOf('b', [[GAUGE, 1, { e: '2' }], [GAUGE, 2, { e: '2' }]])];
+    const twiceInOneBatch = [
+      batchOf('a', [[GAUGE, 1, { e: '1' }]]),
+      batchOf('b', [
+        [GAUGE, 1, { e: '2' }],
+        [GAUGE, 2, { e: '2' }],
+      ]),
+    ];
     assert.equal(renderedBody(twiceInOneBatch, {}), undefined);
     const sameSeries = [batchOf('a', [[GAUGE, 1, { e: '1', f: '2' }]]), batchOf('b', [[GAUGE, 2, { f: '2', e: '1' }]])];
     assert.equal(renderedBody(sameSeries, {}), undefined);

@@ -39,7 +39,13 @@ async function withServer(lines: readonly string[], test: (served: Served) => Pr
   const endpoint = `127.0.0.1:${await freePort()}`;
   const logs: string[] = [];
   const config = prometheusExporterFactory.configSchema.parse({ endpoint, web_config_file: file });
-  const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus', createLogger('info', (line) => logs.push(line))), config) as PrometheusExporter;
+  const exporter = prometheusExporterFactory.createExporter(
+    testSettings(
+      'prometheus',
+      createLogger('info', (line) => logs.push(line)),
+    ),
+    config,
+  ) as PrometheusExporter;
   await exporter.start();
   exporter.consume(batchOf('a', [[GAUGE, 42, { node: 'a' }]]));
   try {
@@ -52,7 +58,10 @@ async function withServer(lines: readonly string[], test: (served: Served) => Pr
 
 /** The same request with Node's https and with curl: both statuses, or 'refused' for a connection that failed. */
 async function statusBoth(url: string, options: ClientOptions): Promise<[number | 'refused', number | 'refused']> {
-  const node = await httpsGet(url, options).then((response) => response.status, () => 'refused' as const);
+  const node = await httpsGet(url, options).then(
+    (response) => response.status,
+    () => 'refused' as const,
+  );
   const cli = await curl(url, options);
   return [node, cli.code === 0 ? cli.status : 'refused'];
 }
@@ -77,7 +86,10 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
       const wrongCa = await curl(url, { ca: certs.otherCa });
       assert.equal(wrongCa.code, 60, wrongCa.stderr);
       assert.match(wrongCa.stderr, /certificate/);
-      assert.match(logs.find((line) => line.includes('serving metrics')) ?? '', /"url":"https:\/\/127\.0\.0\.1:\d+\/metrics","tls":true,"client_auth":"NoClientCert","basic_auth_users":0/);
+      assert.match(
+        logs.find((line) => line.includes('serving metrics')) ?? '',
+        /"url":"https:\/\/127\.0\.0\.1:\d+\/metrics","tls":true,"client_auth":"NoClientCert","basic_auth_users":0/,
+      );
     }));
 
   it('basic auth: the right password 200; a wrong one, an unknown user or no credentials 401 with WWW-Authenticate', () =>
@@ -97,24 +109,39 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
     }));
 
   it('basic auth without TLS, checked with fetch; extra headers on every answer', () =>
-    withServer(['http_server_config:', '  headers:', '    X-Content-Type-Options: nosniff', '    X-Frame-Options: sameorigin', 'basic_auth_users:', `  alice: ${aliceHash}`], async ({ url }) => {
-      const authorization = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
-      const ok = await fetch(url, { headers: { authorization } });
-      assert.equal(ok.status, 200);
-      assert.match(await ok.text(), /test_temperature/);
-      assert.equal(ok.headers.get('x-content-type-options'), 'nosniff');
-      assert.equal(ok.headers.get('x-frame-options'), 'sameorigin');
-      for (const headers of [{}, { authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}` }, { authorization: 'Bearer alice-pw' }, { authorization: 'Basic !!!' }] as Record<string, string>[]) {
-        const denied = await fetch(url, { headers });
-        assert.equal(denied.status, 401, JSON.stringify(headers));
-        assert.equal(denied.headers.get('www-authenticate'), 'Basic realm="zkotel"');
-        assert.equal(denied.headers.get('x-frame-options'), 'sameorigin');
-        await denied.arrayBuffer();
-      }
-      assert.equal((await fetch(url, { method: 'POST', headers: { authorization } })).status, 405, 'the exporter still answers after auth');
-    }));
+    withServer(
+      [
+        'http_server_config:',
+        '  headers:',
+        '    X-Content-Type-Options: nosniff',
+        '    X-Frame-Options: sameorigin',
+        'basic_auth_users:',
+        `  alice: ${aliceHash}`,
+      ],
+      async ({ url }) => {
+        const authorization = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
+        const ok = await fetch(url, { headers: { authorization } });
+        assert.equal(ok.status, 200);
+        assert.match(await ok.text(), /test_temperature/);
+        assert.equal(ok.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(ok.headers.get('x-frame-options'), 'sameorigin');
+        for (const headers of [
+          {},
+          { authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}` },
+          { authorization: 'Bearer alice-pw' },
+          { authorization: 'Basic !!!' },
+        ] as Record<string, string>[]) {
+          const denied = await fetch(url, { headers });
+          assert.equal(denied.status, 401, JSON.stringify(headers));
+          assert.equal(denied.headers.get('www-authenticate'), 'Basic realm="zkotel"');
+          assert.equal(denied.headers.get('x-frame-options'), 'sameorigin');
+          await denied.arrayBuffer();
+        }
+        assert.equal((await fetch(url, { method: 'POST', headers: { authorization } })).status, 405, 'the exporter still answers after auth');
+      },
+    ));
 
-  it('mTLS (RequireAndVerifyClientCert): a client certificate signed by client_ca_file gets in; none, or another CA\'s, fails the handshake', () =>
+  it("mTLS (RequireAndVerifyClientCert): a client certificate signed by client_ca_file gets in; none, or another CA's, fails the handshake", () =>
     withServer(MTLS, async ({ url }) => {
       const ca = certs.ca;
       assert.deepEqual(await statusBoth(url, { ca, client: certs.client }), [200, 200]);
@@ -140,12 +167,15 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
       ['VerifyClientCertIfGiven', { none: 200, good: 200, foreign: 'refused' }],
     ];
     for (const [type, expected] of table) {
-      await withServer([...TLS, `  client_auth_type: ${type}`, ...(type === 'VerifyClientCertIfGiven' ? ['  client_ca_file: ca.crt'] : [])], async ({ url }) => {
-        const ca = certs.ca;
-        assert.deepEqual(await statusBoth(url, { ca }), [expected.none, expected.none], `${type}, no certificate`);
-        assert.deepEqual(await statusBoth(url, { ca, client: certs.client }), [expected.good, expected.good], `${type}, a certificate of the CA`);
-        assert.deepEqual(await statusBoth(url, { ca, client: certs.otherClient }), [expected.foreign, expected.foreign], `${type}, another CA's certificate`);
-      });
+      await withServer(
+        [...TLS, `  client_auth_type: ${type}`, ...(type === 'VerifyClientCertIfGiven' ? ['  client_ca_file: ca.crt'] : [])],
+        async ({ url }) => {
+          const ca = certs.ca;
+          assert.deepEqual(await statusBoth(url, { ca }), [expected.none, expected.none], `${type}, no certificate`);
+          assert.deepEqual(await statusBoth(url, { ca, client: certs.client }), [expected.good, expected.good], `${type}, a certificate of the CA`);
+          assert.deepEqual(await statusBoth(url, { ca, client: certs.otherClient }), [expected.foreign, expected.foreign], `${type}, another CA's certificate`);
+        },
+      );
     }
   });
 
@@ -172,10 +202,15 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
         socket.on('error', reject);
       });
       assert.equal(cipher, 'TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384');
-      await assert.rejects(new Promise((resolve, reject) => {
-        const socket = connect({ host: '127.0.0.1', port: Number(port), ca: fs.readFileSync(certs.ca), ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, () => resolve(socket.end()));
-        socket.on('error', reject);
-      }), /handshake failure|no shared cipher/i);
+      await assert.rejects(
+        new Promise((resolve, reject) => {
+          const socket = connect({ host: '127.0.0.1', port: Number(port), ca: fs.readFileSync(certs.ca), ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }, () =>
+            resolve(socket.end()),
+          );
+          socket.on('error', reject);
+        }),
+        /handshake failure|no shared cipher/i,
+      );
     }));
 
   it('reload swaps users, headers and TLS settings; a broken file keeps the running config', () =>
@@ -202,7 +237,9 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
       });
       fs.rmSync(path.join(certs.dir, 'gone.crt'), { force: true });
       writeWebConfig(['tls_server_config:', '  cert_file: gone.crt', '  key_file: server.key'], file);
-      await assert.rejects(exporter.reload(), { message: `${file}:2:3: tls_server_config::cert_file: cannot read ${path.join(certs.dir, 'gone.crt')}: no such file` });
+      await assert.rejects(exporter.reload(), {
+        message: `${file}:2:3: tls_server_config::cert_file: cannot read ${path.join(certs.dir, 'gone.crt')}: no such file`,
+      });
       assert.equal((await httpsGet(url, { ca, client: certs.client, user: 'bob', password: 'bob:pw' })).status, 200, 'still serving with the last good config');
       assert.deepEqual(await curl(url, { ca, client: certs.client, user: 'bob', password: 'bob:pw' }), { code: 0, status: 200, stderr: '' });
 
@@ -217,7 +254,9 @@ describe('prometheus exporter: secured /metrics (web_config_file)', () => {
     const config = prometheusExporterFactory.configSchema.parse({ endpoint: `127.0.0.1:${await freePort()}`, web_config_file: file });
     writeWebConfig(['tls_server_config:', '  cert_file: server.crt'], file);
     const exporter = prometheusExporterFactory.createExporter(testSettings('prometheus'), config);
-    await assert.rejects(exporter.start(), { message: `${file}:1:1: tls_server_config::key_file: required: the server private key (PEM), or key with the PEM itself` });
+    await assert.rejects(exporter.start(), {
+      message: `${file}:1:1: tls_server_config::key_file: required: the server private key (PEM), or key with the PEM itself`,
+    });
     await exporter.shutdown();
   });
 });

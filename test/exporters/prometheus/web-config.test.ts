@@ -79,31 +79,61 @@ describe('web config file (exporter-toolkit format)', () => {
     const cases: Array<[string[], RegExp]> = [
       // Unknown key: points at the key, lists the valid ones.
       [[...TLS, '  cert_fil: x'], /^F:4:3: tls_server_config::cert_fil: unknown key "cert_fil" \(valid keys: cert, cert_file, .*\)$/],
-      [['tls_config:', '  cert_file: x'], /^F:1:1: tls_config: unknown key "tls_config" \(valid keys: basic_auth_users, http_server_config, rate_limit, tls_server_config\)$/],
+      [
+        ['tls_config:', '  cert_file: x'],
+        /^F:1:1: tls_config: unknown key "tls_config" \(valid keys: basic_auth_users, http_server_config, rate_limit, tls_server_config\)$/,
+      ],
       // Missing key_file: reported at tls_server_config, which lacks it.
       [['tls_server_config:', '  cert_file: server.crt'], /^F:1:1: tls_server_config::key_file: required: the server private key \(PEM\)/],
       // A bad bcrypt hash: at the user.
-      [['basic_auth_users:', '  alice: $2b$10$tooshort', `  bob: ${'HASH'}`], /^F:2:3: basic_auth_users::alice: invalid bcrypt hash: expected \$2a\$, \$2b\$ or \$2y\$/],
+      [
+        ['basic_auth_users:', '  alice: $2b$10$tooshort', `  bob: ${'HASH'}`],
+        /^F:2:3: basic_auth_users::alice: invalid bcrypt hash: expected \$2a\$, \$2b\$ or \$2y\$/,
+      ],
       [['basic_auth_users:', '  alice: plaintext'], /^F:2:3: basic_auth_users::alice: invalid bcrypt hash/],
       // RequireAndVerifyClientCert needs client_ca_file.
-      [[...TLS, '  client_auth_type: RequireAndVerifyClientCert'], /^F:4:3: tls_server_config::client_auth_type: RequireAndVerifyClientCert needs client_ca_file/],
+      [
+        [...TLS, '  client_auth_type: RequireAndVerifyClientCert'],
+        /^F:4:3: tls_server_config::client_auth_type: RequireAndVerifyClientCert needs client_ca_file/,
+      ],
       [[...TLS, '  client_auth_type: VerifyClientCertIfGiven'], /^F:4:3: tls_server_config::client_auth_type: VerifyClientCertIfGiven needs client_ca_file/],
       // exporter-toolkit: client CAs without a client auth policy.
       [[...TLS, '  client_ca_file: ca.crt'], /^F:4:3: tls_server_config::client_ca_file: client CAs are set but client_auth_type is NoClientCert/],
       [[...TLS, '  client_auth_type: Sometimes'], /^F:4:3: tls_server_config::client_auth_type: unknown client_auth_type "Sometimes" \(valid: NoClientCert, /],
       // Files that are missing, not PEM, or do not belong together.
-      [['tls_server_config:', '  cert_file: nope.crt', '  key_file: server.key'], /^F:2:3: tls_server_config::cert_file: cannot read .*\/nope\.crt: no such file$/],
-      [['tls_server_config:', '  cert_file: server.key', '  key_file: server.key'], /^F:2:3: tls_server_config::cert_file: not PEM: no -----BEGIN CERTIFICATE----- block found$/],
-      [['tls_server_config:', '  cert_file: server.crt', '  key_file: ca.key'], /^F:3:3: tls_server_config::key_file: the private key does not belong to the certificate in cert_file$/],
-      [['tls_server_config:', '  cert_file: server.crt', '  key_file: server.key', '  cert: inline'], /^F:4:3: tls_server_config::cert: set cert_file or cert, not both$/],
+      [
+        ['tls_server_config:', '  cert_file: nope.crt', '  key_file: server.key'],
+        /^F:2:3: tls_server_config::cert_file: cannot read .*\/nope\.crt: no such file$/,
+      ],
+      [
+        ['tls_server_config:', '  cert_file: server.key', '  key_file: server.key'],
+        /^F:2:3: tls_server_config::cert_file: not PEM: no -----BEGIN CERTIFICATE----- block found$/,
+      ],
+      [
+        ['tls_server_config:', '  cert_file: server.crt', '  key_file: ca.key'],
+        /^F:3:3: tls_server_config::key_file: the private key does not belong to the certificate in cert_file$/,
+      ],
+      [
+        ['tls_server_config:', '  cert_file: server.crt', '  key_file: server.key', '  cert: inline'],
+        /^F:4:3: tls_server_config::cert: set cert_file or cert, not both$/,
+      ],
       // Versions and ciphers.
       [[...TLS, '  min_version: TLS13', '  max_version: TLS12'], /^F:4:3: tls_server_config::min_version: min_version TLS13 is above max_version TLS12$/],
       [[...TLS, '  min_version: TLS14'], /^F:4:3: tls_server_config::min_version: unknown TLS version "TLS14" \(valid: TLS10, TLS11, TLS12, TLS13\)$/],
-      [[...TLS, '  cipher_suites:', '    - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', '    - TLS_RSA_WITH_RC4_128_SHA'], /^F:6:7: tls_server_config::cipher_suites::1: unknown cipher "TLS_RSA_WITH_RC4_128_SHA" \(valid: /],
+      [
+        [...TLS, '  cipher_suites:', '    - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', '    - TLS_RSA_WITH_RC4_128_SHA'],
+        /^F:6:7: tls_server_config::cipher_suites::1: unknown cipher "TLS_RSA_WITH_RC4_128_SHA" \(valid: /,
+      ],
       [[...TLS, '  client_allowed_sans: [scraper]'], /^F:4:3: tls_server_config::client_allowed_sans: client_allowed_sans is not supported by zkotel/],
       // Headers: only the ones exporter-toolkit allows, with its values.
-      [['http_server_config:', '  headers:', '    X-Powered-By: zkotel'], /^F:3:5: http_server_config::headers::X-Powered-By: HTTP header "X-Powered-By" can not be configured/],
-      [['http_server_config:', '  headers:', '    X-Frame-Options: allow'], /^F:3:5: http_server_config::headers::X-Frame-Options: invalid value "allow": expected one of deny, sameorigin$/],
+      [
+        ['http_server_config:', '  headers:', '    X-Powered-By: zkotel'],
+        /^F:3:5: http_server_config::headers::X-Powered-By: HTTP header "X-Powered-By" can not be configured/,
+      ],
+      [
+        ['http_server_config:', '  headers:', '    X-Frame-Options: allow'],
+        /^F:3:5: http_server_config::headers::X-Frame-Options: invalid value "allow": expected one of deny, sameorigin$/,
+      ],
       // YAML itself.
       [['basic_auth_users:', '  alice: a', '  alice: b'], /^F:3:3: .*[Mm]ap keys must be unique/],
       [['tls_server_config: [a'], /^F:\d+:\d+: /],
@@ -111,20 +141,33 @@ describe('web config file (exporter-toolkit format)', () => {
     for (const [lines, expected] of cases) {
       const file = webConfig(lines.map((line) => line.replace('HASH', hash)));
       const problems = problemsOf(file).map((problem) => problem.replace(file, 'F'));
-      assert.ok(problems.some((problem) => expected.test(problem)), `${lines.join(' / ')}\n  got: ${problems.join('\n       ')}\n  expected: ${expected}`);
+      assert.ok(
+        problems.some((problem) => expected.test(problem)),
+        `${lines.join(' / ')}\n  got: ${problems.join('\n       ')}\n  expected: ${expected}`,
+      );
     }
   });
 
   it('lists every problem of a file at once', () => {
-    const file = webConfig(['tls_server_config:', '  cert_file: nope.crt', '  client_auth_type: RequireAndVerifyClientCert', 'basic_auth_users:', '  alice: x', '  bob: y']);
-    const problems = problemsOf(file);
-    assert.deepEqual(problems.map((problem) => problem.split(': ').slice(0, 2).join(': ')), [
-      `${file}:5:3: basic_auth_users::alice`,
-      `${file}:6:3: basic_auth_users::bob`,
-      `${file}:2:3: tls_server_config::cert_file`,
-      `${file}:1:1: tls_server_config::key_file`,
-      `${file}:3:3: tls_server_config::client_auth_type`,
+    const file = webConfig([
+      'tls_server_config:',
+      '  cert_file: nope.crt',
+      '  client_auth_type: RequireAndVerifyClientCert',
+      'basic_auth_users:',
+      '  alice: x',
+      '  bob: y',
     ]);
+    const problems = problemsOf(file);
+    assert.deepEqual(
+      problems.map((problem) => problem.split(': ').slice(0, 2).join(': ')),
+      [
+        `${file}:5:3: basic_auth_users::alice`,
+        `${file}:6:3: basic_auth_users::bob`,
+        `${file}:2:3: tls_server_config::cert_file`,
+        `${file}:1:1: tls_server_config::key_file`,
+        `${file}:3:3: tls_server_config::client_auth_type`,
+      ],
+    );
   });
 
   it('names a missing web config file', () => {
@@ -135,7 +178,10 @@ describe('web config file (exporter-toolkit format)', () => {
     const file = webConfig(['basic_auth_users:', '  alice: nothash']);
     const parsed = prometheusExporterFactory.configSchema.safeParse({ web_config_file: file });
     assert.equal(parsed.success, false);
-    assert.deepEqual(parsed.error?.issues.map((issue) => [issue.path, issue.message.split(': ').slice(0, 2).join(': ')]), [[['web_config_file'], `${file}:2:3: basic_auth_users::alice`]]);
+    assert.deepEqual(
+      parsed.error?.issues.map((issue) => [issue.path, issue.message.split(': ').slice(0, 2).join(': ')]),
+      [[['web_config_file'], `${file}:2:3: basic_auth_users::alice`]],
+    );
     assert.equal(prometheusExporterFactory.configSchema.parse({ web_config_file: '' }).web_config_file, '', 'empty means none');
     assert.equal(prometheusExporterFactory.createDefaultConfig().web_config_file, undefined);
   });
@@ -143,26 +189,32 @@ describe('web config file (exporter-toolkit format)', () => {
   it('zkotel validate catches a bad web config: CONFIG:LINE:COL: exporters::prometheus::web_config_file: WEB:LINE:COL: …', () => {
     const web = webConfig([...TLS, '  client_auth_type: RequireAndVerifyClientCert', 'basic_auth_users:', '  alice: $2y$10$short']);
     const config = path.join(certs.dir, 'otel-config.yaml');
-    fs.writeFileSync(config, [
-      'receivers:',
-      '  zookeeper: { endpoint: 127.0.0.1:2181 }',
-      'exporters:',
-      '  prometheus:',
-      '    endpoint: 127.0.0.1:9464',
-      `    web_config_file: ${web}`,
-      'service:',
-      '  pipelines:',
-      '    metrics: { receivers: [zookeeper], exporters: [prometheus] }',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      config,
+      [
+        'receivers:',
+        '  zookeeper: { endpoint: 127.0.0.1:2181 }',
+        'exporters:',
+        '  prometheus:',
+        '    endpoint: 127.0.0.1:9464',
+        `    web_config_file: ${web}`,
+        'service:',
+        '  pipelines:',
+        '    metrics: { receivers: [zookeeper], exporters: [prometheus] }',
+        '',
+      ].join('\n'),
+    );
     const cli = path.join(repoRoot(), 'dist/src/cli.js');
     const result = spawnSync(process.execPath, [cli, 'validate', '--config', config], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(result.status, 1, result.stderr);
     const lines = result.stderr.trim().split('\n');
-    assert.deepEqual(lines.slice(0, 2).map((line) => line.split(': ').slice(0, 4).join(': ')), [
-      `${config}:6:5: exporters::prometheus::web_config_file: ${web}:6:3: basic_auth_users::alice`,
-      `${config}:6:5: exporters::prometheus::web_config_file: ${web}:4:3: tls_server_config::client_auth_type`,
-    ]);
+    assert.deepEqual(
+      lines.slice(0, 2).map((line) => line.split(': ').slice(0, 4).join(': ')),
+      [
+        `${config}:6:5: exporters::prometheus::web_config_file: ${web}:6:3: basic_auth_users::alice`,
+        `${config}:6:5: exporters::prometheus::web_config_file: ${web}:4:3: tls_server_config::client_auth_type`,
+      ],
+    );
     assert.match(lines[2]!, /2 problem/);
 
     fs.writeFileSync(web, [...TLS, 'basic_auth_users:', `  alice: ${hash}`, ''].join('\n'));

@@ -35,7 +35,9 @@ function decode(body: Buffer): { labels: Record<string, string>; samples: { bits
         assert.equal(reader.uint32(), 9);
         const start = reader.pos;
         const value = reader.double();
-        const bits = Buffer.from(reader.buf.subarray(start, start + 8)).readBigUInt64LE().toString(16);
+        const bits = Buffer.from(reader.buf.subarray(start, start + 8))
+          .readBigUInt64LE()
+          .toString(16);
         assert.equal(reader.uint32(), 16);
         series.samples.push({ bits, value, timestamp: Number(reader.int64()) });
       }
@@ -48,7 +50,7 @@ function decode(body: Buffer): { labels: Record<string, string>; samples: { bits
 
 describe('RemoteWriteConverter', () => {
   it('names, labels, external labels and histogram buckets as Prometheus shows them', () => {
-    const converter = new RemoteWriteConverter({ cloud: 'aws', region: 'eu-west-1', 'zk_cluster': 'ignored' }, undefined);
+    const converter = new RemoteWriteConverter({ cloud: 'aws', region: 'eu-west-1', zk_cluster: 'ignored' }, undefined);
     const { series, samples } = converter.convert(
       [
         batch('r|a:1', 1000, [
@@ -69,13 +71,22 @@ describe('RemoteWriteConverter', () => {
       { __name__: 'zkotel_probe_duration_sum', cloud: 'aws', region: 'eu-west-1', zk_cluster: 'ignored', zk_endpoint: 'a:1' },
       { __name__: 'zkotel_probe_duration_count', cloud: 'aws', region: 'eu-west-1', zk_cluster: 'ignored', zk_endpoint: 'a:1' },
     ]);
-    assert.deepEqual(series.map((s) => s.samples[0]!.value), [1, 42, 1, 2, 3, 2.5, 3]);
+    assert.deepEqual(
+      series.map((s) => s.samples[0]!.value),
+      [1, 42, 1, 2, 3, 2.5, 3],
+    );
     assert.ok(series.every((s) => s.samples[0]!.timestampMs === 1000));
   });
 
   it('sends a batch once, marks vanished series and gone sources stale', () => {
     const converter = new RemoteWriteConverter({}, 'zk');
-    const first = [batch('a', 1000, [{ metric: up, attributes: { e: '1' }, value: 1 }, { metric: up, attributes: { e: '2' }, value: 1 }]), batch('b', 1000, [{ metric: up, attributes: { e: '3' }, value: 0 }])];
+    const first = [
+      batch('a', 1000, [
+        { metric: up, attributes: { e: '1' }, value: 1 },
+        { metric: up, attributes: { e: '2' }, value: 1 },
+      ]),
+      batch('b', 1000, [{ metric: up, attributes: { e: '3' }, value: 0 }]),
+    ];
     assert.equal(converter.convert(first, 1500).samples, 3);
     assert.equal(converter.convert(first, 2500).samples, 0, 'the same batches again: nothing new to send');
     const next = converter.convert([batch('a', 2000, [{ metric: up, attributes: { e: '1' }, value: 0 }])], 2600);
@@ -102,11 +113,29 @@ describe('RemoteWriteConverter', () => {
 describe('remote write encoding', () => {
   it('is a snappy-compressed WriteRequest; the staleness marker keeps its exact NaN bits', () => {
     const body = compressWriteRequest([
-      { labels: [['__name__', 'up'], ['job', 'zk']], samples: [{ value: 1.5, timestampMs: 1_700_000_000_123 }] },
-      { labels: [['__name__', 'up'], ['job', 'gone']], samples: [{ value: undefined, timestampMs: 1_700_000_000_124 }] },
+      {
+        labels: [
+          ['__name__', 'up'],
+          ['job', 'zk'],
+        ],
+        samples: [{ value: 1.5, timestampMs: 1_700_000_000_123 }],
+      },
+      {
+        labels: [
+          ['__name__', 'up'],
+          ['job', 'gone'],
+        ],
+        samples: [{ value: undefined, timestampMs: 1_700_000_000_124 }],
+      },
     ]);
     const decoded = decode(body);
-    assert.deepEqual(decoded.map((s) => s.labels), [{ __name__: 'up', job: 'zk' }, { __name__: 'up', job: 'gone' }]);
+    assert.deepEqual(
+      decoded.map((s) => s.labels),
+      [
+        { __name__: 'up', job: 'zk' },
+        { __name__: 'up', job: 'gone' },
+      ],
+    );
     assert.equal(decoded[0]!.samples[0]!.value, 1.5);
     assert.equal(decoded[0]!.samples[0]!.timestamp, 1_700_000_000_123);
     assert.equal(decoded[1]!.samples[0]!.bits, '7ff0000000000002');
@@ -130,6 +159,9 @@ describe('prometheusremotewrite config', () => {
     assert.match(problems({ external_labels: { __x: 'y' } }).join(), /reserved/);
     assert.match(problems({ external_labels: { 'bad-name': 'y' } }).join(), /label names/);
     assert.match(problems({ tls: { insecure_skip_verify: true } }).join(), /https/);
-    assert.match(problems({ headers: { Authorization: 'x' }, basic_auth: { username: 'u', password_file: '/etc/hostname' } }).join(), /one of bearer_token_file/);
+    assert.match(
+      problems({ headers: { Authorization: 'x' }, basic_auth: { username: 'u', password_file: '/etc/hostname' } }).join(),
+      /one of bearer_token_file/,
+    );
   });
 });

@@ -31,10 +31,20 @@ class RemoteWriteReceiver {
   async start(): Promise<void> {
     this.process = spawnLogged(
       PROMETHEUS_BINARY,
-      [`--config.file=${path.join(this.dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(this.dir, 'data')}`, `--web.listen-address=127.0.0.1:${this.port}`, '--web.enable-remote-write-receiver'],
+      [
+        `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--web.enable-remote-write-receiver',
+      ],
       { logFile: path.join(this.dir, 'prometheus.log') },
     );
-    await pollUntil(async () => (await fetch(`${this.url}/-/ready`)).ok, { timeoutMs: 30_000, what: 'Prometheus ready', abort: () => (this.process?.running ? undefined : 'prometheus exited'), context: () => this.process!.tail() });
+    await pollUntil(async () => (await fetch(`${this.url}/-/ready`)).ok, {
+      timeoutMs: 30_000,
+      what: 'Prometheus ready',
+      abort: () => (this.process?.running ? undefined : 'prometheus exited'),
+      context: () => this.process!.tail(),
+    });
   }
   async stop(): Promise<void> {
     await this.process?.stop();
@@ -62,7 +72,10 @@ function counterValue(telemetry: SelfTelemetry, name: string, match: Record<stri
 function exporterFor(receiver: RemoteWriteReceiver, id: string, config: Record<string, unknown>) {
   const telemetry = new SelfTelemetry();
   const parsed = prometheusRemoteWriteExporterFactory.configSchema.parse({ endpoint: `${receiver.url}/api/v1/write`, ...config });
-  const exporter = prometheusRemoteWriteExporterFactory.createExporter({ ...testSettings(id, silentLogger, telemetry), exportsSelfTelemetry: false }, parsed) as PrometheusRemoteWriteExporter;
+  const exporter = prometheusRemoteWriteExporterFactory.createExporter(
+    { ...testSettings(id, silentLogger, telemetry), exportsSelfTelemetry: false },
+    parsed,
+  ) as PrometheusRemoteWriteExporter;
   return { exporter, telemetry };
 }
 
@@ -78,7 +91,10 @@ describe('prometheusremotewrite → a real Prometheus', { timeout: 240_000 }, ()
   });
 
   it('series arrive with their names, labels and values; a vanished series is stale at once; a 400 is not retried', async () => {
-    const { exporter, telemetry } = exporterFor(receiver, 'prometheusremotewrite/basic', { interval: '200ms', external_labels: { cloud: 'aws', region: 'eu-west-1' } });
+    const { exporter, telemetry } = exporterFor(receiver, 'prometheusremotewrite/basic', {
+      interval: '200ms',
+      external_labels: { cloud: 'aws', region: 'eu-west-1' },
+    });
     await exporter.start();
     try {
       const now = Date.now();
@@ -106,16 +122,25 @@ describe('prometheusremotewrite → a real Prometheus', { timeout: 240_000 }, ()
 
       // The counter disappears from the source: without a staleness marker PromQL would return it for 5 minutes.
       exporter.consume({ source: 'zookeeper|a:2181', timeMs: now + 1000, startTimeMs: now - 60_000, samples: [{ metric: gauge, attributes, value: 0 }] });
-      await pollUntil(async () => (await receiver.query('zookeeper_packets_received_total')).length === 0, { timeoutMs: 20_000, what: 'the vanished counter stale in Prometheus' });
+      await pollUntil(async () => (await receiver.query('zookeeper_packets_received_total')).length === 0, {
+        timeoutMs: 20_000,
+        what: 'the vanished counter stale in Prometheus',
+      });
       await pollUntil(async () => (await receiver.query('zookeeper_up'))[0]?.value?.[1] === '0', { timeoutMs: 20_000, what: 'zookeeper_up 0' });
 
       // Another source with the same series and an older sample: Prometheus answers 400 (out of order). Dropped, not retried.
       exporter.consume({ source: 'zookeeper|copy', timeMs: now - 5000, startTimeMs: 0, samples: [{ metric: gauge, attributes, value: 7 }] });
       const prefix = 'zkotel.exporter.prometheusremotewrite';
-      await pollUntil(() => counterValue(telemetry, `${prefix}.dropped`, { reason: 'rejected' }) === 1, { timeoutMs: 20_000, what: 'the out-of-order sample rejected' });
+      await pollUntil(() => counterValue(telemetry, `${prefix}.dropped`, { reason: 'rejected' }) === 1, {
+        timeoutMs: 20_000,
+        what: 'the out-of-order sample rejected',
+      });
       assert.equal(counterValue(telemetry, `${prefix}.failed`), 1, 'one attempt: a 400 is not retried');
       assert.equal(counterValue(telemetry, `${prefix}.failed`, { reason: 'http_400' }), 1);
-      assert.equal(counterValue(telemetry, `${prefix}.dropped`, { reason: 'queue_full' }) + counterValue(telemetry, `${prefix}.dropped`, { reason: 'retries_exhausted' }), 0);
+      assert.equal(
+        counterValue(telemetry, `${prefix}.dropped`, { reason: 'queue_full' }) + counterValue(telemetry, `${prefix}.dropped`, { reason: 'retries_exhausted' }),
+        0,
+      );
     } finally {
       await exporter.shutdown();
     }
@@ -123,18 +148,36 @@ describe('prometheusremotewrite → a real Prometheus', { timeout: 240_000 }, ()
 
   it('the receiver down for 30 s: nothing lost within the queue bound; beyond it, the drop count is exact', async () => {
     const retry = { initial_interval: '500ms', max_interval: '2s', max_elapsed_time: '0s' };
-    const roomy = exporterFor(receiver, 'prometheusremotewrite/roomy', { interval: '1s', timeout: '2s', sending_queue: { queue_size: 100 }, retry_on_failure: retry });
-    const tight = exporterFor(receiver, 'prometheusremotewrite/tight', { interval: '1s', timeout: '2s', sending_queue: { queue_size: 5 }, retry_on_failure: retry });
+    const roomy = exporterFor(receiver, 'prometheusremotewrite/roomy', {
+      interval: '1s',
+      timeout: '2s',
+      sending_queue: { queue_size: 100 },
+      retry_on_failure: retry,
+    });
+    const tight = exporterFor(receiver, 'prometheusremotewrite/tight', {
+      interval: '1s',
+      timeout: '2s',
+      sending_queue: { queue_size: 5 },
+      retry_on_failure: retry,
+    });
     // Each tick carries exactly one new sample: one request of one sample per tick, values 1, 2, 3, …
     const ticks = new Map<string, number>();
-    for (const [name, { exporter }] of [['roomy', roomy], ['tight', tight]] as const) {
+    for (const [name, { exporter }] of [
+      ['roomy', roomy],
+      ['tight', tight],
+    ] as const) {
       const internals = exporter as unknown as { tick(): void };
       const tick = internals.tick.bind(exporter);
       ticks.set(name, 0);
       internals.tick = () => {
         const n = ticks.get(name)! + 1;
         ticks.set(name, n);
-        const batch: Batch = { source: `seq|${name}`, timeMs: Date.now(), startTimeMs: 0, samples: [{ metric: sequence, attributes: { queue: name }, value: n }] };
+        const batch: Batch = {
+          source: `seq|${name}`,
+          timeMs: Date.now(),
+          startTimeMs: 0,
+          samples: [{ metric: sequence, attributes: { queue: name }, value: n }],
+        };
         exporter.consume(batch);
         tick();
       };
@@ -143,28 +186,46 @@ describe('prometheusremotewrite → a real Prometheus', { timeout: 240_000 }, ()
     await tight.exporter.start();
     const prefix = 'zkotel.exporter.prometheusremotewrite';
     try {
-      await pollUntil(() => counterValue(roomy.telemetry, `${prefix}.sent`) >= 3 && counterValue(tight.telemetry, `${prefix}.sent`) >= 3, { timeoutMs: 20_000, what: 'first samples delivered' });
+      await pollUntil(() => counterValue(roomy.telemetry, `${prefix}.sent`) >= 3 && counterValue(tight.telemetry, `${prefix}.sent`) >= 3, {
+        timeoutMs: 20_000,
+        what: 'first samples delivered',
+      });
       await receiver.stop();
       const downSince = Date.now();
-      await pollUntil(() => Date.now() - downSince >= 30_000 && counterValue(tight.telemetry, `${prefix}.dropped`, { reason: 'queue_full' }) > 0, { timeoutMs: 60_000, intervalMs: 500, what: '30 s down' });
+      await pollUntil(() => Date.now() - downSince >= 30_000 && counterValue(tight.telemetry, `${prefix}.dropped`, { reason: 'queue_full' }) > 0, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: '30 s down',
+      });
       await receiver.start();
       // Stop the ticks once the queues drained, so the counts below are final.
       await pollUntil(() => roomy.exporter.queueLength === 0 && tight.exporter.queueLength === 0, { timeoutMs: 60_000, what: 'queues drained' });
       await roomy.exporter.shutdown();
       await tight.exporter.shutdown();
 
-      for (const [name, { telemetry }] of [['roomy', roomy], ['tight', tight]] as const) {
+      for (const [name, { telemetry }] of [
+        ['roomy', roomy],
+        ['tight', tight],
+      ] as const) {
         const sent = counterValue(telemetry, `${prefix}.sent`);
         const dropped = counterValue(telemetry, `${prefix}.dropped`);
         const stored = await receiver.query(`zk_sequence{queue="${name}"}[10m]`);
         const values = (stored[0]?.values ?? []).map(([, value]) => Number(value));
         assert.equal(sent + dropped, ticks.get(name), `${name}: every request accounted for once`);
         assert.equal(values.length, sent, `${name}: Prometheus holds exactly the samples counted as sent`);
-        assert.deepEqual(values, [...values].sort((a, b) => a - b), `${name}: in order, no sample twice`);
+        assert.deepEqual(
+          values,
+          [...values].sort((a, b) => a - b),
+          `${name}: in order, no sample twice`,
+        );
         assert.equal(new Set(values).size, values.length);
         if (name === 'roomy') {
           assert.equal(dropped, 0, 'within the bound nothing is dropped');
-          assert.deepEqual(values, Array.from({ length: ticks.get(name)! }, (_, i) => i + 1), 'every value, none lost');
+          assert.deepEqual(
+            values,
+            Array.from({ length: ticks.get(name)! }, (_, i) => i + 1),
+            'every value, none lost',
+          );
         } else {
           assert.ok(dropped > 0, 'beyond the bound some are dropped');
           assert.equal(counterValue(telemetry, `${prefix}.dropped`, { reason: 'queue_full' }), dropped, 'dropped only for the queue bound');

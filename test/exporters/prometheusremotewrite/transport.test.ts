@@ -47,7 +47,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function exporterFor(config: Record<string, unknown>) {
   const telemetry = new SelfTelemetry();
-  const exporter = prometheusRemoteWriteExporterFactory.createExporter({ ...testSettings('prometheusremotewrite', silentLogger, telemetry), exportsSelfTelemetry: false }, prometheusRemoteWriteExporterFactory.configSchema.parse({ interval: '100ms', ...config }));
+  const exporter = prometheusRemoteWriteExporterFactory.createExporter(
+    { ...testSettings('prometheusremotewrite', silentLogger, telemetry), exportsSelfTelemetry: false },
+    prometheusRemoteWriteExporterFactory.configSchema.parse({ interval: '100ms', ...config }),
+  );
   const count = (name: string, reason?: string) =>
     telemetry
       .snapshot()
@@ -62,7 +65,12 @@ describe('prometheusremotewrite transport', () => {
     const receiver = await fakeReceiver((index) => (index < 2 ? 503 : 204));
     const token = path.join(dir, 'token');
     writeFileSync(token, 's3cret-token\n');
-    const { exporter, count } = exporterFor({ endpoint: receiver.url, bearer_token_file: token, headers: { 'X-Scope-OrgID': 'tenant-1' }, retry_on_failure: { initial_interval: '50ms', max_interval: '100ms' } });
+    const { exporter, count } = exporterFor({
+      endpoint: receiver.url,
+      bearer_token_file: token,
+      headers: { 'X-Scope-OrgID': 'tenant-1' },
+      retry_on_failure: { initial_interval: '50ms', max_interval: '100ms' },
+    });
     await exporter.start();
     try {
       await pollUntil(() => count('sent') === 1, { timeoutMs: 10_000, what: 'delivered after two 503s' });
@@ -97,10 +105,20 @@ describe('prometheusremotewrite transport', () => {
   it('speaks mutual TLS with basic auth', async () => {
     const certs = generateTestCerts(dir);
     const { readFileSync } = await import('node:fs');
-    const receiver = await fakeReceiver(() => 204, { key: readFileSync(certs.server.key), cert: readFileSync(certs.server.cert), ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true });
+    const receiver = await fakeReceiver(() => 204, {
+      key: readFileSync(certs.server.key),
+      cert: readFileSync(certs.server.cert),
+      ca: readFileSync(certs.ca),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     const password = path.join(dir, 'password');
     writeFileSync(password, 'pa55\n');
-    const { exporter, count } = exporterFor({ endpoint: receiver.url, tls: { ca_file: certs.ca, cert_file: certs.client.cert, key_file: certs.client.key }, basic_auth: { username: 'agent', password_file: password } });
+    const { exporter, count } = exporterFor({
+      endpoint: receiver.url,
+      tls: { ca_file: certs.ca, cert_file: certs.client.cert, key_file: certs.client.key },
+      basic_auth: { username: 'agent', password_file: password },
+    });
     await exporter.start();
     try {
       await pollUntil(() => count('sent') === 1, { timeoutMs: 10_000, what: 'delivered over mutual TLS' });

@@ -54,6 +54,9 @@ describe('agent_group extension', () => {
 
   it('a receiver naming no running agent_group fails at creation with a clear message', () => {
     const config = zookeeperReceiverFactory.configSchema.parse({ endpoint: 'a:1', agent_group: 'agent_group/missing' });
-    assert.throws(() => zookeeperReceiverFactory.createReceiver({ ...testSettings('zookeeper'), extension: () => undefined }, config), /agent_group: "agent_group\/missing" is not a running agent_group extension/);
+    assert.throws(
+      () => zookeeperReceiverFactory.createReceiver({ ...testSettings('zookeeper'), extension: () => undefined }, config),
+      /agent_group: "agent_group\/missing" is not a running agent_group extension/,
+    );
   });
 });

@@ -58,7 +58,10 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
         owned: value('zkotel_agent_group_owned_targets'),
         connected: value('zkotel_agent_group_connected'),
         // Live members as `id` or `id (self)`, sorted.
-        memberList: select(series, 'zkotel_agent_group_member').filter((s) => s.value === 1).map((s) => `${s.labels.member}${s.labels.self === 'true' ? ' (self)' : ''}`).sort(),
+        memberList: select(series, 'zkotel_agent_group_member')
+          .filter((s) => s.value === 1)
+          .map((s) => `${s.labels.member}${s.labels.self === 'true' ? ' (self)' : ''}`)
+          .sort(),
       });
     }
     return seen;
@@ -127,14 +130,26 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
   });
 
   it('every target is probed by exactly one agent, whole clusters together, and the group reports itself', async () => {
-    const seen = await pollUntil(async () => {
-      const now = await observe();
-      return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3 && s.connected === 1) ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250, what: 'each of the 90 targets in exactly one agent', context: logs, abort: crashed });
+    const seen = await pollUntil(
+      async () => {
+        const now = await observe();
+        return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3 && s.connected === 1) ? now : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'each of the 90 targets in exactly one agent', context: logs, abort: crashed },
+    );
     const owned = [...seen.values()].map((s) => s.owned ?? 0);
-    assert.equal(owned.reduce((a, b) => a + b, 0), allTargets.length, 'owned_targets add up to every target');
+    assert.equal(
+      owned.reduce((a, b) => a + b, 0),
+      allTargets.length,
+      'owned_targets add up to every target',
+    );
     for (const s of seen.values()) assert.equal(s.owned, s.endpoints.length, 'an agent probes what it owns');
-    for (const [id, s] of seen) assert.deepEqual(s.memberList, AGENT_IDS.map((member) => (member === id ? `${member} (self)` : member)), `${id} lists every member, itself marked`);
+    for (const [id, s] of seen)
+      assert.deepEqual(
+        s.memberList,
+        AGENT_IDS.map((member) => (member === id ? `${member} (self)` : member)),
+        `${id} lists every member, itself marked`,
+      );
     // A cluster's three servers are on one agent.
     for (let cluster = 0; cluster < CLUSTERS; cluster++) {
       const servers = allTargets.slice(cluster * SERVERS_PER_CLUSTER, (cluster + 1) * SERVERS_PER_CLUSTER);
@@ -148,21 +163,32 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     victim.process.child.kill('SIGKILL');
     await victim.process.exited;
     const killedAt = Date.now();
-    await pollUntil(async () => {
-      const now = await observe();
-      return now.size === 2 && [...coverage(now).values()].every((n) => n === 1);
-    }, { timeoutMs: SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, intervalMs: 100, what: 'every target covered by the two survivors', context: logs, abort: crashed });
+    await pollUntil(
+      async () => {
+        const now = await observe();
+        return now.size === 2 && [...coverage(now).values()].every((n) => n === 1);
+      },
+      { timeoutMs: SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, intervalMs: 100, what: 'every target covered by the two survivors', context: logs, abort: crashed },
+    );
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs <= SESSION_TIMEOUT_MS + 2 * INTERVAL_MS, `covered again after ${tookMs} ms`);
     const survivors = await observe();
     for (const s of survivors.values()) assert.equal(s.members, 2);
-    for (const [id, s] of survivors) assert.deepEqual(s.memberList, ['agent-a', 'agent-c'].map((member) => (member === id ? `${member} (self)` : member)), `${id} no longer lists agent-b`);
+    for (const [id, s] of survivors)
+      assert.deepEqual(
+        s.memberList,
+        ['agent-a', 'agent-c'].map((member) => (member === id ? `${member} (self)` : member)),
+        `${id} no longer lists agent-b`,
+      );
 
     await startAgent('agent-b', victim.metricsUrl);
-    const balanced = await pollUntil(async () => {
-      const now = await observe();
-      return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3) ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250, what: 'the restarted agent back in the group, each target once', context: logs, abort: crashed });
+    const balanced = await pollUntil(
+      async () => {
+        const now = await observe();
+        return now.size === 3 && exactlyOnce(now) && [...now.values()].every((s) => s.members === 3) ? now : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the restarted agent back in the group, each target once', context: logs, abort: crashed },
+    );
     const fair = allTargets.length / 3;
     for (const [id, s] of balanced) {
       assert.ok(s.endpoints.length >= fair / 2 && s.endpoints.length <= fair * 2, `${id} owns ${s.endpoints.length} targets (fair share ${fair})`);
@@ -173,7 +199,13 @@ describe('agent_group (3 agent processes, a real coordination ZooKeeper, 90 targ
     const before = await observe();
     assert.ok(exactlyOnce(before));
     await coordination.stop();
-    await pollUntil(async () => [...(await observe()).values()].every((s) => s.connected === 0), { timeoutMs: 30_000, intervalMs: 250, what: 'every agent disconnected', context: logs, abort: crashed });
+    await pollUntil(async () => [...(await observe()).values()].every((s) => s.connected === 0), {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      what: 'every agent disconnected',
+      context: logs,
+      abort: crashed,
+    });
     // Through a whole session timeout and two intervals, checked all along: nothing is dropped.
     const until = Date.now() + SESSION_TIMEOUT_MS + 2 * INTERVAL_MS;
     while (Date.now() < until) {

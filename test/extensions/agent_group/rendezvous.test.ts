@@ -21,7 +21,10 @@ describe('rendezvous hashing', () => {
     for (const key of keys) if (three.get(key) !== 'b') assert.equal(two.get(key), three.get(key), `${key} stayed`);
     const four = ownersUnder(['a', 'b', 'c', 'd']);
     const moved = keys.filter((key) => four.get(key) !== three.get(key));
-    assert.ok(moved.every((key) => four.get(key) === 'd'), 'keys move only to the member that joined');
+    assert.ok(
+      moved.every((key) => four.get(key) === 'd'),
+      'keys move only to the member that joined',
+    );
     assert.ok(moved.length > 3000 / 4 / 2 && moved.length < (3000 / 4) * 2, `${moved.length} keys moved to the new member`);
   });
 

@@ -42,7 +42,9 @@ async function startAgent(endpoints: string[], statusEndpoint: string, metricsEn
 
 /** The text of each server row: endpoint → row text. */
 async function rows(page: Page): Promise<Map<string, string>> {
-  const texts = await page.$$eval('tr[data-endpoint]', (nodes) => nodes.map((node) => [node.getAttribute('data-endpoint')!, (node as HTMLElement).innerText] as [string, string]));
+  const texts = await page.$$eval('tr[data-endpoint]', (nodes) =>
+    nodes.map((node) => [node.getAttribute('data-endpoint')!, (node as HTMLElement).innerText] as [string, string]),
+  );
   return new Map(texts);
 }
 
@@ -60,7 +62,11 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     await ensemble.waitReady();
     statusEndpoint = `127.0.0.1:${await freePort()}`;
     metricsEndpoint = `127.0.0.1:${await freePort()}`;
-    service = await startAgent(ensemble.nodes.map((node) => node.endpoint), statusEndpoint, metricsEndpoint);
+    service = await startAgent(
+      ensemble.nodes.map((node) => node.endpoint),
+      statusEndpoint,
+      metricsEndpoint,
+    );
     browser = await launchChromium();
   });
   after(async () => {
@@ -79,7 +85,11 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
 
     const url = `http://${statusEndpoint}/`;
     await page.goto(url);
-    await page.waitForFunction(() => document.querySelectorAll('tr[data-endpoint]').length === 3 && document.querySelector('tr[data-endpoint] span.age') !== null, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('tr[data-endpoint]').length === 3 && document.querySelector('tr[data-endpoint] span.age') !== null,
+      null,
+      { timeout: 30_000 },
+    );
     await page.waitForFunction(() => /quorum ok/.test(document.querySelector('details.cluster summary')?.textContent ?? ''), null, { timeout: 30_000 });
     const initial = await rows(page);
     assert.equal(initial.size, 3);
@@ -87,8 +97,8 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     const roles = [...initial.values()].map((text) => (/\b(leader|follower)\b/.exec(text) ?? [])[1]);
     assert.equal(roles.filter((role) => role === 'leader').length, 1, `exactly one leader: ${[...initial.values()].join(' | ')}`);
     assert.equal(roles.filter((role) => role === 'follower').length, 2);
-    assert.match(await page.textContent('#connection') ?? '', /live/);
-    assert.match(await page.textContent('#agent') ?? '', /metrics/);
+    assert.match((await page.textContent('#connection')) ?? '', /live/);
+    assert.match((await page.textContent('#agent')) ?? '', /metrics/);
 
     // Keyboard: Tab reaches the cluster's summary; Enter folds it and opens it again.
     let focused = '';
@@ -103,7 +113,9 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     assert.equal(await page.evaluate(() => (document.querySelector('details.cluster') as HTMLDetailsElement).open), true);
     // Live updates keep the focus where the user left it.
     const probeShown = await page.$eval('tr[data-endpoint] span.age', (node) => node.getAttribute('data-t'));
-    await page.waitForFunction((before) => document.querySelector('tr[data-endpoint] span.age')?.getAttribute('data-t') !== before, probeShown, { timeout: 15_000 });
+    await page.waitForFunction((before) => document.querySelector('tr[data-endpoint] span.age')?.getAttribute('data-t') !== before, probeShown, {
+      timeout: 15_000,
+    });
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SUMMARY', 'focus survives an update');
 
     const screenshot = process.env.ZKOTEL_WRITE_SCREENSHOT === '1';
@@ -117,7 +129,12 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     await page.waitForFunction(
       (endpoint) => {
         const row = document.querySelector(`tr[data-endpoint="${endpoint}"]`) as HTMLElement | null;
-        return row !== null && /\bdown\b/.test(row.innerText) && /refused/.test(row.innerText) && /quorum at risk/.test(document.querySelector('details.cluster summary')?.textContent ?? '');
+        return (
+          row !== null &&
+          /\bdown\b/.test(row.innerText) &&
+          /refused/.test(row.innerText) &&
+          /quorum at risk/.test(document.querySelector('details.cluster summary')?.textContent ?? '')
+        );
       },
       follower.endpoint,
       { timeout: 30_000, polling: 100 },
@@ -139,7 +156,7 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
       follower.endpoint,
       { timeout: 60_000, polling: 200 },
     );
-    assert.match(await page.textContent('#problems') ?? '', /no problems/);
+    assert.match((await page.textContent('#problems')) ?? '', /no problems/);
     assert.deepEqual(consoleErrors, [], 'no console error while the agent runs');
     assert.deepEqual(outsideRequests, [], 'no request leaves loopback');
 
@@ -147,12 +164,16 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     await service!.shutdown();
     service = undefined;
     await page.waitForFunction(() => /reconnecting/.test(document.getElementById('connection')?.textContent ?? ''), null, { timeout: 15_000 });
-    service = await startAgent(ensemble.nodes.map((node) => node.endpoint), statusEndpoint, metricsEndpoint);
+    service = await startAgent(
+      ensemble.nodes.map((node) => node.endpoint),
+      statusEndpoint,
+      metricsEndpoint,
+    );
     await page.waitForFunction(() => /live/.test(document.getElementById('connection')?.textContent ?? ''), null, { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('tr[data-endpoint]').length === 3, null, { timeout: 30_000 });
     assert.equal(navigations, 1, 'the page was never reloaded');
     const unexpected = consoleErrors.filter((text) => !/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(text));
-    assert.deepEqual(unexpected, [], 'only the browser\'s own report of the refused reconnection attempts');
+    assert.deepEqual(unexpected, [], "only the browser's own report of the refused reconnection attempts");
     assert.deepEqual(outsideRequests, []);
   });
 
@@ -175,6 +196,9 @@ describe('status page in a real browser', { timeout: 420_000 }, () => {
     assert.equal(document.clusters[0]!.name, 'demo');
     assert.equal(document.clusters[0]!.servers.length, 3);
     assert.equal(document.clusters[0]!.servers[0]!.history['latency_avg_ms']!.length, 90);
-    assert.deepEqual(document.agent.pipelines.map((pipeline) => pipeline.id), ['metrics']);
+    assert.deepEqual(
+      document.agent.pipelines.map((pipeline) => pipeline.id),
+      ['metrics'],
+    );
   });
 });

@@ -36,7 +36,8 @@ function probe(cluster: string, endpoint: string, outcome: { role: string; quoru
     samples.push({ metric: UP, value: 0, attributes }, { metric: FAILURE, value: 1, attributes: { ...attributes, command: 'mntr', reason: outcome.down } });
   } else {
     samples.push({ metric: UP, value: 1, attributes });
-    for (const state of ['leader', 'follower', 'observer', 'standalone']) samples.push({ metric: STATE, value: state === outcome.role ? 1 : 0, attributes: { ...attributes, state } });
+    for (const state of ['leader', 'follower', 'observer', 'standalone'])
+      samples.push({ metric: STATE, value: state === outcome.role ? 1 : 0, attributes: { ...attributes, state } });
     if (outcome.quorum) samples.push({ metric: QUORUM_SIZE, value: outcome.quorum, attributes });
     samples.push({ metric: LATENCY, value: outcome.latency ?? 0.5, attributes });
   }
@@ -56,7 +57,10 @@ const view = (endpoint: string, up: boolean, role: string | undefined, extra: Pa
 });
 
 describe('status: the alert conditions, evaluated in the agent', () => {
-  const alerts = (servers: ServerView[]) => judgeCluster('c', servers).problems.map((problem) => problem.alert).sort();
+  const alerts = (servers: ServerView[]) =>
+    judgeCluster('c', servers)
+      .problems.map((problem) => problem.alert)
+      .sort();
 
   it('a healthy ensemble is ok with one leader and no problem', () => {
     const verdict = judgeCluster('c', [view('a', true, 'leader'), view('b', true, 'follower'), view('c', true, 'follower')]);
@@ -75,7 +79,7 @@ describe('status: the alert conditions, evaluated in the agent', () => {
     assert.equal(down.severity, 'warning', 'the severity of the alert rule ZooKeeperServerDown');
   });
 
-  it('problems carry the alert rules\' severities: a lost quorum is critical, a quorum at risk a warning', () => {
+  it("problems carry the alert rules' severities: a lost quorum is critical, a quorum at risk a warning", () => {
     const lost = judgeCluster('c', [view('a', false, 'leader'), view('b', false, 'follower'), view('c', true, 'follower')]);
     assert.equal(lost.problems.find((problem) => problem.alert === 'ZooKeeperQuorumLost')?.severity, 'critical');
     const atRisk = judgeCluster('c', [view('a', true, 'leader'), view('b', true, 'follower'), view('c', false, 'follower')]);
@@ -83,7 +87,12 @@ describe('status: the alert conditions, evaluated in the agent', () => {
   });
 
   it('two of three down: lost; the survivor no longer leads: no leader', () => {
-    assert.deepEqual(alerts([view('a', false, 'leader'), view('b', false, 'follower'), view('c', true, 'follower')]), ['ZooKeeperNoLeader', 'ZooKeeperQuorumLost', 'ZooKeeperServerDown', 'ZooKeeperServerDown']);
+    assert.deepEqual(alerts([view('a', false, 'leader'), view('b', false, 'follower'), view('c', true, 'follower')]), [
+      'ZooKeeperNoLeader',
+      'ZooKeeperQuorumLost',
+      'ZooKeeperServerDown',
+      'ZooKeeperServerDown',
+    ]);
     assert.equal(judgeCluster('c', [view('a', false, 'leader'), view('b', false, 'follower'), view('c', true, 'follower')]).quorum, 'lost');
   });
 
@@ -97,7 +106,10 @@ describe('status: the alert conditions, evaluated in the agent', () => {
     const servers = ['a', 'b', 'c', 'd'].map((name, i) => view(name, true, i === 0 ? 'leader' : 'follower', { quorumSize: 5 }));
     const verdict = judgeCluster('c', [...servers, view('e', false, undefined, { quorumSize: undefined })]);
     assert.equal(verdict.quorum, 'ok');
-    assert.deepEqual(verdict.problems.map((problem) => problem.alert), ['ZooKeeperServerDown']);
+    assert.deepEqual(
+      verdict.problems.map((problem) => problem.alert),
+      ['ZooKeeperServerDown'],
+    );
   });
 
   it('an observer down does not count against the quorum; a standalone server is ok while up', () => {
@@ -108,7 +120,11 @@ describe('status: the alert conditions, evaluated in the agent', () => {
   });
 
   it('a server above 80 % of its file descriptors is a warning', () => {
-    const servers = [view('a', true, 'leader', { fdsOpen: 900, fdsLimit: 1000 }), view('b', true, 'follower', { fdsOpen: 100, fdsLimit: 1000 }), view('c', true, 'follower')];
+    const servers = [
+      view('a', true, 'leader', { fdsOpen: 900, fdsLimit: 1000 }),
+      view('b', true, 'follower', { fdsOpen: 100, fdsLimit: 1000 }),
+      view('c', true, 'follower'),
+    ];
     assert.deepEqual(alerts(servers), ['ZooKeeperFileDescriptorsNearLimit']);
   });
 });
@@ -155,7 +171,13 @@ describe('status: the document', () => {
       model.ingest(probe('hurt', 'x3:2181', { role: 'follower', quorum: 3 }, t));
     }
     const document: StatusDocument = model.document(t0 + 1500, info);
-    assert.deepEqual(document.clusters.map((cluster) => [cluster.name, cluster.quorum]), [['hurt', 'at_risk'], ['healthy', 'ok']]);
+    assert.deepEqual(
+      document.clusters.map((cluster) => [cluster.name, cluster.quorum]),
+      [
+        ['hurt', 'at_risk'],
+        ['healthy', 'ok'],
+      ],
+    );
     const hurt = document.clusters[0]!;
     assert.equal(hurt.servers[0]!.endpoint, 'x2:2181');
     assert.equal(hurt.servers[0]!.up, false);
@@ -186,15 +208,18 @@ describe('status: the document', () => {
     model.forget('metrics|zookeeper|b:2181');
     model.forget('metrics|zookeeper|never-seen:2181');
     const document = model.document(t0 + 500, info);
-    assert.deepEqual(document.clusters.map((cluster) => cluster.servers.map((server) => server.endpoint)), [['b:2181']]);
+    assert.deepEqual(
+      document.clusters.map((cluster) => cluster.servers.map((server) => server.endpoint)),
+      [['b:2181']],
+    );
     assert.equal(document.agent.targets, 1);
   });
 });
 
-describe('status: the agent groups, read from the agent\'s own telemetry', () => {
+describe("status: the agent groups, read from the agent's own telemetry", () => {
   const info = { pipelines: [], extensions: ['agent_group', 'status'], startedAtMs: 0 };
 
-  it('shows each group\'s live members (this agent marked), connection, owned targets, rebalances and last change', () => {
+  it("shows each group's live members (this agent marked), connection, owned targets, rebalances and last change", () => {
     // The series as the agent_group extension writes them (their names are documented in README).
     const telemetry = new SelfTelemetry();
     const member = telemetry.gauge('zkotel.agent_group.member', { description: '' });
@@ -211,7 +236,17 @@ describe('status: the agent groups, read from the agent\'s own telemetry', () =>
 
     const document = new StatusModel('test').document(1_700_000_001_000, info, telemetry.snapshot());
     assert.deepEqual(document.agent_groups, [
-      { id: 'agent_group', connected: true, members: [{ id: 'a', self: true }, { id: 'b', self: false }], owned_targets: 30, rebalances: 3, last_change_ms: 1_700_000_000_250 },
+      {
+        id: 'agent_group',
+        connected: true,
+        members: [
+          { id: 'a', self: true },
+          { id: 'b', self: false },
+        ],
+        owned_targets: 30,
+        rebalances: 3,
+        last_change_ms: 1_700_000_000_250,
+      },
       { id: 'agent_group/west', connected: false, members: [], owned_targets: 0, rebalances: 0, last_change_ms: null },
     ]);
     assert.deepEqual(new StatusModel('test').document(0, info, new SelfTelemetry().snapshot()).agent_groups, [], 'no group configured: none shown');
@@ -226,7 +261,11 @@ describe('status extension over HTTP', () => {
     const observers = new Set<PipelineObserver>();
     return {
       status: () => ({ exportersStarted: true, firstRoundDone: true }),
-      info: () => ({ pipelines: [{ id: 'metrics', receivers: ['zookeeper'], processors: [], exporters: ['prometheus'] }], extensions: ['status'], startedAtMs: Date.now() }),
+      info: () => ({
+        pipelines: [{ id: 'metrics', receivers: ['zookeeper'], processors: [], exporters: ['prometheus'] }],
+        extensions: ['status'],
+        startedAtMs: Date.now(),
+      }),
       observePipelines: (observer) => {
         observers.add(observer);
         return () => void observers.delete(observer);
@@ -237,7 +276,10 @@ describe('status extension over HTTP', () => {
 
   async function start(extra: Record<string, unknown> = {}) {
     const endpoint = `127.0.0.1:${await freePort()}`;
-    const extension = new StatusExtension({ id: 'status', logger: silentLogger, telemetry: new SelfTelemetry() }, statusConfigSchema.parse({ endpoint, ...extra }));
+    const extension = new StatusExtension(
+      { id: 'status', logger: silentLogger, telemetry: new SelfTelemetry() },
+      statusConfigSchema.parse({ endpoint, ...extra }),
+    );
     const host = fakeHost();
     await extension.start(host);
     return { extension, host, url: `http://${endpoint}` };
@@ -248,7 +290,7 @@ describe('status extension over HTTP', () => {
     assert.throws(() => statusConfigSchema.parse({ endpoint: '127.0.0.1:1', colour: 'red' }), /colour/);
   });
 
-  it('protects the page, the JSON and the stream with the web config\'s basic auth, as /metrics', async () => {
+  it("protects the page, the JSON and the stream with the web config's basic auth, as /metrics", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'zkotel-status-'));
     dirs.push(dir);
     const webConfig = path.join(dir, 'web.yml');
@@ -288,11 +330,17 @@ describe('status extension over HTTP', () => {
     await extension.start(fakeHost());
     try {
       const read = async () => ((await (await fetch(`http://${endpoint}/api/v1/status`)).json()) as StatusDocument).agent_groups;
-      assert.deepEqual(await read(), [{ id: 'agent_group', connected: false, members: [], owned_targets: 0, rebalances: 0, last_change_ms: null }], 'before the group was read');
+      assert.deepEqual(
+        await read(),
+        [{ id: 'agent_group', connected: false, members: [], owned_targets: 0, rebalances: 0, last_change_ms: null }],
+        'before the group was read',
+      );
       // The coordination ensemble never answers: after session_timeout (virtual) this agent is alone in its group.
       await clock.until(firstValueFrom(group.assignment), 2000);
       group.reportOwned('zookeeper', 4);
-      assert.deepEqual(await read(), [{ id: 'agent_group', connected: false, members: [{ id: 'lonely', self: true }], owned_targets: 4, rebalances: 0, last_change_ms: 2000 }]);
+      assert.deepEqual(await read(), [
+        { id: 'agent_group', connected: false, members: [{ id: 'lonely', self: true }], owned_targets: 4, rebalances: 0, last_change_ms: 2000 },
+      ]);
 
       // The page shows it, in a real browser.
       const browser = await launchChromium();
@@ -347,7 +395,10 @@ describe('status extension over HTTP', () => {
       assert.deepEqual(events[0]!.clusters, []);
       host.feed(probe('c1', 'a:2181', { role: 'standalone' }, Date.now()));
       events.push(await nextEvent());
-      assert.deepEqual(events[1]!.clusters.map((cluster) => [cluster.name, cluster.quorum, cluster.servers[0]!.role]), [['c1', 'ok', 'standalone']]);
+      assert.deepEqual(
+        events[1]!.clusters.map((cluster) => [cluster.name, cluster.quorum, cluster.servers[0]!.role]),
+        [['c1', 'ok', 'standalone']],
+      );
       controller.abort();
     } finally {
       await extension.shutdown();
@@ -362,7 +413,14 @@ describe('status extension over HTTP', () => {
       for (let c = 0; c < 40; c++) {
         for (let s = 0; s < 5; s++) {
           const troubled = c === 17 && s === 4;
-          host.feed(probe(`cluster-${String(c).padStart(2, '0')}`, `zk-${c}-${s}:2181`, troubled ? { down: 'timeout' } : { role: s === 0 ? 'leader' : 'follower', quorum: 5, latency: s }, now));
+          host.feed(
+            probe(
+              `cluster-${String(c).padStart(2, '0')}`,
+              `zk-${c}-${s}:2181`,
+              troubled ? { down: 'timeout' } : { role: s === 0 ? 'leader' : 'follower', quorum: 5, latency: s },
+              now,
+            ),
+          );
         }
       }
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -373,12 +431,17 @@ describe('status extension over HTTP', () => {
       page.on('request', (request) => void (isLoopback(request.url()) || outside.push(request.url())));
       await page.goto(`${url}/`);
       await page.waitForFunction(() => document.querySelectorAll('details.cluster').length === 40, null, { timeout: 30_000 });
-      const clusters = await page.$$eval('details.cluster', (nodes) => nodes.map((node) => ({ name: node.getAttribute('data-cluster'), open: (node as HTMLDetailsElement).open })));
+      const clusters = await page.$$eval('details.cluster', (nodes) =>
+        nodes.map((node) => ({ name: node.getAttribute('data-cluster'), open: (node as HTMLDetailsElement).open })),
+      );
       assert.deepEqual(clusters[0], { name: 'cluster-17', open: true });
-      assert.ok(clusters.slice(1).every((cluster) => !cluster.open), 'healthy clusters start collapsed');
+      assert.ok(
+        clusters.slice(1).every((cluster) => !cluster.open),
+        'healthy clusters start collapsed',
+      );
       assert.equal(await page.locator('tr[data-endpoint]').count(), 200);
-      assert.match((await page.locator('details.cluster').first().innerText()), /no complete reply before the deadline/);
-      assert.match(await page.textContent('#summary') ?? '', /40 clusters, 199 of 200 servers up/);
+      assert.match(await page.locator('details.cluster').first().innerText(), /no complete reply before the deadline/);
+      assert.match((await page.textContent('#summary')) ?? '', /40 clusters, 199 of 200 servers up/);
       assert.deepEqual(errors, []);
       assert.deepEqual(outside, []);
     } finally {

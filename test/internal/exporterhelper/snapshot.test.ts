@@ -12,7 +12,15 @@ describe('CompactSnapshotStore', () => {
   it('gives back the latest batch of every source, in the order sources first came; an empty batch keeps its source, forget drops it', () => {
     const store = new CompactSnapshotStore();
     const histogram = { boundaries: [1], counts: [2, 1], sum: 3.5, count: 3 };
-    const first: Batch = { source: 'a', timeMs: 10, startTimeMs: 5, samples: [{ metric: GAUGE, attributes: A, value: 1.5 }, { metric: HISTOGRAM, attributes: A, value: 3, histogram }] };
+    const first: Batch = {
+      source: 'a',
+      timeMs: 10,
+      startTimeMs: 5,
+      samples: [
+        { metric: GAUGE, attributes: A, value: 1.5 },
+        { metric: HISTOGRAM, attributes: A, value: 3, histogram },
+      ],
+    };
     store.put(first);
     store.put(batchOf('b', [[COUNTER, 7, B]], 20));
     store.put(batchOf('c', [[GAUGE, 1, {}]], 30));
@@ -24,16 +32,40 @@ describe('CompactSnapshotStore', () => {
     assert.deepEqual(rest, []);
     store.forget('c');
     store.forget('never-seen');
-    assert.deepEqual([...store.batches()].map((batch) => batch.source), ['a', 'b']);
+    assert.deepEqual(
+      [...store.batches()].map((batch) => batch.source),
+      ['a', 'b'],
+    );
   });
 
   it('a batch with the same series in the same order writes its values in place; other series replace the layout', () => {
     const store = new CompactSnapshotStore();
-    const kept = store.put(batchOf('a', [[GAUGE, 1, A], [COUNTER, 2, A]], 100))!;
-    const again = store.put(batchOf('a', [[GAUGE, 3, A], [COUNTER, 4, A]], 200))!;
+    const kept = store.put(
+      batchOf(
+        'a',
+        [
+          [GAUGE, 1, A],
+          [COUNTER, 2, A],
+        ],
+        100,
+      ),
+    )!;
+    const again = store.put(
+      batchOf(
+        'a',
+        [
+          [GAUGE, 3, A],
+          [COUNTER, 4, A],
+        ],
+        200,
+      ),
+    )!;
     assert.equal(again.values, kept.values);
     assert.equal(again.layout, kept.layout);
-    assert.deepEqual([...store.batches()][0]!.samples.map((sample) => sample.value), [3, 4]);
+    assert.deepEqual(
+      [...store.batches()][0]!.samples.map((sample) => sample.value),
+      [3, 4],
+    );
     assert.equal([...store.batches()][0]!.timeMs, 200);
     const other = store.put(batchOf('a', [[GAUGE, 5, B]], 300))!;
     assert.notEqual(other.layout, kept.layout);

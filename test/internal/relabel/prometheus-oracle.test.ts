@@ -19,7 +19,9 @@ interface OracleCase {
   readonly rules: RelabelConfig[];
 }
 
-const split = (target: string, replacement = '$2', regex = '(.*)=(.*)'): RelabelConfig[] => [{ source_labels: ['a'], regex, target_label: target, replacement }];
+const split = (target: string, replacement = '$2', regex = '(.*)=(.*)'): RelabelConfig[] => [
+  { source_labels: ['a'], regex, target_label: target, replacement },
+];
 
 const CASES: OracleCase[] = [
   { name: 'target expands to a valid name', labels: { a: 'env=prod' }, rules: split('${1}') },
@@ -41,11 +43,33 @@ const CASES: OracleCase[] = [
   { name: 'a group named 1x is what $1x refers to', labels: { a: 'env=prod' }, rules: split('l_$1x', '$2', '(?P<1x>.*)=(.*)') },
   { name: '$$ in a replacement is one $', labels: { a: 'env=prod' }, rules: split('${1}', '$$2=$2') },
   { name: 'a $ that starts no reference is text', labels: { a: 'env=prod' }, rules: split('${1}', 'cost$-${2') },
-  { name: 'an empty replacement with a literal target deletes it', labels: { a: 'x', b: 'old' }, rules: [{ source_labels: ['a'], target_label: 'b', replacement: '' }] },
-  { name: 'labelmap writes names it does not check: a digit-led one', labels: { m_1x: 'v', m_ok: 'w' }, rules: [{ action: 'labelmap', regex: 'm_(.*)', replacement: '$1' }] },
-  { name: 'lowercase and uppercase write their fixed target', labels: { a: 'LeAdEr' }, rules: [{ source_labels: ['a'], target_label: 'low', action: 'lowercase' }, { source_labels: ['a'], target_label: 'up', action: 'uppercase' }] },
+  {
+    name: 'an empty replacement with a literal target deletes it',
+    labels: { a: 'x', b: 'old' },
+    rules: [{ source_labels: ['a'], target_label: 'b', replacement: '' }],
+  },
+  {
+    name: 'labelmap writes names it does not check: a digit-led one',
+    labels: { m_1x: 'v', m_ok: 'w' },
+    rules: [{ action: 'labelmap', regex: 'm_(.*)', replacement: '$1' }],
+  },
+  {
+    name: 'lowercase and uppercase write their fixed target',
+    labels: { a: 'LeAdEr' },
+    rules: [
+      { source_labels: ['a'], target_label: 'low', action: 'lowercase' },
+      { source_labels: ['a'], target_label: 'up', action: 'uppercase' },
+    ],
+  },
   { name: 'hashmod writes its fixed target', labels: { a: 'baz' }, rules: [{ source_labels: ['a'], target_label: 'shard', action: 'hashmod', modulus: 1000 }] },
-  { name: 'labeldrop and labelkeep only remove', labels: { a: 'x', b: 'y', c: 'z' }, rules: [{ action: 'labeldrop', regex: 'a' }, { action: 'labelkeep', regex: 'b|__.*|job' }] },
+  {
+    name: 'labeldrop and labelkeep only remove',
+    labels: { a: 'x', b: 'y', c: 'z' },
+    rules: [
+      { action: 'labeldrop', regex: 'a' },
+      { action: 'labelkeep', regex: 'b|__.*|job' },
+    ],
+  },
 ];
 
 /** The labels Prometheus shows for a target: no `__` labels, and `instance` (set from __address__ after the rules). */
@@ -66,7 +90,13 @@ describe('relabel agrees with a real Prometheus 2.42 (legacy label names)', () =
       static_configs: [{ targets: [`127.0.0.1:${index + 1}`], labels: testCase.labels }],
       relabel_configs: testCase.rules,
     }));
-    prometheus = await startPrometheus({ scrapeTargets: ['127.0.0.1:1'], jobName: 'unused', scrapeInterval: '1h', scrapeTimeout: '1s', extraConfig: { scrape_configs: jobs } });
+    prometheus = await startPrometheus({
+      scrapeTargets: ['127.0.0.1:1'],
+      jobName: 'unused',
+      scrapeInterval: '1h',
+      scrapeTimeout: '1s',
+      extraConfig: { scrape_configs: jobs },
+    });
     const targets = await prometheus.waitFor(
       async () => {
         const active = await prometheus.targets();

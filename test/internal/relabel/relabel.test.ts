@@ -42,7 +42,10 @@ describe('relabel: defaults', () => {
   });
 
   it('handles any label name, __proto__ included', () => {
-    const input = Object.fromEntries([['__proto__', 'p'], ['constructor', 'c']]) as Record<string, string>;
+    const input = Object.fromEntries([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+    ]) as Record<string, string>;
     const output = relabel(input, [{ source_labels: ['__proto__', 'constructor', 'toString'], target_label: 'joined' }]);
     assert.equal(output?.joined, 'p;c;');
     assert.ok(Object.hasOwn(output!, '__proto__'));
@@ -128,14 +131,32 @@ describe('relabel: a replace whose target_label expands to an invalid name write
     { name: '${1}x is group 1, then x', labels: { a: 'env=prod' }, target: '${1}x', legacy: { envx: 'prod' }, utf8: { envx: 'prod' } },
     { name: 'a dot', labels: { a: 'zk.role=leader' }, target: '${1}', legacy: {}, utf8: { 'zk.role': 'leader' } },
     { name: 'a leading digit', labels: { a: '1x=leader' }, target: '$1', legacy: {}, utf8: { '1x': 'leader' } },
-    { name: 'a prefix before a leading digit makes it valid', labels: { a: '1x=leader' }, target: 'l_$1', legacy: { l_1x: 'leader' }, utf8: { l_1x: 'leader' } },
+    {
+      name: 'a prefix before a leading digit makes it valid',
+      labels: { a: '1x=leader' },
+      target: 'l_$1',
+      legacy: { l_1x: 'leader' },
+      utf8: { l_1x: 'leader' },
+    },
     { name: 'a dash', labels: { a: 'zk-role=leader' }, target: '${1}', legacy: {}, utf8: { 'zk-role': 'leader' } },
     { name: 'a space', labels: { a: 'zk role=leader' }, target: '${1}_x', legacy: {}, utf8: { 'zk role_x': 'leader' } },
     { name: 'a non-ASCII letter', labels: { a: 'rôle=leader' }, target: '${1}', legacy: {}, utf8: { rôle: 'leader' } },
     { name: 'not well-formed UTF-16 (a lone surrogate) is never valid', labels: { a: '\uD800=v' }, target: '${1}', legacy: {}, utf8: {} },
-    { name: 'a skipped write leaves the label of that name alone', labels: { a: 'b.c=new', 'b.c': 'old' }, target: '${1}', legacy: { 'b.c': 'old' }, utf8: { 'b.c': 'new' } },
+    {
+      name: 'a skipped write leaves the label of that name alone',
+      labels: { a: 'b.c=new', 'b.c': 'old' },
+      target: '${1}',
+      legacy: { 'b.c': 'old' },
+      utf8: { 'b.c': 'new' },
+    },
     { name: 'an empty replacement deletes the expanded target', labels: { a: 'b=', b: 'old' }, target: '${1}', legacy: {}, utf8: {} },
-    { name: 'an empty replacement with an invalid target deletes nothing', labels: { a: 'b.c=', 'b.c': 'old' }, target: '${1}', legacy: { 'b.c': 'old' }, utf8: {} },
+    {
+      name: 'an empty replacement with an invalid target deletes nothing',
+      labels: { a: 'b.c=', 'b.c': 'old' },
+      target: '${1}',
+      legacy: { 'b.c': 'old' },
+      utf8: {},
+    },
   ];
   for (const testCase of cases) {
     for (const scheme of ['legacy', 'utf8'] as const) {
@@ -151,14 +172,16 @@ describe('relabel: a replace whose target_label expands to an invalid name write
   it('$$ in a target is one $: a valid UTF-8 name; legacy rejects the rule', () => {
     const rules: RelabelConfig[] = [{ source_labels: ['a'], regex: '(.*)', target_label: 'cost$$${1}', replacement: 'v' }];
     assert.deepEqual(relabel({ a: 'x' }, rules), { a: 'x', cost$x: 'v' });
-    assert.throws(() => compileRelabelConfigs(rules, { nameValidationScheme: 'legacy' }), { message: `relabel rule 0 target_label: "cost$$\${1}" is invalid 'target_label' for replace action` });
+    assert.throws(() => compileRelabelConfigs(rules, { nameValidationScheme: 'legacy' }), {
+      message: `relabel rule 0 target_label: "cost$$\${1}" is invalid 'target_label' for replace action`,
+    });
   });
 });
 
 describe('relabel: the names other actions write', () => {
   it('labelmap checks only its replacement template, not the names it makes (as relabel.go)', () => {
     const rules: RelabelConfig[] = [{ action: 'labelmap', regex: 'm_(.*)', replacement: '$1' }];
-    const labels = { 'm_1x': 'a', 'm_zk.role': 'b', m_: 'c' };
+    const labels = { m_1x: 'a', 'm_zk.role': 'b', m_: 'c' };
     assert.deepEqual(relabel(labels, rules, { nameValidationScheme: 'legacy' }), { '': 'c', '1x': 'a', m_: 'c', m_1x: 'a', 'm_zk.role': 'b', 'zk.role': 'b' });
   });
 
@@ -169,15 +192,30 @@ describe('relabel: the names other actions write', () => {
       { source_labels: ['a'], target_label: '${1}', action: 'hashmod', modulus: 10 },
     ];
     for (const rule of actions) {
-      assert.throws(() => compileRelabelConfigs([rule], { nameValidationScheme: 'legacy' }), { message: `relabel rule 0 target_label: "\${1}" is invalid 'target_label' for ${rule.action} action` });
+      assert.throws(() => compileRelabelConfigs([rule], { nameValidationScheme: 'legacy' }), {
+        message: `relabel rule 0 target_label: "\${1}" is invalid 'target_label' for ${rule.action} action`,
+      });
       assert.deepEqual(Object.keys(relabel({ a: 'Xy' }, [rule])!), ['${1}', 'a'], `${rule.action} writes a label named \${1} under UTF-8`);
     }
     assert.equal(relabel({ a: 'Xy', '${1}': 'Xy' }, [{ source_labels: ['a'], target_label: '${1}', action: 'dropequal' }]), null);
-    assert.throws(() => compileRelabelConfigs([{ source_labels: ['a'], target_label: 'zk.role', action: 'keepequal' }], { nameValidationScheme: 'legacy' }), /"zk\.role" is invalid 'target_label' for keepequal action/);
+    assert.throws(
+      () => compileRelabelConfigs([{ source_labels: ['a'], target_label: 'zk.role', action: 'keepequal' }], { nameValidationScheme: 'legacy' }),
+      /"zk\.role" is invalid 'target_label' for keepequal action/,
+    );
   });
 
   it('labeldrop and labelkeep only remove labels', () => {
-    assert.deepEqual(relabel({ a: 'x', b: 'y', c: 'z' }, [{ action: 'labeldrop', regex: 'a' }, { action: 'labelkeep', regex: 'b' }], { nameValidationScheme: 'legacy' }), { b: 'y' });
+    assert.deepEqual(
+      relabel(
+        { a: 'x', b: 'y', c: 'z' },
+        [
+          { action: 'labeldrop', regex: 'a' },
+          { action: 'labelkeep', regex: 'b' },
+        ],
+        { nameValidationScheme: 'legacy' },
+      ),
+      { b: 'y' },
+    );
   });
 });
 
@@ -201,7 +239,13 @@ describe('relabel: keep, drop, keepequal, dropequal', () => {
   });
 
   it('rules after a drop do not run', () => {
-    assert.equal(relabel({ a: 'x' }, [{ source_labels: ['a'], action: 'drop', regex: 'x' }, { target_label: 'b', replacement: 'y' }]), null);
+    assert.equal(
+      relabel({ a: 'x' }, [
+        { source_labels: ['a'], action: 'drop', regex: 'x' },
+        { target_label: 'b', replacement: 'y' },
+      ]),
+      null,
+    );
   });
 });
 
@@ -260,12 +304,18 @@ describe('relabel: hashmod', () => {
 
 describe('relabel: lowercase and uppercase map one character at a time, as Go strings.ToLower/ToUpper', () => {
   it('sets the target to the mapped joined value', () => {
-    assert.deepEqual(relabel({ a: 'LeAdEr', b: 'X' }, [{ source_labels: ['a', 'b'], target_label: 'low', action: 'lowercase' }, { source_labels: ['a'], target_label: 'up', action: 'uppercase' }]), {
-      a: 'LeAdEr',
-      b: 'X',
-      low: 'leader;x',
-      up: 'LEADER',
-    });
+    assert.deepEqual(
+      relabel({ a: 'LeAdEr', b: 'X' }, [
+        { source_labels: ['a', 'b'], target_label: 'low', action: 'lowercase' },
+        { source_labels: ['a'], target_label: 'up', action: 'uppercase' },
+      ]),
+      {
+        a: 'LeAdEr',
+        b: 'X',
+        low: 'leader;x',
+        up: 'LEADER',
+      },
+    );
   });
 
   it('uses the simple case mapping where JavaScript would use the full one', () => {
@@ -314,8 +364,14 @@ describe('relabel: regexes are Go RE2, anchored as ^(?s:regex)$', () => {
   });
 
   it('rejects what RE2 does not have: lookaround, backreferences', () => {
-    assert.throws(() => compileRelabelConfigs([{ source_labels: ['a'], regex: '(?=x)', action: 'keep' }]), /invalid regex "\(\?=x\)": invalid or unsupported Perl syntax/);
-    assert.throws(() => compileRelabelConfigs([{ source_labels: ['a'], regex: '(a)\\1', action: 'keep' }]), /invalid regex "\(a\)\\\\1": invalid escape sequence: `\\1`/);
+    assert.throws(
+      () => compileRelabelConfigs([{ source_labels: ['a'], regex: '(?=x)', action: 'keep' }]),
+      /invalid regex "\(\?=x\)": invalid or unsupported Perl syntax/,
+    );
+    assert.throws(
+      () => compileRelabelConfigs([{ source_labels: ['a'], regex: '(a)\\1', action: 'keep' }]),
+      /invalid regex "\(a\)\\\\1": invalid escape sequence: `\\1`/,
+    );
   });
 
   it('(a+)+$ on a 10 KB value runs in linear time (a backtracking engine would never return)', () => {
@@ -329,9 +385,18 @@ describe('relabel: regexes are Go RE2, anchored as ^(?s:regex)$', () => {
 describe('relabel: invalid configs throw a descriptive Error', () => {
   const cases: [RelabelConfig[], RegExp][] = [
     [[{ source_labels: ['a'], regex: '(', action: 'keep' }], /^relabel rule 0 regex: invalid regex "\(": missing closing \)$/],
-    [[{ target_label: 'a', replacement: 'b' }, { source_labels: ['a'], target_label: 'h', action: 'hashmod' }], /^relabel rule 1: relabel configuration for hashmod requires non-zero modulus$/],
+    [
+      [
+        { target_label: 'a', replacement: 'b' },
+        { source_labels: ['a'], target_label: 'h', action: 'hashmod' },
+      ],
+      /^relabel rule 1: relabel configuration for hashmod requires non-zero modulus$/,
+    ],
     [[{ action: 'relabel' }], /^relabel rule 0 action: unknown relabel action "relabel"$/],
-    [[{ regexp: 'x' } as RelabelConfig], /^relabel rule 0 regexp: unknown field "regexp" \(valid fields: action, modulus, regex, replacement, separator, source_labels, target_label\)$/],
+    [
+      [{ regexp: 'x' } as RelabelConfig],
+      /^relabel rule 0 regexp: unknown field "regexp" \(valid fields: action, modulus, regex, replacement, separator, source_labels, target_label\)$/,
+    ],
     [[{ source_labels: ['a'], target_label: 'zk.role' }], /^relabel rule 0 target_label: "zk.role" is invalid 'target_label' for replace action$/],
   ];
   for (const [configs, message] of cases) {

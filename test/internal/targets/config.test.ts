@@ -20,7 +20,11 @@ describe('discovery config', () => {
 
   it('probes 127.0.0.1:2181 by default only when no file_sd or dns names targets', () => {
     assert.deepEqual(parse({}).config?.endpoints, ['127.0.0.1:2181']);
-    assert.deepEqual(parse({ discovery: { ensemble: true } }).config?.endpoints, ['127.0.0.1:2181'], 'ensemble discovery expands seeds: the default is its seed');
+    assert.deepEqual(
+      parse({ discovery: { ensemble: true } }).config?.endpoints,
+      ['127.0.0.1:2181'],
+      'ensemble discovery expands seeds: the default is its seed',
+    );
     assert.deepEqual(parse({ discovery: { file_sd: { files: ['a.json'] } } }).config?.endpoints, []);
     assert.deepEqual(parse({ discovery: { dns: { names: ['zk'], type: 'A', port: 2181 } } }).config?.endpoints, []);
     assert.deepEqual(parse({ endpoints: ['zk:2181'], discovery: { dns: { names: ['zk'], type: 'A', port: 2181 } } }).config?.endpoints, ['zk:2181']);
@@ -36,10 +40,18 @@ describe('discovery config', () => {
     ['SRV records carry their own port', { dns: { names: ['zk'], port: 2181 } }, /discovery::dns::port: SRV records carry their own port/],
     ['an unknown record type', { dns: { names: ['zk'], type: 'MX' } }, /discovery::dns::type: /],
     ['a bad DNS server', { dns: { names: ['zk'], server: 'nope' } }, /discovery::dns::server: invalid DNS server "nope": expected an IP address and port/],
-    ['a DNS server given by host name', { dns: { names: ['zk'], server: 'dns.example:53' } }, /discovery::dns::server: invalid DNS server "dns.example:53": .*a host name cannot be used/],
+    [
+      'a DNS server given by host name',
+      { dns: { names: ['zk'], server: 'dns.example:53' } },
+      /discovery::dns::server: invalid DNS server "dns.example:53": .*a host name cannot be used/,
+    ],
     ['a DNS server without port', { dns: { names: ['zk'], server: '10.0.0.2' } }, /discovery::dns::server: invalid DNS server "10.0.0.2"/],
     ['no names', { dns: { names: [] } }, /discovery::dns::names: list at least one name/],
-    ['a file pattern Prometheus would refuse', { file_sd: { files: ['sd/*/zk.json'] } }, /discovery::file_sd::files::0: invalid file pattern "sd\/\*\/zk.json"/],
+    [
+      'a file pattern Prometheus would refuse',
+      { file_sd: { files: ['sd/*/zk.json'] } },
+      /discovery::file_sd::files::0: invalid file pattern "sd\/\*\/zk.json"/,
+    ],
     ['no files', { file_sd: { files: [] } }, /discovery::file_sd::files: list at least one file pattern/],
     ['a bad refresh interval', { file_sd: { files: ['a.json'], refresh_interval: 'soon' } }, /discovery::file_sd::refresh_interval: invalid duration "soon"/],
     ['an unknown key', { ensmble: true }, /discovery::ensmble: unknown key "ensmble" \(valid keys: dns, ensemble, file_sd, member_port\)/],
@@ -49,7 +61,10 @@ describe('discovery config', () => {
   for (const [what, discovery, message] of bad) {
     it(`rejects ${what}`, () => {
       const { problems } = parse({ discovery });
-      assert.ok(problems?.some((problem) => message.test(problem)), JSON.stringify(problems));
+      assert.ok(
+        problems?.some((problem) => message.test(problem)),
+        JSON.stringify(problems),
+      );
     });
   }
 });

@@ -12,7 +12,15 @@ const SRV_NAME = `_client._tcp.zk.${TEST_DOMAIN}`;
 describe('dns (a real DNS server: dnsmasq on loopback)', () => {
   let server: DnsServer;
   before(async () => {
-    server = await startDnsServer({ [A_NAME]: ['127.0.0.1', '127.0.0.2'] }, { [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+    server = await startDnsServer(
+      { [A_NAME]: ['127.0.0.1', '127.0.0.2'] },
+      {
+        [SRV_NAME]: [
+          { target: '127.0.0.1', port: 2181 },
+          { target: 'zk-1.example', port: 2182 },
+        ],
+      },
+    );
   });
   after(() => server?.close());
 
@@ -45,25 +53,46 @@ describe('dns (a real DNS server: dnsmasq on loopback)', () => {
       await recorder.untilEndpoints([]);
     } finally {
       recorder.stop();
-      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+      await server.setSrv({
+        [SRV_NAME]: [
+          { target: '127.0.0.1', port: 2181 },
+          { target: 'zk-1.example', port: 2182 },
+        ],
+      });
     }
   });
 
   it('SRV: drops a record whose target is no host (".": "no such service here"), logging it once', async () => {
-    await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }] });
+    await server.setSrv({
+      [SRV_NAME]: [
+        { target: '127.0.0.1', port: 2181 },
+        { target: '.', port: 2182 },
+      ],
+    });
     const { recorder, log } = watch({ names: [SRV_NAME], type: 'SRV' });
     try {
       await recorder.untilEndpoints(['127.0.0.1:2181']);
       const ignored = await log.until(/dns: ignored an answer that is no host:port/);
       assert.equal(ignored['endpoint'], ':2182');
       // A later round that still gets the "." record: not logged again.
-      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: '.', port: 2182 }, { target: '127.0.0.2', port: 2181 }] });
+      await server.setSrv({
+        [SRV_NAME]: [
+          { target: '127.0.0.1', port: 2181 },
+          { target: '.', port: 2182 },
+          { target: '127.0.0.2', port: 2181 },
+        ],
+      });
       await recorder.untilEndpoints(['127.0.0.1:2181', '127.0.0.2:2181']);
       assert.equal(log.matching(/ignored an answer/).length, 1, 'logged once while the answer stays');
       assert.equal(recorder.error, undefined);
     } finally {
       recorder.stop();
-      await server.setSrv({ [SRV_NAME]: [{ target: '127.0.0.1', port: 2181 }, { target: 'zk-1.example', port: 2182 }] });
+      await server.setSrv({
+        [SRV_NAME]: [
+          { target: '127.0.0.1', port: 2181 },
+          { target: 'zk-1.example', port: 2182 },
+        ],
+      });
     }
   });
 
@@ -92,7 +121,11 @@ describe('dns (a real DNS server: dnsmasq on loopback)', () => {
       assert.equal(failure['kept_targets'], 2);
       await server.start();
       await log.until(/dns: lookup works again/);
-      assert.deepEqual(recorder.lists.map((list) => list.length), [2], 'one list: nothing lost while the server was down');
+      assert.deepEqual(
+        recorder.lists.map((list) => list.length),
+        [2],
+        'one list: nothing lost while the server was down',
+      );
       assert.equal(log.matching(/lookup failed/).filter((event) => event['name'] === A_NAME).length, 1, 'logged once per outage');
     } finally {
       recorder.stop();

@@ -40,14 +40,26 @@ describe('parseEnsembleConfig', () => {
 
   it('sorts members by server id', () => {
     const parsed = parseEnsembleConfig('server.10=h:1:2;h:10\nserver.2=h:1:2;h:2\n');
-    assert.deepEqual(parsed.members.map((m) => m.id), ['2', '10']);
+    assert.deepEqual(
+      parsed.members.map((m) => m.id),
+      ['2', '10'],
+    );
   });
 
   it('skips unusable lines with a reason, keeping the rest', () => {
     const parsed = parseEnsembleConfig(
-      ['server.1=h1:2888:3888:participant', 'server.2=h2:2888:3888:witness;2181', 'server.3=h3:2888:3888:participant;h3:99999', 'garbage', 'server.4=h4:1:2;h4:2181'].join('\n'),
+      [
+        'server.1=h1:2888:3888:participant',
+        'server.2=h2:2888:3888:witness;2181',
+        'server.3=h3:2888:3888:participant;h3:99999',
+        'garbage',
+        'server.4=h4:1:2;h4:2181',
+      ].join('\n'),
     );
-    assert.deepEqual(parsed.members.map((m) => m.id), ['4']);
+    assert.deepEqual(
+      parsed.members.map((m) => m.id),
+      ['4'],
+    );
     assert.equal(parsed.problems.length, 4);
     assert.match(parsed.problems[0]!, /server\.1: no client address/);
     assert.match(parsed.problems[1]!, /server\.2: unknown role "witness"/);
@@ -57,7 +69,10 @@ describe('parseEnsembleConfig', () => {
 
   it('skips a member whose client address would not read back as host:port', () => {
     const parsed = parseEnsembleConfig(['server.1=h 1:2888:3888:participant;0.0.0.0:2181', 'server.2=h2:2888:3888;h2:2181'].join('\n'));
-    assert.deepEqual(parsed.members.map((m) => m.endpoint), ['h2:2181']);
+    assert.deepEqual(
+      parsed.members.map((m) => m.endpoint),
+      ['h2:2181'],
+    );
     assert.deepEqual(parsed.problems, ['server.1: the client address "h 1:2181" is no host:port']);
   });
 

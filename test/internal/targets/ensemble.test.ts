@@ -69,7 +69,8 @@ function harness(seeds: readonly Target[], fallbackAfterMs = 60_000) {
 }
 
 const seed = (endpoint: string, attributes: Record<string, string> = {}): Target => ({ endpoint, attributes });
-const CONFIG_3 = 'server.1=h1:2888:3888:participant;h1:2181\nserver.2=h2:2888:3888:participant;0.0.0.0:2181\nserver.3=h3:2888:3888:observer;2181\nversion=100000000\n';
+const CONFIG_3 =
+  'server.1=h1:2888:3888:participant;h1:2181\nserver.2=h2:2888:3888:participant;0.0.0.0:2181\nserver.3=h3:2888:3888:observer;2181\nversion=100000000\n';
 const CONFIG_2 = 'server.1=h1:2888:3888:participant;h1:2181\nserver.3=h3:2888:3888:observer;2181\nversion=100000005\n';
 
 describe('ensembleTargets (scripted client)', async () => {
@@ -86,7 +87,11 @@ describe('ensembleTargets (scripted client)', async () => {
       { endpoint: 'h3:2181', attributes: { 'zk.server.id': '3', 'zk.member.role': 'observer' } },
     ]);
     // What relabel_configs see: the source, role and id, beside the seed's own meta labels.
-    assert.deepEqual(h.recorder.latest?.[2]?.meta, { __meta_zookeeper_source: 'ensemble', __meta_zookeeper_member_role: 'observer', __meta_zookeeper_member_id: '3' });
+    assert.deepEqual(h.recorder.latest?.[2]?.meta, {
+      __meta_zookeeper_source: 'ensemble',
+      __meta_zookeeper_member_role: 'observer',
+      __meta_zookeeper_member_id: '3',
+    });
     assert.equal(h.log.matching(/^ensemble membership$/).length, 1);
     h.recorder.stop();
     assert.ok(h.client().closed);

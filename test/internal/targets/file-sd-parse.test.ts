@@ -20,10 +20,7 @@ describe('readFileSdFile', () => {
   it('reads Prometheus JSON target groups; labels become attributes, __ meta labels do not', () => {
     const file = fileWith(
       'a.json',
-      JSON.stringify([
-        { targets: ['zk1:2181', 'zk2:2181'], labels: { env: 'prod', __meta_rack: 'r1' } },
-        { targets: ['zk3:2181', 'zk1:2181'] },
-      ]),
+      JSON.stringify([{ targets: ['zk1:2181', 'zk2:2181'], labels: { env: 'prod', __meta_rack: 'r1' } }, { targets: ['zk3:2181', 'zk1:2181'] }]),
     );
     assert.deepEqual(withoutMetaResult(readFileSdFile(file)), {
       targets: [
@@ -58,7 +55,7 @@ describe('readFileSdFile', () => {
     });
   }
 
-  it('drops a bad target with a located problem, keeping the file\'s other targets', () => {
+  it("drops a bad target with a located problem, keeping the file's other targets", () => {
     const file = fileWith('d.yaml', '- targets:\n    - zk1:2181\n    - no-port\n    - ":2181"\n');
     const result = readFileSdFile(file);
     assert.deepEqual(withoutMeta(result.targets), [{ endpoint: 'zk1:2181', attributes: {} }]);
@@ -90,22 +87,32 @@ describe('readFileSdFile', () => {
         { endpoint: 'zk2:2181', attributes: {} },
       ]);
       assert.equal(result.problems?.length, 1);
-      assert.match(result.problems?.[0] ?? '', new RegExp(`reserved-${label}\\.yaml:4:5: 0::labels::${label}: label "${label}" is reserved: .* attribute ${attribute.replaceAll('.', '\\.')} `));
+      assert.match(
+        result.problems?.[0] ?? '',
+        new RegExp(`reserved-${label}\\.yaml:4:5: 0::labels::${label}: label "${label}" is reserved: .* attribute ${attribute.replaceAll('.', '\\.')} `),
+      );
     });
   }
 
-  it('zk_cluster sets the targets\' cluster; __ labels, the source and the file are meta labels for relabeling', () => {
+  it("zk_cluster sets the targets' cluster; __ labels, the source and the file are meta labels for relabeling", () => {
     const file = fileWith('cluster.yaml', '- targets: [zk1:2181]\n  labels: {zk_cluster: orders, env: prod, __meta_tier: gold}\n');
     const result = readFileSdFile(file, receiverAttributes);
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.targets, [
-      { endpoint: 'zk1:2181', attributes: { 'zk.cluster': 'orders', env: 'prod' }, meta: { __meta_tier: 'gold', __meta_zookeeper_source: 'file_sd', __meta_filepath: file } },
+      {
+        endpoint: 'zk1:2181',
+        attributes: { 'zk.cluster': 'orders', env: 'prod' },
+        meta: { __meta_tier: 'gold', __meta_zookeeper_source: 'file_sd', __meta_filepath: file },
+      },
     ]);
   });
 
   it('keeps labels that only look like reserved ones', () => {
     const file = fileWith('near.yaml', '- targets: [zk1:2181]\n  labels: {zk_endpoints: a, _source: b, Operation: c, zk: d}\n');
-    assert.deepEqual(withoutMetaResult(readFileSdFile(file, receiverAttributes)), { targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }], problems: [] });
+    assert.deepEqual(withoutMetaResult(readFileSdFile(file, receiverAttributes)), {
+      targets: [{ endpoint: 'zk1:2181', attributes: { zk_endpoints: 'a', _source: 'b', Operation: 'c', zk: 'd' } }],
+      problems: [],
+    });
   });
 
   it('reports a missing file', () => {
@@ -122,10 +129,19 @@ describe('file_sd patterns', () => {
   it('matches names in the pattern directory', () => {
     const pattern = filePattern('sd/zk_*.json');
     assert.equal(pattern.directory, 'sd');
-    assert.deepEqual(['zk_a.json', 'zk_.json', 'zk.json', 'zk_a.json.tmp', 'x_zk_a.json'].filter((name) => pattern.matches(name)), ['zk_a.json', 'zk_.json']);
+    assert.deepEqual(
+      ['zk_a.json', 'zk_.json', 'zk.json', 'zk_a.json.tmp', 'x_zk_a.json'].filter((name) => pattern.matches(name)),
+      ['zk_a.json', 'zk_.json'],
+    );
     const exact = filePattern('/etc/zk/targets.yaml');
     assert.equal(exact.directory, '/etc/zk');
-    assert.deepEqual(['targets.yaml', 'targets.yml', 'targetsxyaml'].filter((name) => exact.matches(name)), ['targets.yaml']);
-    assert.deepEqual(['zk-1.json', 'zk-12.json'].filter((name) => filePattern('zk-?.json').matches(name)), ['zk-1.json']);
+    assert.deepEqual(
+      ['targets.yaml', 'targets.yml', 'targetsxyaml'].filter((name) => exact.matches(name)),
+      ['targets.yaml'],
+    );
+    assert.deepEqual(
+      ['zk-1.json', 'zk-12.json'].filter((name) => filePattern('zk-?.json').matches(name)),
+      ['zk-1.json'],
+    );
   });
 });

@@ -27,7 +27,9 @@ describe('file_sd (real files, watched)', () => {
     write(path.join(dir, 'ignored.txt'), [group(['x:2181'])]);
     const log = new LogRecorder();
     // A refresh interval far beyond the test: every change below is seen through the directory watch.
-    const recorder = new ListRecorder(fileSdTargets({ files: [path.join(dir, 'zk_*.json'), path.join(dir, 'extra.yaml')], refresh_interval: 3_600_000 }, log.logger));
+    const recorder = new ListRecorder(
+      fileSdTargets({ files: [path.join(dir, 'zk_*.json'), path.join(dir, 'extra.yaml')], refresh_interval: 3_600_000 }, log.logger),
+    );
     try {
       const first = await recorder.untilEndpoints(['a1:2181', 'a2:2181']);
       assert.deepEqual(first[0]?.attributes, { env: 'prod' });
@@ -37,7 +39,11 @@ describe('file_sd (real files, watched)', () => {
 
       write(path.join(dir, 'extra.yaml'), '- targets: [e1:2181, a1:2181]\n  labels: {env: test}\n', true);
       const withExtra = await recorder.untilEndpoints(['a1:2181', 'a3:2181', 'e1:2181']);
-      assert.equal(withExtra.find((t) => t.endpoint === 'a1:2181')?.attributes['env'], 'test', 'an endpoint in two files: the file first by name (extra.yaml) wins');
+      assert.equal(
+        withExtra.find((t) => t.endpoint === 'a1:2181')?.attributes['env'],
+        'test',
+        'an endpoint in two files: the file first by name (extra.yaml) wins',
+      );
 
       write(a, '[{"targets": ["a9:2181"', true);
       const problem = await log.until(/file_sd: bad file; keeping its last good targets/);
@@ -79,24 +85,33 @@ describe('file_sd (real files, watched)', () => {
   });
 
   for (const [how, recreate] of [
-    ['removed, then recreated', async (dir: string, recorder: ListRecorder) => {
-      rmSync(dir, { recursive: true });
-      await recorder.untilEndpoints([]);
-      mkdirSync(dir);
-      write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
-    }],
-    ['removed and recreated at once', async (dir: string) => {
-      rmSync(dir, { recursive: true });
-      mkdirSync(dir);
-      write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
-    }],
-    ['replaced by another directory moved in its place', async (dir: string) => {
-      const next = `${dir}.next`;
-      mkdirSync(next);
-      write(path.join(next, 'zk.yml'), '- targets: [b:2181]\n');
-      rmSync(dir, { recursive: true });
-      renameSync(next, dir);
-    }],
+    [
+      'removed, then recreated',
+      async (dir: string, recorder: ListRecorder) => {
+        rmSync(dir, { recursive: true });
+        await recorder.untilEndpoints([]);
+        mkdirSync(dir);
+        write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
+      },
+    ],
+    [
+      'removed and recreated at once',
+      async (dir: string) => {
+        rmSync(dir, { recursive: true });
+        mkdirSync(dir);
+        write(path.join(dir, 'zk.yml'), '- targets: [b:2181]\n');
+      },
+    ],
+    [
+      'replaced by another directory moved in its place',
+      async (dir: string) => {
+        const next = `${dir}.next`;
+        mkdirSync(next);
+        write(path.join(next, 'zk.yml'), '- targets: [b:2181]\n');
+        rmSync(dir, { recursive: true });
+        renameSync(next, dir);
+      },
+    ],
   ] as const) {
     it(`keeps watching a directory ${how}`, async () => {
       const dir = path.join(root, `recreated-${how.replaceAll(' ', '-')}`);

@@ -45,7 +45,10 @@ describe('perTarget', () => {
     h.lists.next([target('a:1'), target('b:1')]);
     assert.deepEqual(endpoints(h.started), ['a:1', 'b:1']);
     assert.equal(h.loops.targetCount(), 2);
-    assert.deepEqual(h.batches.map((b) => b.source), ['src|a:1', 'src|b:1']);
+    assert.deepEqual(
+      h.batches.map((b) => b.source),
+      ['src|a:1', 'src|b:1'],
+    );
     h.subscription.unsubscribe();
   });
 
@@ -56,7 +59,10 @@ describe('perTarget', () => {
     h.lists.next([target('b:1'), target('c:1')]);
     assert.deepEqual(endpoints(h.started), ['a:1', 'b:1', 'c:1'], 'b keeps its loop');
     assert.deepEqual(endpoints(h.stopped), ['a:1']);
-    assert.deepEqual(h.batches.map(summary), [['src|a:1', 'gone'], ['src|c:1', 1]]);
+    assert.deepEqual(h.batches.map(summary), [
+      ['src|a:1', 'gone'],
+      ['src|c:1', 1],
+    ]);
     assert.equal(h.loops.targetCount(), 2);
     h.subscription.unsubscribe();
   });
@@ -66,8 +72,14 @@ describe('perTarget', () => {
     h.lists.next([target('a:1', { role: 'participant' })]);
     h.batches.length = 0;
     h.lists.next([target('a:1', { role: 'observer' })]);
-    assert.deepEqual(h.started.map((t) => t.attributes['role']), ['participant', 'observer']);
-    assert.deepEqual(h.batches.map((b) => [b.source, isSourceGone(b) ? 'gone' : b.samples[0]?.attributes['role']]), [['src|a:1', 'observer']]);
+    assert.deepEqual(
+      h.started.map((t) => t.attributes['role']),
+      ['participant', 'observer'],
+    );
+    assert.deepEqual(
+      h.batches.map((b) => [b.source, isSourceGone(b) ? 'gone' : b.samples[0]?.attributes['role']]),
+      [['src|a:1', 'observer']],
+    );
     h.subscription.unsubscribe();
   });
 
@@ -84,7 +96,12 @@ describe('perTarget', () => {
     const h = harness(new Map([['bad:1', new Error('no such endpoint')]]));
     h.lists.next([target('a:1'), target('bad:1'), target('b:1')]);
     assert.equal(h.error(), undefined, 'the receiver does not fail');
-    assert.deepEqual(h.batches.map(summary), [['src|a:1', 1], ['src|bad:1', 1], ['src|bad:1', 'gone'], ['src|b:1', 1]]);
+    assert.deepEqual(h.batches.map(summary), [
+      ['src|a:1', 1],
+      ['src|bad:1', 1],
+      ['src|bad:1', 'gone'],
+      ['src|b:1', 1],
+    ]);
     assert.equal(h.loops.targetCount(), 2);
     const [logged, ...more] = h.log.matching(/probe loop of a target failed/);
     assert.equal(more.length, 0);
@@ -101,7 +118,12 @@ describe('perTarget', () => {
 
   it('a loop that throws while being subscribed to is stopped the same way', () => {
     const log = new LogRecorder();
-    const loops = perTarget(new Subject<readonly Target[]>().pipe(startWithList([target('x:1'), target('y:1')])), (t) => `src|${t.endpoint}`, (t) => (t.endpoint === 'x:1' ? throwError(() => new Error('boom')) : new Observable<Batch>()), log.logger);
+    const loops = perTarget(
+      new Subject<readonly Target[]>().pipe(startWithList([target('x:1'), target('y:1')])),
+      (t) => `src|${t.endpoint}`,
+      (t) => (t.endpoint === 'x:1' ? throwError(() => new Error('boom')) : new Observable<Batch>()),
+      log.logger,
+    );
     const batches: PipelineItem[] = [];
     let error: unknown;
     const subscription = loops.batches.subscribe({ next: (batch) => batches.push(batch), error: (e: unknown) => (error = e) });

@@ -19,7 +19,11 @@ export class LogRecorder {
   }
 
   until(pattern: RegExp, timeoutMs = 20_000): Promise<LogEvent> {
-    return pollUntil(() => this.matching(pattern)[0], { timeoutMs, what: `a log line matching ${pattern}`, context: () => JSON.stringify(this.events, null, 1) });
+    return pollUntil(() => this.matching(pattern)[0], {
+      timeoutMs,
+      what: `a log line matching ${pattern}`,
+      context: () => JSON.stringify(this.events, null, 1),
+    });
   }
 }
 
@@ -54,7 +58,15 @@ export class ListRecorder {
   /** Waits until the latest list has exactly these endpoints (in any order). */
   untilEndpoints(endpoints: readonly string[], timeoutMs?: number): Promise<readonly Target[]> {
     const want = [...endpoints].sort().join(',');
-    return this.until(`targets ${want}`, (list) => list.map((t) => t.endpoint).sort().join(',') === want, timeoutMs);
+    return this.until(
+      `targets ${want}`,
+      (list) =>
+        list
+          .map((t) => t.endpoint)
+          .sort()
+          .join(',') === want,
+      timeoutMs,
+    );
   }
 
   stop(): void {

@@ -87,14 +87,20 @@ describe('targetRelabeler', () => {
     },
     {
       name: 'a label that clashes with one zkotel sets is dropped',
-      rules: [{ target_label: 'zk_endpoint', replacement: 'spoof' }, { target_label: 'env', replacement: 'prod' }],
+      rules: [
+        { target_label: 'zk_endpoint', replacement: 'spoof' },
+        { target_label: 'env', replacement: 'prod' },
+      ],
       input: [{ endpoint: 'a:1', attributes: {} }],
       expected: [{ endpoint: 'a:1', attributes: { env: 'prod' } }],
     },
     {
       name: 'two targets relabeled to one address are probed once',
       rules: [{ target_label: '__address__', replacement: 'same:1' }],
-      input: [{ endpoint: 'a:1', attributes: {} }, { endpoint: 'b:1', attributes: {} }],
+      input: [
+        { endpoint: 'a:1', attributes: {} },
+        { endpoint: 'b:1', attributes: {} },
+      ],
       expected: [{ endpoint: 'same:1', attributes: {} }],
     },
   ];

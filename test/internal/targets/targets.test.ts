@@ -12,7 +12,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('discoverTargets', () => {
   it('is the static list without discovery', async () => {
     const recorder = new ListRecorder(discoverTargets({ staticEndpoints: ['a:1', 'b:1'], config: undefined, logger: new LogRecorder().logger }));
-    assert.deepEqual(recorder.lists.map(withoutMeta), [[{ endpoint: 'a:1', attributes: {} }, { endpoint: 'b:1', attributes: {} }]]);
+    assert.deepEqual(recorder.lists.map(withoutMeta), [
+      [
+        { endpoint: 'a:1', attributes: {} },
+        { endpoint: 'b:1', attributes: {} },
+      ],
+    ]);
     recorder.stop();
   });
 
@@ -20,7 +25,11 @@ describe('discoverTargets', () => {
     const file = path.join(dir, 'targets.json');
     writeFileSync(file, JSON.stringify([{ targets: ['b:1', 'c:1'], labels: { rack: 'r1' } }]));
     const recorder = new ListRecorder(
-      discoverTargets({ staticEndpoints: ['a:1', 'b:1'], config: { ensemble: false, file_sd: { files: [file], refresh_interval: 3_600_000 } }, logger: new LogRecorder().logger }),
+      discoverTargets({
+        staticEndpoints: ['a:1', 'b:1'],
+        config: { ensemble: false, file_sd: { files: [file], refresh_interval: 3_600_000 } },
+        logger: new LogRecorder().logger,
+      }),
     );
     try {
       const first = await recorder.untilEndpoints(['a:1', 'b:1', 'c:1']);
@@ -33,7 +42,10 @@ describe('discoverTargets', () => {
       writeFileSync(file, JSON.stringify([{ targets: ['c:1'], labels: { rack: 'r1' } }]));
       writeFileSync(file, JSON.stringify([{ targets: ['c:1', 'd:1'], labels: { rack: 'r1' } }]));
       await recorder.untilEndpoints(['a:1', 'b:1', 'c:1', 'd:1']);
-      assert.ok(recorder.lists.every((list, i) => i === 0 || JSON.stringify(list) !== JSON.stringify(recorder.lists[i - 1])), 'no list twice in a row');
+      assert.ok(
+        recorder.lists.every((list, i) => i === 0 || JSON.stringify(list) !== JSON.stringify(recorder.lists[i - 1])),
+        'no list twice in a row',
+      );
     } finally {
       recorder.stop();
     }

@@ -17,10 +17,13 @@ after(() => certs.remove());
 
 /** A TLS server that answers "hello" to each connection; `requestCert` for mutual TLS. */
 async function startServer(options: tls.TlsOptions = {}): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = tls.createServer({ cert: fs.readFileSync(certs.server.cert), key: fs.readFileSync(certs.server.key), ca: fs.readFileSync(certs.ca), ...options }, (socket) => {
-    socket.on('error', () => {});
-    socket.end('hello');
-  });
+  const server = tls.createServer(
+    { cert: fs.readFileSync(certs.server.cert), key: fs.readFileSync(certs.server.key), ca: fs.readFileSync(certs.ca), ...options },
+    (socket) => {
+      socket.on('error', () => {});
+      socket.end('hello');
+    },
+  );
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
@@ -54,10 +57,19 @@ describe('clientTlsConfigSchema', () => {
     const result = clientTlsConfigSchema.safeParse({ ca_file: missing, cert_file: certs.client.cert, min_version: '1.1' });
     assert.equal(result.success, false);
     const messages = result.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    assert.ok(messages.some((m) => m.startsWith('ca_file: ') && m.includes(missing) && m.includes('ENOENT')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.startsWith('min_version: ')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('ca_file: ') && m.includes(missing) && m.includes('ENOENT')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.startsWith('min_version: ')),
+      messages.join('\n'),
+    );
     const lone = clientTlsConfigSchema.safeParse({ cert_file: certs.client.cert });
-    assert.deepEqual(lone.error?.issues.map((issue) => issue.path.join('.')), ['key_file']);
+    assert.deepEqual(
+      lone.error?.issues.map((issue) => issue.path.join('.')),
+      ['key_file'],
+    );
     assert.match(lone.error!.issues[0]!.message, /cert_file and key_file go together/);
   });
 
@@ -155,7 +167,10 @@ describe('ClientTlsLoader against a real TLS server', () => {
     const ca = path.join(dir, 'ca.pem');
     fs.copyFileSync(certs.ca, ca);
     const logs: Record<string, unknown>[] = [];
-    const loader = new ClientTlsLoader(clientTlsConfigSchema.parse({ ca_file: ca }), createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>)));
+    const loader = new ClientTlsLoader(
+      clientTlsConfigSchema.parse({ ca_file: ca }),
+      createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>)),
+    );
     const reads = mock.method(fsp, 'readFile');
     try {
       const concurrent = await Promise.all([loader.load(), loader.load(), loader.connectionOptions('127.0.0.1'), loader.load()]);
@@ -173,7 +188,10 @@ describe('ClientTlsLoader against a real TLS server', () => {
       fs.copyFileSync(certs.ca, ca);
       fs.utimesSync(ca, new Date(), new Date(Date.now() + 10_000));
       assert.equal((await loader.load()).generation, 2, 'a fixed file is loaded at the next change');
-      assert.deepEqual(logs.map((log) => log.level), ['warn', 'info']);
+      assert.deepEqual(
+        logs.map((log) => log.level),
+        ['warn', 'info'],
+      );
     } finally {
       reads.mock.restore();
     }

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { BasicAuth, FAILURE_BURST, FAILURE_REFILL_MS, FailureLimiter, MAX_CONCURRENT, MAX_IN_FLIGHT_PER_CLIENT, MAX_WAITING, parseBasic } from '../../../src/internal/webserver/auth.js';
+import {
+  BasicAuth,
+  FAILURE_BURST,
+  FAILURE_REFILL_MS,
+  FailureLimiter,
+  MAX_CONCURRENT,
+  MAX_IN_FLIGHT_PER_CLIENT,
+  MAX_WAITING,
+  parseBasic,
+} from '../../../src/internal/webserver/auth.js';
 import { bcryptCost } from '../../../src/internal/webserver/web-config.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -24,14 +33,27 @@ describe('basic auth', () => {
   beforeEach(() => {
     alice = bcrypt.hashSync('alice-pw', 5);
     bob = bcrypt.hashSync('bob-pw', 5);
-    users = new Map([['alice', alice], ['bob', bob]]);
+    users = new Map([
+      ['alice', alice],
+      ['bob', bob],
+    ]);
   });
 
   it('accepts the right password of a configured user only', async () => {
     const auth = new BasicAuth(users);
     assert.equal(await auth.check(basic('alice', 'alice-pw')), true);
     assert.equal(await auth.check(basic('bob', 'bob-pw')), true);
-    for (const header of [basic('alice', 'bob-pw'), basic('alice', ''), basic('carol', 'alice-pw'), basic('', ''), undefined, '', 'Bearer x', 'Basic', 'Basic YWxpY2U=' /* no colon */]) {
+    for (const header of [
+      basic('alice', 'bob-pw'),
+      basic('alice', ''),
+      basic('carol', 'alice-pw'),
+      basic('', ''),
+      undefined,
+      '',
+      'Bearer x',
+      'Basic',
+      'Basic YWxpY2U=' /* no colon */,
+    ]) {
       assert.equal(await auth.check(header), false, String(header));
     }
   });
@@ -48,7 +70,7 @@ describe('basic auth', () => {
     assert.equal(hashes.length, 5);
   });
 
-  it('an unknown user costs one bcrypt comparison against a dummy hash of the users\' cost', async () => {
+  it("an unknown user costs one bcrypt comparison against a dummy hash of the users' cost", async () => {
     const { compare, hashes } = countingCompare();
     const auth = new BasicAuth(users, { compare, limiter: new FailureLimiter() });
     assert.equal(await auth.check(basic('mallory', 'alice-pw')), false);
@@ -62,15 +84,20 @@ describe('basic auth', () => {
   it(`runs at most ${MAX_CONCURRENT} bcrypt comparisons at a time`, async () => {
     let running = 0;
     let most = 0;
-    const auth = new BasicAuth(users, { limiter: new FailureLimiter(), compare: async (password, hash) => {
-      most = Math.max(most, ++running);
-      try {
-        return await bcrypt.compare(password, hash);
-      } finally {
-        running--;
-      }
-    } });
-    const results = await Promise.all([basic('alice', 'x'), basic('bob', 'bob-pw'), basic('eve', 'y'), basic('alice', 'alice-pw')].map((header, i) => auth.check(header, `client-${i}`)));
+    const auth = new BasicAuth(users, {
+      limiter: new FailureLimiter(),
+      compare: async (password, hash) => {
+        most = Math.max(most, ++running);
+        try {
+          return await bcrypt.compare(password, hash);
+        } finally {
+          running--;
+        }
+      },
+    });
+    const results = await Promise.all(
+      [basic('alice', 'x'), basic('bob', 'bob-pw'), basic('eve', 'y'), basic('alice', 'alice-pw')].map((header, i) => auth.check(header, `client-${i}`)),
+    );
     assert.deepEqual(results, [false, true, false, true]);
     assert.equal(most, MAX_CONCURRENT);
   });
@@ -82,16 +109,19 @@ describe('basic auth', () => {
     assert.equal(parseBasic('Digest abc'), undefined);
   });
 
-  it('a flood of wrong passwords from one address cannot delay another client\'s first login', async () => {
+  it("a flood of wrong passwords from one address cannot delay another client's first login", async () => {
     let comparisons = 0;
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     // Comparisons hang until released, as a saturated bcrypt would: what matters is who is let in the queue.
-    const auth = new BasicAuth(users, { limiter: new FailureLimiter(), compare: async (password, hash) => {
-      comparisons++;
-      await gate;
-      return bcrypt.compare(password, hash);
-    } });
+    const auth = new BasicAuth(users, {
+      limiter: new FailureLimiter(),
+      compare: async (password, hash) => {
+        comparisons++;
+        await gate;
+        return bcrypt.compare(password, hash);
+      },
+    });
     const flood = Array.from({ length: 300 }, () => auth.authorize(basic('alice', 'wrong'), '10.0.0.66'));
     const good = auth.authorize(basic('bob', 'bob-pw'), '10.0.0.7');
     assert.equal(comparisons, MAX_IN_FLIGHT_PER_CLIENT, 'the flooding address gets only its own share; the good login is queued right behind');
@@ -121,10 +151,13 @@ describe('basic auth', () => {
   it(`answers busy at once when ${MAX_WAITING} comparisons already wait`, async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const auth = new BasicAuth(users, { limiter: new FailureLimiter(), compare: async () => {
-      await gate;
-      return false;
-    } });
+    const auth = new BasicAuth(users, {
+      limiter: new FailureLimiter(),
+      compare: async () => {
+        await gate;
+        return false;
+      },
+    });
     const queued = Array.from({ length: MAX_CONCURRENT + MAX_WAITING }, (_, i) => auth.authorize(basic('alice', 'x'), `c${i}`));
     assert.equal(await auth.authorize(basic('alice', 'x'), 'late'), 'busy');
     release();

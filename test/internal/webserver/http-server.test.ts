@@ -4,7 +4,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { DESCRIPTOR_SHARE, HEADERS_TIMEOUT_MS, limitConnections, listen, closeServer, serverOptions, softOpenFilesLimit } from '../../../src/internal/webserver/http-server.js';
+import {
+  DESCRIPTOR_SHARE,
+  HEADERS_TIMEOUT_MS,
+  limitConnections,
+  listen,
+  closeServer,
+  serverOptions,
+  softOpenFilesLimit,
+} from '../../../src/internal/webserver/http-server.js';
 import { classifySocketError } from '../../../src/receivers/zookeeper/four-letter-word.js';
 import { freePort } from '../../harness/ports.js';
 import { pollUntil } from '../../harness/process.js';

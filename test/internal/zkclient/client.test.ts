@@ -36,7 +36,11 @@ async function droppingServer(): Promise<{ endpoint: string; connections: () => 
     socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => connections, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    endpoint: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A TCP relay listening on [::1] to a ZooKeeper port on 127.0.0.1, remembering the address family of each client. */
@@ -85,7 +89,10 @@ describe('shared ZooKeeper client against fakes', () => {
     const server = await serverWithUnknownErrorCode(-127);
     const failures: unknown[] = [];
     const clock = new VirtualClock();
-    const client = new ZkClient({ endpoints: [server.endpoint], sessionTimeoutMs: 10_000, scheduler: clock.scheduler }, { unexpected: (error) => failures.push(error) });
+    const client = new ZkClient(
+      { endpoints: [server.endpoint], sessionTimeoutMs: 10_000, scheduler: clock.scheduler },
+      { unexpected: (error) => failures.push(error) },
+    );
     try {
       // Virtual time stands still while the real socket connects.
       const connecting = client.connect(clock.now + 10_000);
@@ -111,11 +118,15 @@ describe('shared ZooKeeper client against fakes', () => {
     const lines: string[] = [];
     const logger = createLogger('info', (line) => lines.push(line));
     const lists: string[][] = [];
-    const subscription = ensembleTargets(new BehaviorSubject([{ endpoint: server.endpoint, attributes: {} }]), { logger, fallbackAfterMs: 100 }).subscribe((list) =>
-      lists.push(list.map((target) => target.endpoint)),
+    const subscription = ensembleTargets(new BehaviorSubject([{ endpoint: server.endpoint, attributes: {} }]), { logger, fallbackAfterMs: 100 }).subscribe(
+      (list) => lists.push(list.map((target) => target.endpoint)),
     );
     try {
-      await pollUntil(() => lines.some((line) => line.includes('could not read a reply')) || undefined, { timeoutMs: 10_000, what: 'the dropped reply to be logged', context: () => lines.join('\n') });
+      await pollUntil(() => lines.some((line) => line.includes('could not read a reply')) || undefined, {
+        timeoutMs: 10_000,
+        what: 'the dropped reply to be logged',
+        context: () => lines.join('\n'),
+      });
       await pollUntil(() => server.connections() >= 2 || undefined, { timeoutMs: 10_000, what: 'the seed session to connect again' });
       await pollUntil(() => lists.length > 0 || undefined, { timeoutMs: 10_000, what: 'the fallback to the seeds' });
       assert.deepEqual(lists.at(-1), [server.endpoint]);
@@ -150,7 +161,10 @@ describe('shared ZooKeeper client against fakes', () => {
       const atClose = server.connections();
       void control.connect(inSeconds(30));
       await pollUntil(() => controlServer.connections() >= 10 || undefined, { timeoutMs: 20_000, what: 'ten dials of the open twin' });
-      assert.ok(server.connections() <= atClose + 1, `${server.connections() - atClose} connections after close, while an open client dialed ${controlServer.connections()} times`);
+      assert.ok(
+        server.connections() <= atClose + 1,
+        `${server.connections() - atClose} connections after close, while an open client dialed ${controlServer.connections()} times`,
+      );
     } finally {
       await control.close(0);
       await Promise.all([server.close(), controlServer.close()]);
@@ -184,7 +198,10 @@ describe('shared ZooKeeper client deadlines in virtual time', () => {
       secure: false,
       open: async () => ({ start: () => sockets[sockets.push(new net.Socket()) - 1]!, readyEvent: 'connect' }),
     };
-    const client = new ZkClient({ endpoints: ['192.0.2.1:2181', '192.0.2.2:2181'], sessionTimeoutMs: 8000, spinDelayMs: 0, transport: silent, scheduler: clock.scheduler }, quiet);
+    const client = new ZkClient(
+      { endpoints: ['192.0.2.1:2181', '192.0.2.2:2181'], sessionTimeoutMs: 8000, spinDelayMs: 0, transport: silent, scheduler: clock.scheduler },
+      quiet,
+    );
     try {
       void client.connect(60_000);
       await pollUntil(() => sockets.length === 1 || undefined, { timeoutMs: 10_000, what: 'a first connection attempt' });
@@ -237,7 +254,13 @@ describe('shared ZooKeeper client against a real TLS node', () => {
   });
 
   it('names a failed handshake (wrong CA) instead of a mere lost connection', async () => {
-    const tls = socketOpener({ ca_file: certs.otherCa, cert_file: certs.client.cert, key_file: certs.client.key, insecure_skip_verify: false, min_version: '1.2' });
+    const tls = socketOpener({
+      ca_file: certs.otherCa,
+      cert_file: certs.client.cert,
+      key_file: certs.client.key,
+      insecure_skip_verify: false,
+      min_version: '1.2',
+    });
     const client = new ZkClient({ endpoints: [secure], sessionTimeoutMs: 10_000, transport: tls }, quiet);
     try {
       assert.equal(await client.connect(inSeconds(20)), 'disconnected');

@@ -16,7 +16,8 @@ import { pollUntil } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
 import { runReceiver } from '../../receivers/zookeeper_session/run.js';
 
-const serverIdOf = (batch: Batch | undefined): string | undefined => batch?.samples.find((sample) => sample.attributes['zk.server.id'] !== undefined)?.attributes['zk.server.id'];
+const serverIdOf = (batch: Batch | undefined): string | undefined =>
+  batch?.samples.find((sample) => sample.attributes['zk.server.id'] !== undefined)?.attributes['zk.server.id'];
 
 describe('ensemble discovery through TLS seeds', () => {
   let certs: TestCerts;
@@ -39,11 +40,25 @@ describe('ensemble discovery through TLS seeds', () => {
   });
 
   it('zookeeper_session: the membership is read over mutual TLS and the member probed on member_port', async () => {
-    const receiver = runReceiver({ endpoint: secure, tls, collection_interval: '200ms', timeout: '3s', path: '/zkotel-seed-tls', discovery: { ensemble: true, member_port: securePort } });
+    const receiver = runReceiver({
+      endpoint: secure,
+      tls,
+      collection_interval: '200ms',
+      timeout: '3s',
+      path: '/zkotel-seed-tls',
+      discovery: { ensemble: true, member_port: securePort },
+    });
     try {
-      const serverId = await pollUntil(() => serverIdOf(receiver.latest(secure)), { timeoutMs: 30_000, what: 'a batch of the discovered member', context: () => receiver.logText() });
+      const serverId = await pollUntil(() => serverIdOf(receiver.latest(secure)), {
+        timeoutMs: 30_000,
+        what: 'a batch of the discovered member',
+        context: () => receiver.logText(),
+      });
       assert.equal(serverId, String(ensemble.nodes[0]!.id));
-      assert.ok(receiver.logs.some((log) => log.msg === 'ensemble membership'), receiver.logText());
+      assert.ok(
+        receiver.logs.some((log) => log.msg === 'ensemble membership'),
+        receiver.logText(),
+      );
     } finally {
       await receiver.stop();
     }
@@ -52,12 +67,22 @@ describe('ensemble discovery through TLS seeds', () => {
   it('zookeeper (four-letter words): the same, through its own TLS settings', async () => {
     const lines: string[] = [];
     const logger = createLogger('info', (line) => lines.push(line));
-    const config = zookeeperReceiverFactory.configSchema.parse({ endpoint: secure, tls, collection_interval: '200ms', timeout: '3s', discovery: { ensemble: true, member_port: securePort } });
+    const config = zookeeperReceiverFactory.configSchema.parse({
+      endpoint: secure,
+      tls,
+      collection_interval: '200ms',
+      timeout: '3s',
+      discovery: { ensemble: true, member_port: securePort },
+    });
     const receiver = zookeeperReceiverFactory.createReceiver(testSettings('zookeeper', logger), config);
     let latest: Batch | undefined;
     const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => (latest = batch));
     try {
-      const serverId = await pollUntil(() => serverIdOf(latest), { timeoutMs: 30_000, what: 'a batch of the discovered member', context: () => lines.join('\n') });
+      const serverId = await pollUntil(() => serverIdOf(latest), {
+        timeoutMs: 30_000,
+        what: 'a batch of the discovered member',
+        context: () => lines.join('\n'),
+      });
       assert.equal(serverId, String(ensemble.nodes[0]!.id));
     } finally {
       subscription.unsubscribe();

@@ -6,7 +6,10 @@ import net from 'node:net';
  * throws inside a socket event. A real server sends it only in a race (a session moved between servers), so
  * a fake stands in here.
  */
-export async function serverWithUnknownErrorCode(errorCode = -118, host = '127.0.0.1'): Promise<{ endpoint: string; connections: () => number; close: () => Promise<void> }> {
+export async function serverWithUnknownErrorCode(
+  errorCode = -118,
+  host = '127.0.0.1',
+): Promise<{ endpoint: string; connections: () => number; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((socket) => {
@@ -54,4 +57,3 @@ function framed(body: Buffer): Buffer {
   length.writeInt32BE(body.length, 0);
   return Buffer.concat([length, body]);
 }
-

@@ -51,8 +51,16 @@ describe('attributes processor config', () => {
   });
 
   const cases: { name: string; action: unknown; expected: RegExp[] }[] = [
-    { name: 'action is required', action: { key: 'a', value: 'x' }, expected: [/^actions::1::action: required: one of insert, update, upsert, delete, hash, extract, convert$/] },
-    { name: 'unknown action', action: { key: 'a', action: 'rename' }, expected: [/^actions::1::action: unknown action "rename": expected one of insert, update, upsert, delete, hash, extract, convert$/] },
+    {
+      name: 'action is required',
+      action: { key: 'a', value: 'x' },
+      expected: [/^actions::1::action: required: one of insert, update, upsert, delete, hash, extract, convert$/],
+    },
+    {
+      name: 'unknown action',
+      action: { key: 'a', action: 'rename' },
+      expected: [/^actions::1::action: unknown action "rename": expected one of insert, update, upsert, delete, hash, extract, convert$/],
+    },
     { name: 'insert without key', action: { action: 'insert', value: 'x' }, expected: [/^actions::1::key: required by action insert$/] },
     { name: 'update without key', action: { action: 'update', from_attribute: 'x' }, expected: [/^actions::1::key: required by action update$/] },
     { name: 'upsert with an empty key', action: { key: '', action: 'upsert', value: 'x' }, expected: [/^actions::1::key: must not be empty$/] },
@@ -60,28 +68,107 @@ describe('attributes processor config', () => {
     { name: 'convert without key', action: { action: 'convert', converted_type: 'int' }, expected: [/^actions::1::key: required by action convert$/] },
     { name: 'delete without key or pattern', action: { action: 'delete' }, expected: [/^actions::1: set key, pattern or both: the attributes to delete$/] },
     { name: 'hash without key or pattern', action: { action: 'hash' }, expected: [/^actions::1: set key, pattern or both: the attributes to hash$/] },
-    { name: 'insert without value or from_attribute', action: { key: 'a', action: 'insert' }, expected: [/^actions::1: set value or from_attribute: the value to insert$/] },
-    { name: 'upsert with value and from_attribute', action: { key: 'a', action: 'upsert', value: 'x', from_attribute: 'b' }, expected: [/^actions::1: set value or from_attribute, not both$/] },
+    {
+      name: 'insert without value or from_attribute',
+      action: { key: 'a', action: 'insert' },
+      expected: [/^actions::1: set value or from_attribute: the value to insert$/],
+    },
+    {
+      name: 'upsert with value and from_attribute',
+      action: { key: 'a', action: 'upsert', value: 'x', from_attribute: 'b' },
+      expected: [/^actions::1: set value or from_attribute, not both$/],
+    },
     { name: 'from_attribute empty', action: { key: 'a', action: 'upsert', from_attribute: '' }, expected: [/^actions::1::from_attribute: must not be empty$/] },
-    { name: 'value not a scalar', action: { key: 'a', action: 'insert', value: { x: 1 } }, expected: [/^actions::1::value: expected a string, number or boolean$/] },
-    { name: 'extract without pattern', action: { key: 'a', action: 'extract' }, expected: [/^actions::1::pattern: required by action extract: a regex with named groups/] },
-    { name: 'extract pattern without groups', action: { key: 'a', action: 'extract', pattern: '[^:]+:\\d+' }, expected: [/^actions::1::pattern: has no named groups/] },
-    { name: 'extract pattern with only unnamed groups', action: { key: 'a', action: 'extract', pattern: '([^:]+):(\\d+)' }, expected: [/^actions::1::pattern: has no named groups/] },
-    { name: 'extract pattern with an unnamed group', action: { key: 'a', action: 'extract', pattern: '(?P<host>[^:]+):(\\d+)' }, expected: [/^actions::1::pattern: has an unnamed group: name every group/] },
-    { name: 'extract pattern with a duplicate group name', action: { key: 'a', action: 'extract', pattern: '(?P<x>a)(?P<x>b)' }, expected: [/^actions::1::pattern: invalid RE2 regular expression .*duplicate capture group name/] },
-    { name: 'extract pattern invalid', action: { key: 'a', action: 'extract', pattern: '(?P<x>a' }, expected: [/^actions::1::pattern: invalid RE2 regular expression "\(\?P<x>a": missing closing \)/] },
-    { name: 'delete pattern invalid', action: { action: 'delete', pattern: '*tmp' }, expected: [/^actions::1::pattern: invalid RE2 regular expression "\*tmp": missing argument to repetition operator/] },
+    {
+      name: 'value not a scalar',
+      action: { key: 'a', action: 'insert', value: { x: 1 } },
+      expected: [/^actions::1::value: expected a string, number or boolean$/],
+    },
+    {
+      name: 'extract without pattern',
+      action: { key: 'a', action: 'extract' },
+      expected: [/^actions::1::pattern: required by action extract: a regex with named groups/],
+    },
+    {
+      name: 'extract pattern without groups',
+      action: { key: 'a', action: 'extract', pattern: '[^:]+:\\d+' },
+      expected: [/^actions::1::pattern: has no named groups/],
+    },
+    {
+      name: 'extract pattern with only unnamed groups',
+      action: { key: 'a', action: 'extract', pattern: '([^:]+):(\\d+)' },
+      expected: [/^actions::1::pattern: has no named groups/],
+    },
+    {
+      name: 'extract pattern with an unnamed group',
+      action: { key: 'a', action: 'extract', pattern: '(?P<host>[^:]+):(\\d+)' },
+      expected: [/^actions::1::pattern: has an unnamed group: name every group/],
+    },
+    {
+      name: 'extract pattern with a duplicate group name',
+      action: { key: 'a', action: 'extract', pattern: '(?P<x>a)(?P<x>b)' },
+      expected: [/^actions::1::pattern: invalid RE2 regular expression .*duplicate capture group name/],
+    },
+    {
+      name: 'extract pattern invalid',
+      action: { key: 'a', action: 'extract', pattern: '(?P<x>a' },
+      expected: [/^actions::1::pattern: invalid RE2 regular expression "\(\?P<x>a": missing closing \)/],
+    },
+    {
+      name: 'delete pattern invalid',
+      action: { action: 'delete', pattern: '*tmp' },
+      expected: [/^actions::1::pattern: invalid RE2 regular expression "\*tmp": missing argument to repetition operator/],
+    },
     { name: 'hash pattern with a JavaScript-only lookbehind', action: { action: 'hash', pattern: '(?<=a)b' }, expected: [/^actions::1::pattern: invalid RE2/] },
-    { name: 'convert without converted_type', action: { key: 'a', action: 'convert' }, expected: [/^actions::1::converted_type: required by action convert: one of int, double, string$/] },
-    { name: 'convert to an unsupported type', action: { key: 'a', action: 'convert', converted_type: 'bool' }, expected: [/^actions::1::converted_type: unsupported converted_type "bool": expected one of int, double, string$/] },
-    { name: 'pattern on insert', action: { key: 'a', action: 'insert', value: 'x', pattern: '.*' }, expected: [/^actions::1::pattern: not used by action insert$/] },
-    { name: 'converted_type on update', action: { key: 'a', action: 'update', value: 'x', converted_type: 'int' }, expected: [/^actions::1::converted_type: not used by action update$/] },
+    {
+      name: 'convert without converted_type',
+      action: { key: 'a', action: 'convert' },
+      expected: [/^actions::1::converted_type: required by action convert: one of int, double, string$/],
+    },
+    {
+      name: 'convert to an unsupported type',
+      action: { key: 'a', action: 'convert', converted_type: 'bool' },
+      expected: [/^actions::1::converted_type: unsupported converted_type "bool": expected one of int, double, string$/],
+    },
+    {
+      name: 'pattern on insert',
+      action: { key: 'a', action: 'insert', value: 'x', pattern: '.*' },
+      expected: [/^actions::1::pattern: not used by action insert$/],
+    },
+    {
+      name: 'converted_type on update',
+      action: { key: 'a', action: 'update', value: 'x', converted_type: 'int' },
+      expected: [/^actions::1::converted_type: not used by action update$/],
+    },
     { name: 'value on delete', action: { key: 'a', action: 'delete', value: 'x' }, expected: [/^actions::1::value: not used by action delete$/] },
-    { name: 'from_attribute on hash', action: { key: 'a', action: 'hash', from_attribute: 'b' }, expected: [/^actions::1::from_attribute: not used by action hash$/] },
-    { name: 'value on extract', action: { key: 'a', action: 'extract', pattern: '(?P<b>.*)', value: 'x' }, expected: [/^actions::1::value: not used by action extract$/] },
-    { name: 'pattern on convert', action: { key: 'a', action: 'convert', converted_type: 'int', pattern: '.*' }, expected: [/^actions::1::pattern: not used by action convert$/] },
-    { name: 'from_context (no client context in zkotel)', action: { key: 'a', action: 'insert', from_context: 'metadata.x' }, expected: [/^actions::1::from_context: unknown key "from_context" \(valid keys: action, converted_type, from_attribute, key, pattern, value\)$/, /^actions::1: set value or from_attribute/] },
-    { name: 'several problems at once', action: { action: 'convert', pattern: '(' }, expected: [/^actions::1::pattern: not used by action convert$/, /^actions::1::key: required by action convert$/, /^actions::1::converted_type: required/] },
+    {
+      name: 'from_attribute on hash',
+      action: { key: 'a', action: 'hash', from_attribute: 'b' },
+      expected: [/^actions::1::from_attribute: not used by action hash$/],
+    },
+    {
+      name: 'value on extract',
+      action: { key: 'a', action: 'extract', pattern: '(?P<b>.*)', value: 'x' },
+      expected: [/^actions::1::value: not used by action extract$/],
+    },
+    {
+      name: 'pattern on convert',
+      action: { key: 'a', action: 'convert', converted_type: 'int', pattern: '.*' },
+      expected: [/^actions::1::pattern: not used by action convert$/],
+    },
+    {
+      name: 'from_context (no client context in zkotel)',
+      action: { key: 'a', action: 'insert', from_context: 'metadata.x' },
+      expected: [
+        /^actions::1::from_context: unknown key "from_context" \(valid keys: action, converted_type, from_attribute, key, pattern, value\)$/,
+        /^actions::1: set value or from_attribute/,
+      ],
+    },
+    {
+      name: 'several problems at once',
+      action: { action: 'convert', pattern: '(' },
+      expected: [/^actions::1::pattern: not used by action convert$/, /^actions::1::key: required by action convert$/, /^actions::1::converted_type: required/],
+    },
   ];
   for (const { name, action, expected } of cases) {
     it(`rejects: ${name}`, () => {

@@ -20,7 +20,10 @@ const bare: Attributes = Object.freeze({});
 
 /** One sample of every metric for every attribute set. */
 function probe(...attributeSets: Attributes[]): Batch {
-  return batchOf('zk|a', attributeSets.flatMap((attributes) => METRICS.map((metric): [MetricDescriptor, number, Record<string, string>] => [metric, 1, attributes])));
+  return batchOf(
+    'zk|a',
+    attributeSets.flatMap((attributes) => METRICS.map((metric): [MetricDescriptor, number, Record<string, string>] => [metric, 1, attributes])),
+  );
 }
 
 async function run(config: unknown, ...batches: Batch[]): Promise<Batch[]> {
@@ -34,7 +37,11 @@ const series = (batch: Batch) => batch.samples.map((s) => `${s.metric.name}{${s.
 describe('filter processor', () => {
   it('passes an unchanged batch on as the same object', async () => {
     const batch = probe(main);
-    for (const config of [{}, { metrics: { include: { match_type: 'regexp', metric_names: ['zookeeper\\..*'] } } }, { metrics: { exclude: { match_type: 'strict', metric_names: ['other'] } } }]) {
+    for (const config of [
+      {},
+      { metrics: { include: { match_type: 'regexp', metric_names: ['zookeeper\\..*'] } } },
+      { metrics: { exclude: { match_type: 'strict', metric_names: ['other'] } } },
+    ]) {
       const processor = filterProcessorFactory.createProcessor(testSettings('filter'), filterProcessorConfigSchema.parse(config));
       const [out] = await lastValueFrom(of(batch).pipe(processor.operator, toArray()));
       assert.equal(out, batch, JSON.stringify(config));
@@ -43,7 +50,10 @@ describe('filter processor', () => {
 
   it('include strict: only the listed names pass, kept samples are the same objects', async () => {
     const batch = probe(main, test);
-    const [out] = await run({ metrics: { include: { match_type: 'strict', metric_names: ['zookeeper.up', 'zookeeper.latency.avg', 'zookeeper.latency'] } } }, batch);
+    const [out] = await run(
+      { metrics: { include: { match_type: 'strict', metric_names: ['zookeeper.up', 'zookeeper.latency.avg', 'zookeeper.latency'] } } },
+      batch,
+    );
     assert.deepEqual(series(out!), ['zookeeper.up{main}', 'zookeeper.latency.avg{main}', 'zookeeper.up{test}', 'zookeeper.latency.avg{test}']);
     for (const sample of out!.samples) assert.ok(batch.samples.includes(sample));
     assert.deepEqual({ ...out!, samples: [] }, { ...batch, samples: [] }, 'source and times are kept');
@@ -64,7 +74,10 @@ describe('filter processor', () => {
     const [out] = await run(config, probe(main));
     assert.deepEqual(series(out!), ['zookeeper.up{main}', 'zookeeper.latency.avg{main}']);
     // Excluding what include keeps wins; excluding what include already dropped changes nothing.
-    const [all] = await run({ metrics: { include: { match_type: 'strict', metric_names: ['zookeeper.up'] }, exclude: { match_type: 'strict', metric_names: ['zookeeper.up'] } } }, probe(main));
+    const [all] = await run(
+      { metrics: { include: { match_type: 'strict', metric_names: ['zookeeper.up'] }, exclude: { match_type: 'strict', metric_names: ['zookeeper.up'] } } },
+      probe(main),
+    );
     assert.deepEqual(series(all!), []);
   });
 
@@ -82,7 +95,11 @@ describe('filter processor', () => {
     ];
     for (const [pattern, kept] of cases) {
       const [out] = await run({ metrics: { include: { match_type: 'regexp', metric_names: [pattern] } } }, probe(main));
-      assert.deepEqual(out!.samples.map((s) => s.metric.name), kept, pattern);
+      assert.deepEqual(
+        out!.samples.map((s) => s.metric.name),
+        kept,
+        pattern,
+      );
     }
   });
 
@@ -103,8 +120,26 @@ describe('filter processor', () => {
       [{ match_type: 'regexp', attributes: [{ key: 'zk.cluster', value: '(?i)MAIN|TEST' }] }, ['main', 'test']],
       [{ match_type: 'strict', attributes: [{ key: 'zk.cluster' }] }, ['main', 'test']],
       [{ match_type: 'regexp', attributes: [{ key: 'zk.cluster', value: '.*' }] }, ['main', 'test']],
-      [{ match_type: 'strict', attributes: [{ key: 'zk.cluster', value: 'test' }, { key: 'zk.endpoint', value: 'zk1:2181' }] }, []],
-      [{ match_type: 'strict', attributes: [{ key: 'zk.cluster', value: 'main' }, { key: 'zk.endpoint', value: 'zk1:2181' }] }, ['main']],
+      [
+        {
+          match_type: 'strict',
+          attributes: [
+            { key: 'zk.cluster', value: 'test' },
+            { key: 'zk.endpoint', value: 'zk1:2181' },
+          ],
+        },
+        [],
+      ],
+      [
+        {
+          match_type: 'strict',
+          attributes: [
+            { key: 'zk.cluster', value: 'main' },
+            { key: 'zk.endpoint', value: 'zk1:2181' },
+          ],
+        },
+        ['main'],
+      ],
     ];
     for (const [exclude, dropped] of cases) {
       const [out] = await run({ metrics: { exclude } }, batch);
@@ -113,17 +148,33 @@ describe('filter processor', () => {
       assert.equal(out!.samples.length, batch.samples.length - dropped.length * METRICS.length);
     }
     // Name and attributes together: only the p999 of the test cluster.
-    const [out] = await run({ metrics: { exclude: { match_type: 'strict', metric_names: ['zookeeper.latency.p999'], attributes: [{ key: 'zk.cluster', value: 'test' }] } } }, batch);
-    assert.deepEqual(series(out!).filter((s) => s.includes('p999')), ['zookeeper.latency.p999{main}', 'zookeeper.latency.p999{}']);
+    const [out] = await run(
+      { metrics: { exclude: { match_type: 'strict', metric_names: ['zookeeper.latency.p999'], attributes: [{ key: 'zk.cluster', value: 'test' }] } } },
+      batch,
+    );
+    assert.deepEqual(
+      series(out!).filter((s) => s.includes('p999')),
+      ['zookeeper.latency.p999{main}', 'zookeeper.latency.p999{}'],
+    );
   });
 
   it('a metric whose points are all dropped disappears; a batch with nothing left goes on empty, so exporters export nothing of its source', async () => {
     const config = { metrics: { exclude: { match_type: 'strict', attributes: [{ key: 'zk.cluster', value: 'test' }] } } };
-    const onlyTest = batchOf('zk|a', [[P999, 1, test], [UP, 1, main], [P999, 2, test]]);
+    const onlyTest = batchOf('zk|a', [
+      [P999, 1, test],
+      [UP, 1, main],
+      [P999, 2, test],
+    ]);
     const [out] = await run({ metrics: { exclude: { match_type: 'strict', metric_names: ['zookeeper.latency.p999'] } } }, onlyTest);
     assert.deepEqual(series(out!), ['zookeeper.up{main}']);
     assert.ok(!out!.samples.some((s) => s.metric === P999));
-    const [empty] = await run(config, batchOf('zk|b', [[UP, 1, test], [AVG, 1, test]]));
+    const [empty] = await run(
+      config,
+      batchOf('zk|b', [
+        [UP, 1, test],
+        [AVG, 1, test],
+      ]),
+    );
     assert.equal(empty!.source, 'zk|b');
     assert.deepEqual(empty!.samples, []);
   });
@@ -131,7 +182,10 @@ describe('filter processor', () => {
   it('decides per series across batches: a series that changes attributes is decided again', async () => {
     const config = { metrics: { include: { match_type: 'strict', attributes: [{ key: 'zk.cluster', value: 'main' }] } } };
     const first = batchOf('zk|a', [[UP, 1, main]]);
-    const second = batchOf('zk|a', [[UP, 0, test], [UP, 1, main]]);
+    const second = batchOf('zk|a', [
+      [UP, 0, test],
+      [UP, 1, main],
+    ]);
     const third = batchOf('zk|a', [[UP, 0, main]]);
     const [a, b, c] = await run(config, first, second, third);
     assert.equal(a, first);
@@ -149,7 +203,8 @@ describe('filter processor', () => {
     assert.equal(matcher(s('a.x', {})), false);
     const include = matcherSchema.parse({ match_type: 'strict', metric_names: ['a', 'b'] });
     const exclude = matcherSchema.parse({ match_type: 'strict', metric_names: ['b', 'c'] });
-    const selected = (i: typeof include | undefined, e: typeof exclude | undefined) => ['a', 'b', 'c', 'd'].filter((name) => compileSelection(i, e)(s(name, {})));
+    const selected = (i: typeof include | undefined, e: typeof exclude | undefined) =>
+      ['a', 'b', 'c', 'd'].filter((name) => compileSelection(i, e)(s(name, {})));
     assert.deepEqual(selected(undefined, undefined), ['a', 'b', 'c', 'd']);
     assert.deepEqual(selected(include, undefined), ['a', 'b']);
     assert.deepEqual(selected(undefined, exclude), ['a', 'd']);

@@ -50,9 +50,13 @@ describe('transform processor config', () => {
   });
 
   it('reports an invalid regex with its path', () => {
-    assert.deepEqual(problems([{ match: 'a', name: 'b' }, { match_regexp: 'zookeeper\\.(.+', name: 'x' }]), [
-      'metrics.1.match_regexp: invalid regular expression "zookeeper\\\\.(.+": missing closing )',
-    ]);
+    assert.deepEqual(
+      problems([
+        { match: 'a', name: 'b' },
+        { match_regexp: 'zookeeper\\.(.+', name: 'x' },
+      ]),
+      ['metrics.1.match_regexp: invalid regular expression "zookeeper\\\\.(.+": missing closing )'],
+    );
     assert.match(problems([{ match_regexp: '(?<=a)b', unit: 's' }]).join(), /^metrics\.0\.match_regexp: invalid regular expression/);
   });
 
@@ -65,7 +69,9 @@ describe('transform processor config', () => {
 
   it('needs exactly one of match and match_regexp, and at least one change', () => {
     assert.deepEqual(problems([{ name: 'b' }]), ['metrics.0: set exactly one of match (a metric name) and match_regexp (a regex)']);
-    assert.deepEqual(problems([{ match: 'a', match_regexp: 'a', name: 'b' }]), ['metrics.0: set exactly one of match (a metric name) and match_regexp (a regex)']);
+    assert.deepEqual(problems([{ match: 'a', match_regexp: 'a', name: 'b' }]), [
+      'metrics.0: set exactly one of match (a metric name) and match_regexp (a regex)',
+    ]);
     assert.deepEqual(problems([{ match: 'a' }]), ['metrics.0: the rule changes nothing: set at least one of name, scale, unit, description, type']);
     assert.deepEqual(problems([{ match: 'a', rename: 'b' }]), [
       'metrics.0.rename: unknown key "rename" (valid keys: description, match, match_regexp, name, scale, type, unit)',
@@ -78,7 +84,10 @@ describe('transform processor config', () => {
     assert.match(problems([{ match_regexp: 'a.*', name: 'has space' }]).join(), /^metrics\.0\.name: invalid metric name "has space"/);
     assert.match(problems([{ match: 'a', name: 'x'.repeat(256) }]).join(), /^metrics\.0\.name: invalid metric name "x+": .*at most 255 characters$/);
     assert.deepEqual(problems([{ match: 'a', name: 'x'.repeat(255) }]), []);
-    assert.match(problems([{ match_regexp: 'zk\\.(.+)', name: 'zk.$1x' }]).join(), /^metrics\.0\.name: "zk\.\$1x" refers to a group that match_regexp does not have .*write \$\{1\}x/);
+    assert.match(
+      problems([{ match_regexp: 'zk\\.(.+)', name: 'zk.$1x' }]).join(),
+      /^metrics\.0\.name: "zk\.\$1x" refers to a group that match_regexp does not have .*write \$\{1\}x/,
+    );
     assert.match(problems([{ match_regexp: 'zk\\.(.+)', name: 'zk.${what}' }]).join(), /^metrics\.0\.name: .* refers to a group/);
     assert.match(problems([{ match_regexp: 'a', scale: 0 }]).join(), /^metrics\.0\.scale: must be a positive number/);
     assert.match(problems([{ match_regexp: 'a', scale: -1 }]).join(), /^metrics\.0\.scale: must be a positive number/);
@@ -87,16 +96,23 @@ describe('transform processor config', () => {
 
 describe('transform processor', () => {
   it('renames a metric matched by its exact name, keeping everything else', async () => {
-    const batch = batchOf('a', [[AVG, 3, node], [P99, 7, node]]);
+    const batch = batchOf('a', [
+      [AVG, 3, node],
+      [P99, 7, node],
+    ]);
     const out = await runOne([{ match: 'zookeeper.latency.avg', name: 'zookeeper.latency.average' }], batch);
     assert.deepEqual(view(out)[0], { ...AVG, name: 'zookeeper.latency.average', value: 3 });
     assert.equal(out.samples[0]!.attributes, node, 'attributes are passed on as they are');
     assert.equal(out.samples[1], batch.samples[1], 'samples of other metrics are passed on as they are');
-    assert.equal((await runOne([{ match: 'zookeeper.latency', name: 'x' }], batch)), batch, 'exact: no prefix match');
+    assert.equal(await runOne([{ match: 'zookeeper.latency', name: 'x' }], batch), batch, 'exact: no prefix match');
   });
 
   it('renames by fully anchored regex with Go templates: $1, ${1}, $name, ${name}, $$', async () => {
-    const batch = batchOf('a', [[P99, 7], [AVG, 3], [describeMetric('my.zookeeper.latency.p99', 'gauge'), 1]]);
+    const batch = batchOf('a', [
+      [P99, 7],
+      [AVG, 3],
+      [describeMetric('my.zookeeper.latency.p99', 'gauge'), 1],
+    ]);
     const names = async (regex: string, name: string) => (await runOne([{ match_regexp: regex, name }], batch)).samples.map((s) => s.metric.name);
     assert.deepEqual(await names('zookeeper\\.(.+)\\.p99', 'zk.$1.p99'), ['zk.latency.p99', 'zookeeper.latency.avg', 'my.zookeeper.latency.p99']);
     assert.deepEqual(await names('zookeeper\\.(.+)\\.(p99|avg)', 'zk.${1}_${2}'), ['zk.latency_p99', 'zk.latency_avg', 'my.zookeeper.latency.p99']);
@@ -104,11 +120,18 @@ describe('transform processor', () => {
     assert.deepEqual(await names('zookeeper\\.(?P<what>[a-z]+)\\..*', 'zk.${what}x'), ['zk.latencyx', 'zk.latencyx', 'my.zookeeper.latency.p99']);
     assert.deepEqual(await names('zookeeper\\.(.+)\\.(p99|avg)', 'zk.${2}1'), ['zk.p991', 'zk.avg1', 'my.zookeeper.latency.p99']);
     assert.deepEqual(await names('.*p99', 'p99'), ['p99', 'zookeeper.latency.avg', 'p99'], 'no template: a literal name');
-    assert.deepEqual(await names('my\\.(.*)|(zookeeper)\\.latency\\.avg', 'x.${1}${2}'), ['zookeeper.latency.p99', 'x.zookeeper', 'x.zookeeper.latency.p99'], 'a group that took no part expands to nothing');
+    assert.deepEqual(
+      await names('my\\.(.*)|(zookeeper)\\.latency\\.avg', 'x.${1}${2}'),
+      ['zookeeper.latency.p99', 'x.zookeeper', 'x.zookeeper.latency.p99'],
+      'a group that took no part expands to nothing',
+    );
   });
 
   it('scales values and sets unit and description; fractions make int metrics double', async () => {
-    const batch = batchOf('a', [[P99, 7, node], [AVG, 3, node]]);
+    const batch = batchOf('a', [
+      [P99, 7, node],
+      [AVG, 3, node],
+    ]);
     const out = await runOne([{ match_regexp: 'zookeeper\\.(.+)\\.(p99|avg)', name: 'zk.$1.$2', scale: 0.001, unit: 's', description: 'In seconds.' }], batch);
     assert.deepEqual(view(out), [
       { name: 'zk.latency.p99', kind: 'gauge', valueType: 'double', unit: 's', description: 'In seconds.', value: 0.007 },
@@ -123,7 +146,11 @@ describe('transform processor', () => {
   });
 
   it('turns counters into gauges, and leaves gauges as they are', async () => {
-    const batch = batchOf('a', [[PACKETS, 10, node], [AVG, 3, node], [COUNTER, 1]]);
+    const batch = batchOf('a', [
+      [PACKETS, 10, node],
+      [AVG, 3, node],
+      [COUNTER, 1],
+    ]);
     const out = await runOne([{ match_regexp: 'zookeeper\\..*', type: 'gauge' }], batch);
     assert.deepEqual(view(out)[0], { ...PACKETS, kind: 'gauge', value: 10 });
     assert.equal(out.samples[1], batch.samples[1], 'a gauge stays the same sample');
@@ -133,7 +160,10 @@ describe('transform processor', () => {
   });
 
   it('applies rules in order, each to the metric as the previous ones left it', async () => {
-    const batch = batchOf('a', [[AVG, 3], [P99, 7]]);
+    const batch = batchOf('a', [
+      [AVG, 3],
+      [P99, 7],
+    ]);
     const out = await runOne(
       [
         { match: 'zookeeper.latency.avg', name: 'zk.latency.avg', scale: 0.5 },
@@ -150,8 +180,16 @@ describe('transform processor', () => {
   });
 
   it('passes a batch in which nothing changes on as the same object', async () => {
-    const batch = batchOf('a', [[AVG, 3, node], [P99, 7, node]]);
-    const config = transformProcessorConfigSchema.parse({ metrics: [{ match: 'other', name: 'x' }, { match_regexp: 'zookeeper\\.latency\\.p99', unit: 'ms', description: 'p99 latency.' }] });
+    const batch = batchOf('a', [
+      [AVG, 3, node],
+      [P99, 7, node],
+    ]);
+    const config = transformProcessorConfigSchema.parse({
+      metrics: [
+        { match: 'other', name: 'x' },
+        { match_regexp: 'zookeeper\\.latency\\.p99', unit: 'ms', description: 'p99 latency.' },
+      ],
+    });
     const out = await lastValueFrom(of(batch).pipe(transformProcessorFactory.createProcessor(testSettings('transform'), config).operator));
     assert.equal(out, batch, 'rules that match but set what is already there change nothing');
     const none = transformProcessorFactory.createProcessor(testSettings('transform'), transformProcessorFactory.createDefaultConfig());
@@ -161,7 +199,12 @@ describe('transform processor', () => {
   it('gives each input descriptor one output descriptor, stable across batches and subscriptions', async () => {
     const config = transformProcessorConfigSchema.parse({ metrics: [{ match_regexp: 'zookeeper\\.latency\\.(.*)', name: 'zk.$1' }] });
     const processor = transformProcessorFactory.createProcessor(testSettings('transform'), config);
-    const batch = () => batchOf('a', [[AVG, 1, { n: '1' }], [AVG, 2, { n: '2' }], [P99, 3]]);
+    const batch = () =>
+      batchOf('a', [
+        [AVG, 1, { n: '1' }],
+        [AVG, 2, { n: '2' }],
+        [P99, 3],
+      ]);
     const [first, second] = await lastValueFrom(from([batch(), batch()]).pipe(processor.operator, toArray()));
     const [again] = await lastValueFrom(from([batch()]).pipe(processor.operator, toArray()));
     const metrics = (b: Batch | undefined) => b!.samples.map((s) => s.metric);
@@ -177,13 +220,24 @@ describe('transform processor', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger('warn', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
     const odd = describeMetric('zookeeper.9lives', 'gauge', { unit: 'ms' });
-    const batch = batchOf('a', [[odd, 1, { n: '1' }], [odd, 2, { n: '2' }], [AVG, 3]]);
+    const batch = batchOf('a', [
+      [odd, 1, { n: '1' }],
+      [odd, 2, { n: '2' }],
+      [AVG, 3],
+    ]);
     const rules = [
       { match_regexp: 'zookeeper\\.(.*)', name: '$1', unit: 'never' },
       { match_regexp: '.*\\.9lives', unit: 's' },
     ];
     const out = await run(rules, [batch, batch], logger);
-    assert.deepEqual(view(out[1]!).map(({ name, unit }) => [name, unit]), [['zookeeper.9lives', 's'], ['zookeeper.9lives', 's'], ['latency.avg', 'never']]);
+    assert.deepEqual(
+      view(out[1]!).map(({ name, unit }) => [name, unit]),
+      [
+        ['zookeeper.9lives', 's'],
+        ['zookeeper.9lives', 's'],
+        ['latency.avg', 'never'],
+      ],
+    );
     assert.deepEqual(
       lines.map(({ level, metric, rule, name }) => ({ level, metric, rule, name })),
       [{ level: 'warn', metric: 'zookeeper.9lives', rule: 0, name: '9lives' }],

@@ -19,7 +19,17 @@ const admin = (name: string) => readFixture(`admin/${name}`);
 type Route = { status?: number; body: string; contentType?: string } | 'hang' | 'huge' | 'garbage';
 
 const servers: http.Server[] = [];
-after(() => Promise.all(servers.map((server) => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }))));
+after(() =>
+  Promise.all(
+    servers.map(
+      (server) =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(resolve);
+        }),
+    ),
+  ),
+);
 
 async function fakeAdmin(routes: Readonly<Record<string, Route>>): Promise<URL> {
   const server = http.createServer((request, response) => {
@@ -60,7 +70,13 @@ const ALL = Object.keys(ADMIN_COMMANDS) as FourLetterWord[];
 async function probe(base: URL, commands: readonly FourLetterWord[] = ALL, options: { timeoutMs?: number; maxBytes?: number } = {}) {
   const transport = new AdminTransport(base);
   try {
-    return await probeEndpoint({ commands, timeoutMs: options.timeoutMs ?? 2000, maxBytes: options.maxBytes ?? 1 << 20, signal: new AbortController().signal, transport });
+    return await probeEndpoint({
+      commands,
+      timeoutMs: options.timeoutMs ?? 2000,
+      maxBytes: options.maxBytes ?? 1 << 20,
+      signal: new AbortController().signal,
+      transport,
+    });
   } finally {
     transport.close();
   }
@@ -92,7 +108,15 @@ describe('AdminServer replies (real 3.8.0 fixtures)', () => {
     assert.deepEqual(cons, { addresses: [{ address: '127.0.0.1', connections: 1, queued: 0, received: 3 }] });
     const samples = new SampleMapper({ 'zk.endpoint': '127.0.0.1:2181' }).toSamples(outcome, 0);
     const names = new Set(samples.map((sample) => sample.metric.name));
-    for (const name of ['zookeeper.up', 'zookeeper.znode.count', 'zookeeper.zxid.epoch', 'zookeeper.zxid.sequence', 'zookeeper.server.state', 'zookeeper.read_only', 'zookeeper.client.connections']) {
+    for (const name of [
+      'zookeeper.up',
+      'zookeeper.znode.count',
+      'zookeeper.zxid.epoch',
+      'zookeeper.zxid.sequence',
+      'zookeeper.server.state',
+      'zookeeper.read_only',
+      'zookeeper.client.connections',
+    ]) {
       assert.ok(names.has(name), name);
     }
   });
@@ -126,7 +150,9 @@ describe('AdminServer replies (real 3.8.0 fixtures)', () => {
     assert.equal(adminCons(json, 10).connections, undefined, 'off by default');
     assert.deepEqual(adminCons(json, 10, 5, body), {
       addresses: [{ address: '127.0.0.1', connections: 1, queued: 0, received: 3 }],
-      connections: [{ address: '127.0.0.1', port: 33068, sessionId: '0x10000cb5d8e0000', queued: 0, received: 3, sent: 3, latencyMin: 0, latencyAvg: 5, latencyMax: 7 }],
+      connections: [
+        { address: '127.0.0.1', port: 33068, sessionId: '0x10000cb5d8e0000', queued: 0, received: 3, sent: 3, latencyMin: 0, latencyAvg: 5, latencyMax: 7 },
+      ],
       untracked: 0,
     });
     const many = JSON.stringify({
@@ -136,7 +162,10 @@ describe('AdminServer replies (real 3.8.0 fixtures)', () => {
       error: null,
     });
     const capped = adminCons(readAdminJson('cons', { status: 200, body: many }), 10, 2, many);
-    assert.deepEqual(capped.connections?.map((c) => `${c.address}:${c.port} ${c.sessionId} ${c.received}/${c.sent}`), ['::1:40003 0x3 30/3', '::1:40002 0x2 20/2']);
+    assert.deepEqual(
+      capped.connections?.map((c) => `${c.address}:${c.port} ${c.sessionId} ${c.received}/${c.sent}`),
+      ['::1:40003 0x3 30/3', '::1:40002 0x2 20/2'],
+    );
     // 72058467485876225 is not a double: JSON.parse would round it to ...224 (0x...0000).
     const odd = body.replace('72058467485876224', '72058467485876225');
     assert.equal(adminCons(readAdminJson('cons', { status: 200, body: odd }), 10, 5, odd).connections?.[0]?.sessionId, '0x10000cb5d8e0001');
@@ -154,7 +183,14 @@ describe('AdminServer failures', () => {
       watch_summary: { status: 404, body: 'nope' },
     });
     const outcome = await probe(base, ['mntr', 'ruok', 'srvr', 'isro', 'wchs', 'envi']);
-    assert.deepEqual(reasons(outcome), ['mntr:not_serving', 'ruok:not_serving', 'srvr:not_serving', 'isro:server_error', 'wchs:bad_response', 'envi:unknown_command']);
+    assert.deepEqual(reasons(outcome), [
+      'mntr:not_serving',
+      'ruok:not_serving',
+      'srvr:not_serving',
+      'isro:server_error',
+      'wchs:bad_response',
+      'envi:unknown_command',
+    ]);
     const message = (command: string) => outcome.failures.find((failure) => failure.command === command)!.error.message;
     assert.match(message('mntr'), /HTTP 500 .*NullPointerException.*no quorum/);
     assert.match(message('isro'), /AdminServer error: Access denied/);
@@ -202,8 +238,13 @@ describe('protocol: admin config', () => {
   const parse = (config: Record<string, unknown>) => zookeeperReceiverConfigSchema.safeParse(config);
   const messages = (config: Record<string, unknown>) => parse(config).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
 
-  it('derives each endpoint\'s AdminServer URL from its host, unless admin_endpoints names one', () => {
-    const config = parse({ protocol: 'admin', endpoints: ['zk1:2181', '[::1]:2181', 'zk3:2181'], admin_port: 9090, admin_endpoints: { 'zk3:2181': 'http://10.1.1.3:8081/api/commands' } }).data!;
+  it("derives each endpoint's AdminServer URL from its host, unless admin_endpoints names one", () => {
+    const config = parse({
+      protocol: 'admin',
+      endpoints: ['zk1:2181', '[::1]:2181', 'zk3:2181'],
+      admin_port: 9090,
+      admin_endpoints: { 'zk3:2181': 'http://10.1.1.3:8081/api/commands' },
+    }).data!;
     assert.equal(adminBaseUrl(config.admin, 'zk1:2181').href, 'http://zk1:9090/commands');
     assert.equal(adminBaseUrl(config.admin, '[::1]:2181').href, 'http://[::1]:9090/commands');
     assert.equal(adminBaseUrl(config.admin, 'zk3:2181').href, 'http://10.1.1.3:8081/api/commands');
@@ -222,7 +263,9 @@ describe('protocol: admin config', () => {
     assert.deepEqual(messages({ admin_port: 8080 }), ['admin_port: admin_port applies to protocol: admin only (protocol is four_letter_words)']);
     assert.ok(messages({ protocol: 'admin', admin_endpoints: { 'zk1:2181': 'ftp://zk1/commands' } }).some((m) => m.includes('only http:// and https://')));
     assert.ok(messages({ protocol: 'admin', admin_endpoints: { zk1: 'http://zk1:8080/commands' } }).length > 0, 'a key that is not host:port');
-    assert.deepEqual(messages({ protocol: 'admin', admin_scheme: 'http', tls: {} }), ['tls: tls is set but every AdminServer URL is http://: set admin_scheme: https (or drop tls)']);
+    assert.deepEqual(messages({ protocol: 'admin', admin_scheme: 'http', tls: {} }), [
+      'tls: tls is set but every AdminServer URL is http://: set admin_scheme: https (or drop tls)',
+    ]);
     assert.ok(messages({ protocol: 'gossip' }).length > 0);
   });
 });

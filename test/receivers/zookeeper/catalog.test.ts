@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
 
-import {
-  COUNTER_KEYS,
-  OTEL_MNTR_METRICS,
-  STRING_KEYS,
-  SUMMARY_FAMILIES,
-  SUMMARY_SET_FAMILIES,
-} from '../../../src/receivers/zookeeper/catalog.js';
+import { COUNTER_KEYS, OTEL_MNTR_METRICS, STRING_KEYS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from '../../../src/receivers/zookeeper/catalog.js';
 
 const FIXTURES = mntrFixtureNames();
 
@@ -50,7 +44,10 @@ const isSorted = (items: readonly string[]) => items.every((item, i) => i === 0 
 
 describe('zookeeper catalog: internal consistency', () => {
   test('no key is both a counter and a string key', () => {
-    assert.deepEqual([...COUNTER_KEYS].filter((key) => STRING_KEYS.has(key)), []);
+    assert.deepEqual(
+      [...COUNTER_KEYS].filter((key) => STRING_KEYS.has(key)),
+      [],
+    );
   });
 
   test('every OTel metric with kind counter is in COUNTER_KEYS, and no OTel gauge is', () => {
@@ -92,7 +89,10 @@ describe('zookeeper catalog: internal consistency', () => {
 
   test('OTel metric names, units and kinds match the receiver metadata', () => {
     const summary = Object.fromEntries(
-      Object.entries(OTEL_MNTR_METRICS).map(([key, s]) => [key, `${s.name} ${s.kind} ${s.valueType} ${s.unit}${s.attributes ? ' ' + JSON.stringify(s.attributes) : ''}`]),
+      Object.entries(OTEL_MNTR_METRICS).map(([key, s]) => [
+        key,
+        `${s.name} ${s.kind} ${s.valueType} ${s.unit}${s.attributes ? ' ' + JSON.stringify(s.attributes) : ''}`,
+      ]),
     );
     assert.deepEqual(summary, {
       approximate_data_size: 'zookeeper.data_tree.size gauge int By',
@@ -227,6 +227,9 @@ describe('zookeeper catalog: mntr fixtures', () => {
 
   test('every OTel key appears in some fixture', () => {
     const seen = new Set(FIXTURES.flatMap((name) => parseFixture(name).map(({ key }) => key)));
-    assert.deepEqual(Object.keys(OTEL_MNTR_METRICS).filter((key) => !seen.has(key)), []);
+    assert.deepEqual(
+      Object.keys(OTEL_MNTR_METRICS).filter((key) => !seen.has(key)),
+      [],
+    );
   });
 });

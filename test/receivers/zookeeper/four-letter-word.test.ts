@@ -39,12 +39,18 @@ describe('four-letter-word exchange', () => {
     const port = await serve((socket, command) => socket.end(`${command}:`.repeat(20_000)));
     const commands = ['mntr', 'ruok', 'srvr', 'stat', 'envi', 'conf', 'cons', 'wchs'];
     const replies = await Promise.all(commands.map((command) => sendFourLetterWord(command, { host: '127.0.0.1', port, signal: NO_STOP, maxBytes: 1 << 20 })));
-    assert.deepEqual(replies, commands.map((command) => `${command}:`.repeat(20_000)));
+    assert.deepEqual(
+      replies,
+      commands.map((command) => `${command}:`.repeat(20_000)),
+    );
   });
 
   it('refuses a reply past max_response_bytes as too_large', async () => {
     const port = await serve((socket) => socket.end('x'.repeat(5000)));
-    await assert.rejects(sendFourLetterWord('mntr', { host: '127.0.0.1', port, signal: NO_STOP, maxBytes: 4999 }), (error: unknown) => error instanceof ProbeError && error.reason === 'too_large');
+    await assert.rejects(
+      sendFourLetterWord('mntr', { host: '127.0.0.1', port, signal: NO_STOP, maxBytes: 4999 }),
+      (error: unknown) => error instanceof ProbeError && error.reason === 'too_large',
+    );
   });
 
   it('counts a reply that reached the socket before the deadline even when the agent was stalled past it', async () => {

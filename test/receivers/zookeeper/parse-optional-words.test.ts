@@ -91,7 +91,10 @@ describe('stat', () => {
       proposalSizeMin: -1,
       proposalSizeMax: -1,
     });
-    const srvrLines = fixture('stat').split('\n').filter((line) => !line.startsWith(' ') && line !== 'Clients:').join('\n');
+    const srvrLines = fixture('stat')
+      .split('\n')
+      .filter((line) => !line.startsWith(' ') && line !== 'Clients:')
+      .join('\n');
     assert.deepEqual(stat, parseSrvr(srvrLines));
   });
 
@@ -226,7 +229,11 @@ describe('cons', () => {
     assert.equal(addresses.length, DEFAULT_CONS_MAX_ADDRESSES + 1);
     assert.deepEqual(addresses[0], { address: '10.9.9.9', connections: 2, queued: 0, received: 20 }, 'most connections first');
     assert.deepEqual(addresses.at(-1), { address: OTHER_ADDRESS, connections: 151, queued: 151, received: 302 });
-    assert.equal(addresses.reduce((sum, a) => sum + a.connections, 0), 252, 'no connection lost');
+    assert.equal(
+      addresses.reduce((sum, a) => sum + a.connections, 0),
+      252,
+      'no connection lost',
+    );
     assert.deepEqual(parseCons(lines.join('\n'), 0).addresses, [{ address: OTHER_ADDRESS, connections: 252, queued: 250, received: 520 }]);
   });
 
@@ -240,7 +247,8 @@ describe('cons', () => {
   });
 
   test('per connection, capped: the busiest kept, ties by address and port, the rest counted as untracked', () => {
-    const line = (address: string, port: number, received: number, sid: string) => ` /${address}:${port}[1](queued=1,recved=${received},sent=${received - 1},sid=${sid},lop=PING,minlat=1,avglat=2,maxlat=3)`;
+    const line = (address: string, port: number, received: number, sid: string) =>
+      ` /${address}:${port}[1](queued=1,recved=${received},sent=${received - 1},sid=${sid},lop=PING,minlat=1,avglat=2,maxlat=3)`;
     const reply = [
       line('10.0.0.2', 2000, 50, '0x2'),
       line('10.0.0.1', 1000, 7, '0x1'),
@@ -254,7 +262,11 @@ describe('cons', () => {
       ['10.0.0.2:2000 0x2 50', '::1:3000 0xab 50', '10.0.0.1:1000 0x1 7'],
     );
     assert.equal(untracked, 1);
-    assert.equal(addresses.reduce((sum, a) => sum + a.connections, 0), 5, 'the per-address totals still count every connection');
+    assert.equal(
+      addresses.reduce((sum, a) => sum + a.connections, 0),
+      5,
+      'the per-address totals still count every connection',
+    );
     assert.deepEqual(parseCons(reply, 100, 1000).untracked, 0);
   });
 });
@@ -292,20 +304,38 @@ describe('samples of the extra commands', () => {
   });
 
   test('isro: read_only 0 for rw, 1 for ro', () => {
-    assert.deepEqual(named(probe({ isro: 'rw' }), 'zookeeper.read_only').map((s) => s.value), [0]);
-    assert.deepEqual(named(probe({ isro: 'ro' }), 'zookeeper.read_only').map((s) => s.value), [1]);
+    assert.deepEqual(
+      named(probe({ isro: 'rw' }), 'zookeeper.read_only').map((s) => s.value),
+      [0],
+    );
+    assert.deepEqual(
+      named(probe({ isro: 'ro' }), 'zookeeper.read_only').map((s) => s.value),
+      [1],
+    );
     assert.equal(named(probe({}), 'zookeeper.read_only').length, 0);
   });
 
   test('wchs: connections and paths; watch.count only when mntr did not give it, as the same metric', () => {
     const wchs = parseWchs('1 connections watching 2 paths\nTotal watches:3\n');
     const alone = probe({ wchs });
-    assert.deepEqual(named(alone, 'zookeeper.watch.connections').map((s) => s.value), [1]);
-    assert.deepEqual(named(alone, 'zookeeper.watch.paths').map((s) => s.value), [2]);
-    assert.deepEqual(named(alone, 'zookeeper.watch.count').map((s) => s.value), [3]);
+    assert.deepEqual(
+      named(alone, 'zookeeper.watch.connections').map((s) => s.value),
+      [1],
+    );
+    assert.deepEqual(
+      named(alone, 'zookeeper.watch.paths').map((s) => s.value),
+      [2],
+    );
+    assert.deepEqual(
+      named(alone, 'zookeeper.watch.count').map((s) => s.value),
+      [3],
+    );
     const mntr = parseMntr('zk_watch_count\t7\nzk_znode_count\t5\n');
     const withMntr = probe({ mntr, wchs });
-    assert.deepEqual(named(withMntr, 'zookeeper.watch.count').map((s) => s.value), [7]);
+    assert.deepEqual(
+      named(withMntr, 'zookeeper.watch.count').map((s) => s.value),
+      [7],
+    );
     assert.equal(named(withMntr, 'zookeeper.watch.count')[0]!.metric, named(alone, 'zookeeper.watch.count')[0]!.metric, 'one descriptor');
   });
 
@@ -318,9 +348,15 @@ describe('samples of the extra commands', () => {
     const [conf] = named(samples, 'zookeeper.config.info');
     assert.equal(conf?.attributes.tick_time, '2000');
     const tick = named(samples, 'zookeeper.config.tick_time');
-    assert.deepEqual(tick.map((s) => [s.value, s.metric.unit]), [[2000, 'ms']]);
+    assert.deepEqual(
+      tick.map((s) => [s.value, s.metric.unit]),
+      [[2000, 'ms']],
+    );
     assert.equal(named(samples, 'zookeeper.config.max_session_timeout')[0]?.metric.unit, 'ms');
-    assert.deepEqual(named(samples, 'zookeeper.config.sync_limit').map((s) => s.value), [5]);
+    assert.deepEqual(
+      named(samples, 'zookeeper.config.sync_limit').map((s) => s.value),
+      [5],
+    );
   });
 
   test('cons: three gauges per client address', () => {
@@ -331,7 +367,11 @@ describe('samples of the extra commands', () => {
       ['zookeeper.client.packets.received', 4],
     ] as const) {
       const found = named(samples, name);
-      assert.deepEqual(found.map((s) => [s.value, s.attributes.client_address]), [[value, '127.0.0.1']], name);
+      assert.deepEqual(
+        found.map((s) => [s.value, s.attributes.client_address]),
+        [[value, '127.0.0.1']],
+        name,
+      );
       assert.equal(found[0]!.metric.kind, 'gauge');
     }
   });
@@ -354,7 +394,10 @@ describe('cons samples per connection', () => {
   test('one series set per kept connection plus the untracked gauge; nothing of the kind by default', () => {
     const reply = ' /10.0.0.1:1000[1](queued=2,recved=9,sent=8,sid=0x1a,minlat=0,avglat=1.5,maxlat=4)\n /10.0.0.1:1001[1](queued=0,recved=1,sent=1,sid=0x1b)\n';
     const off = probe({ cons: parseCons(reply) });
-    assert.deepEqual(off.filter((s) => s.metric.name.startsWith('zookeeper.connection.')), []);
+    assert.deepEqual(
+      off.filter((s) => s.metric.name.startsWith('zookeeper.connection.')),
+      [],
+    );
     const on = probe({ cons: parseCons(reply, 100, 1) });
     const connection = { 'zk.endpoint': 'zk-1.example:2181', client_address: '10.0.0.1', client_port: '1000', session_id: '0x1a' };
     const perConnection = on.filter((s) => s.metric.name.startsWith('zookeeper.connection.') && s.metric.name !== 'zookeeper.connection.untracked');
@@ -368,7 +411,14 @@ describe('cons samples per connection', () => {
       'zookeeper.connection.latency.avg': 1.5,
       'zookeeper.connection.latency.max': 4,
     });
-    assert.deepEqual(named(on, 'zookeeper.connection.untracked').map((s) => [s.value, s.attributes]), [[1, IDENTITY]]);
-    assert.deepEqual(seriesIds(on).filter((id, index) => seriesIds(on).indexOf(id) !== index), [], 'no duplicate series');
+    assert.deepEqual(
+      named(on, 'zookeeper.connection.untracked').map((s) => [s.value, s.attributes]),
+      [[1, IDENTITY]],
+    );
+    assert.deepEqual(
+      seriesIds(on).filter((id, index) => seriesIds(on).indexOf(id) !== index),
+      [],
+      'no duplicate series',
+    );
   });
 });

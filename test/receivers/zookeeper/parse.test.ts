@@ -86,12 +86,15 @@ describe('parseMntr: real replies', () => {
 describe('parseMntr: values', () => {
   test('floats stay floats', () => {
     const reply = parseMntr('zk_avg_latency\t0.0989\nzk_avg_fsynctime\t430.9095\nzk_avg_readlatency\t0.0\nzk_tiny\t1.0E-4\n');
-    assert.deepEqual([...reply.numbers], [
-      ['avg_latency', 0.0989],
-      ['avg_fsynctime', 430.9095],
-      ['avg_readlatency', 0],
-      ['tiny', 0.0001],
-    ]);
+    assert.deepEqual(
+      [...reply.numbers],
+      [
+        ['avg_latency', 0.0989],
+        ['avg_fsynctime', 430.9095],
+        ['avg_readlatency', 0],
+        ['tiny', 0.0001],
+      ],
+    );
   });
 
   const NUMBERS: ReadonlyArray<[text: string, value: number]> = [
@@ -167,16 +170,31 @@ describe('parseMntr: line endings and odd lines', () => {
   test('CRLF: no \\r left in keys, values or odd lines', () => {
     const reply = parseMntr('zk_version\t3.8.0, built on x\r\nzk_avg_latency\t0.5\r\nzk_server_state\tleader\r\nodd line\r\nzk_last\t7');
     assert.deepEqual(Object.fromEntries(reply.strings), { version: '3.8.0, built on x', server_state: 'leader' });
-    assert.deepEqual([...reply.numbers], [
-      ['avg_latency', 0.5],
-      ['last', 7],
-    ]);
+    assert.deepEqual(
+      [...reply.numbers],
+      [
+        ['avg_latency', 0.5],
+        ['last', 7],
+      ],
+    );
     assert.deepEqual(reply.oddLines, ['odd line']);
   });
 
   test('the last line needs no newline; a lone trailing \\r is dropped', () => {
-    assert.deepEqual([...parseMntr('zk_a\t1\nzk_b\t2').numbers], [['a', 1], ['b', 2]]);
-    assert.deepEqual([...parseMntr('zk_a\t1\nzk_b\t2\r').numbers], [['a', 1], ['b', 2]]);
+    assert.deepEqual(
+      [...parseMntr('zk_a\t1\nzk_b\t2').numbers],
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    );
+    assert.deepEqual(
+      [...parseMntr('zk_a\t1\nzk_b\t2\r').numbers],
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    );
   });
 
   const ODD_LINES: ReadonlyArray<[label: string, line: string]> = [
@@ -193,7 +211,13 @@ describe('parseMntr: line endings and odd lines', () => {
     test(`odd line (${label}) is counted without losing the others`, () => {
       const reply = parseMntr(`zk_version\t3.7.0\nzk_a\t1\n${line}\nzk_b\t2.5\nzk_server_state\tleader\n`);
       assert.deepEqual(reply.oddLines, [line]);
-      assert.deepEqual([...reply.numbers], [['a', 1], ['b', 2.5]]);
+      assert.deepEqual(
+        [...reply.numbers],
+        [
+          ['a', 1],
+          ['b', 2.5],
+        ],
+      );
       assert.deepEqual(Object.fromEntries(reply.strings), { version: '3.7.0', server_state: 'leader' });
     });
   }
@@ -207,7 +231,14 @@ describe('parseMntr: line endings and odd lines', () => {
 
   test('empty lines (LF or CRLF) are skipped: not odd, and no other line is lost', () => {
     const reply = parseMntr('\nzk_a\t1\n\n\nzk_b\t2\r\n\r\n\nzk_c\t3\n\n');
-    assert.deepEqual([...reply.numbers], [['a', 1], ['b', 2], ['c', 3]]);
+    assert.deepEqual(
+      [...reply.numbers],
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+      ],
+    );
     assert.deepEqual(reply.oddLines, []);
   });
 });
@@ -349,11 +380,7 @@ describe('parseSrvr', () => {
         nodeCount: 4,
       },
     ],
-    [
-      'only a Mode line (read-only server)',
-      'Mode: read-only\n',
-      { ...NOTHING, mode: 'read-only' },
-    ],
+    ['only a Mode line (read-only server)', 'Mode: read-only\n', { ...NOTHING, mode: 'read-only' }],
     [
       'unreadable values become undefined, not NaN',
       'Latency min/avg/max: n/a\nReceived: many\nSent: \nZxid: 12345\nMode: observer\nNode count: -\n',

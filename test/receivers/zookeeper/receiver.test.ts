@@ -11,7 +11,8 @@ import { readFixture } from '../../harness/fixtures.js';
 import { testSettings } from '../../harness/settings.js';
 
 const MNTR = readFixture('mntr/mntr-3.8.0-follower.txt');
-const SRVR = 'Zookeeper version: 3.8.0-x, built on y\nLatency min/avg/max: 0/0.5/3\nReceived: 5\nSent: 4\nConnections: 1\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n';
+const SRVR =
+  'Zookeeper version: 3.8.0-x, built on y\nLatency min/avg/max: 0/0.5/3\nReceived: 5\nSent: 4\nConnections: 1\nOutstanding: 0\nZxid: 0x100000002\nMode: follower\nNode count: 5\n';
 const HEALTHY = { mntr: MNTR, ruok: 'imok', srvr: SRVR };
 
 const fakes: FakeZk[] = [];
@@ -35,12 +36,14 @@ function run(config: Record<string, unknown>) {
   return { batches, logs, stop: () => subscription.unsubscribe(), latest: (endpoint: string) => batches.get(endpoint)?.at(-1) };
 }
 
-const value = (batch: Batch | undefined, name: string, attributes: Record<string, string> = {}): number | undefined =>
-  find(batch, name, attributes)?.value;
+const value = (batch: Batch | undefined, name: string, attributes: Record<string, string> = {}): number | undefined => find(batch, name, attributes)?.value;
 const find = (batch: Batch | undefined, name: string, attributes: Record<string, string> = {}): Sample | undefined =>
   batch?.samples.find((s) => s.metric.name === name && Object.entries(attributes).every(([k, v]) => s.attributes[k] === v));
 const failureReasons = (batch: Batch | undefined): string[] =>
-  (batch?.samples ?? []).filter((s) => s.metric.name === 'zookeeper.probe.failure').map((s) => `${s.attributes.command}:${s.attributes.reason}`).sort();
+  (batch?.samples ?? [])
+    .filter((s) => s.metric.name === 'zookeeper.probe.failure')
+    .map((s) => `${s.attributes.command}:${s.attributes.reason}`)
+    .sort();
 
 describe('zookeeper receiver against servers that misbehave', () => {
   it('bounds a hung, a garbage and a 10 MB server by timeout and max_response_bytes, without delaying a healthy one', async () => {
@@ -51,10 +54,17 @@ describe('zookeeper receiver against servers that misbehave', () => {
       fake({ kind: 'huge', bytes: 10 * 1024 * 1024 }),
     ]);
     const timeoutMs = 1500;
-    const receiver = run({ endpoints: [hung!.endpoint, garbage!.endpoint, huge!.endpoint, healthy!.endpoint], collection_interval: '100ms', timeout: `${timeoutMs}ms` });
+    const receiver = run({
+      endpoints: [hung!.endpoint, garbage!.endpoint, huge!.endpoint, healthy!.endpoint],
+      collection_interval: '100ms',
+      timeout: `${timeoutMs}ms`,
+    });
     try {
       // One probe sends its three commands at once, under one deadline: the hung server holds three connections together.
-      await pollUntil(() => (hung!.open >= 3 && receiver.latest(hung!.endpoint) === undefined) || undefined, { timeoutMs: 10_000, what: 'three commands waiting on the hung server at once' });
+      await pollUntil(() => (hung!.open >= 3 && receiver.latest(hung!.endpoint) === undefined) || undefined, {
+        timeoutMs: 10_000,
+        what: 'three commands waiting on the hung server at once',
+      });
       const healthyBatchesThen = receiver.batches.get(healthy!.endpoint)?.length ?? 0;
       const hungFirst = await pollUntil(() => receiver.latest(hung!.endpoint), { timeoutMs: 10_000, what: 'the hung endpoint to report' });
       // While the hung probe waited for its deadline, the healthy endpoint went on being probed.
@@ -74,14 +84,20 @@ describe('zookeeper receiver against servers that misbehave', () => {
       // Memory stays bounded over many 10 MB replies: each is cut at max_response_bytes and dropped.
       const heapBefore = process.memoryUsage().heapUsed;
       const probesBefore = receiver.batches.get(huge!.endpoint)!.length;
-      await pollUntil(() => receiver.batches.get(huge!.endpoint)!.length >= probesBefore + 10 || undefined, { timeoutMs: 20_000, what: 'ten more probes of the huge server' });
+      await pollUntil(() => receiver.batches.get(huge!.endpoint)!.length >= probesBefore + 10 || undefined, {
+        timeoutMs: 20_000,
+        what: 'ten more probes of the huge server',
+      });
       const growthMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
       assert.ok(growthMiB < 64, `heap grew ${growthMiB.toFixed(1)} MiB over 10 probes of 10 MB replies`);
       const perConnection = huge!.bytesSent / huge!.connections;
       assert.ok(perConnection < 10 * 1024 * 1024, `the agent stops reading at max_response_bytes (server sent ${perConnection} bytes per connection)`);
 
       // Ticks that came while the hung probe was still running were skipped and counted, never queued.
-      const skipped = await pollUntil(() => (value(receiver.latest(hung!.endpoint), 'zookeeper.probe.skipped') ?? 0) > 0 || undefined, { timeoutMs: 10_000, what: 'skipped ticks to be counted' });
+      const skipped = await pollUntil(() => (value(receiver.latest(hung!.endpoint), 'zookeeper.probe.skipped') ?? 0) > 0 || undefined, {
+        timeoutMs: 10_000,
+        what: 'skipped ticks to be counted',
+      });
       assert.ok(skipped);
       assert.equal(find(receiver.latest(hung!.endpoint), 'zookeeper.probe.skipped')?.metric.kind, 'counter');
     } finally {
@@ -94,7 +110,14 @@ describe('zookeeper receiver against servers that misbehave', () => {
   it('names each failure reason: refused, not serving, not whitelisted, bad ruok', async () => {
     const refusedPort = await freePort();
     const [notServing, notWhitelisted, badRuok] = await Promise.all([
-      fake({ kind: 'reply', replies: { mntr: 'This ZooKeeper instance is not currently serving requests\n', ruok: 'imok', srvr: 'This ZooKeeper instance is not currently serving requests\n' } }),
+      fake({
+        kind: 'reply',
+        replies: {
+          mntr: 'This ZooKeeper instance is not currently serving requests\n',
+          ruok: 'imok',
+          srvr: 'This ZooKeeper instance is not currently serving requests\n',
+        },
+      }),
       fake({ kind: 'reply', replies: { ...HEALTHY, mntr: 'mntr is not executed because it is not in the whitelist.\n' } }),
       fake({ kind: 'reply', replies: { ...HEALTHY, ruok: 'nope' } }),
     ]);
@@ -127,7 +150,10 @@ describe('zookeeper receiver against servers that misbehave', () => {
       assert.ok(value(first, 'zookeeper.latency.avg') !== undefined);
       assert.ok(first.samples.every((s) => s.attributes['zk.endpoint'] === server.endpoint && s.attributes['zk.cluster'] === 'east'));
       await server.close();
-      const down = await pollUntil(() => (value(receiver.latest(server.endpoint), 'zookeeper.up') === 0 ? receiver.latest(server.endpoint) : undefined), { timeoutMs: 5000, what: 'the endpoint to be reported down' });
+      const down = await pollUntil(() => (value(receiver.latest(server.endpoint), 'zookeeper.up') === 0 ? receiver.latest(server.endpoint) : undefined), {
+        timeoutMs: 5000,
+        what: 'the endpoint to be reported down',
+      });
       assert.equal(value(down, 'zookeeper.latency.avg'), undefined, 'no last-known latency for a dead endpoint');
       assert.ok(down.samples.length < 10, `only health series remain, got ${down.samples.map((s) => s.metric.name).join()}`);
       const countAtDown = receiver.batches.get(server.endpoint)!.length;

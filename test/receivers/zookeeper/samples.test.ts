@@ -88,7 +88,8 @@ const withoutMeta = (samples: Sample[]): Sample[] =>
   samples.map((sample) => ({ ...sample, attributes: Object.fromEntries(Object.entries(sample.attributes).filter(([key]) => !key.startsWith('__'))) }));
 
 /** One probe of a fresh mapper. */
-const probe = (replies: Replies, failures: readonly Failure[] = []): Sample[] => withoutMeta(new SampleMapper(IDENTITY).toSamples(outcome(replies, failures), 0));
+const probe = (replies: Replies, failures: readonly Failure[] = []): Sample[] =>
+  withoutMeta(new SampleMapper(IDENTITY).toSamples(outcome(replies, failures), 0));
 
 /** The samples of one probe that got only `mntr`, parsed from `text`. */
 const mntrSamples = (text: string): Sample[] => probe({ mntr: parseMntr(text) });
@@ -138,9 +139,17 @@ function currentState(samples: readonly Sample[]): string {
 
 /** Metrics that do not come from a numeric mntr key. */
 const NOT_FROM_NUMBERS = new Set(
-  [METRICS.up, METRICS.probeDuration, METRICS.probeSkipped, METRICS.probeFailure, METRICS.unparsedLines, METRICS.ruok, METRICS.serverState, METRICS.peerState, METRICS.buildInfo].map(
-    (metric) => metric.name,
-  ),
+  [
+    METRICS.up,
+    METRICS.probeDuration,
+    METRICS.probeSkipped,
+    METRICS.probeFailure,
+    METRICS.unparsedLines,
+    METRICS.ruok,
+    METRICS.serverState,
+    METRICS.peerState,
+    METRICS.buildInfo,
+  ].map((metric) => metric.name),
 );
 const isUnsynced = (sample: Sample) => sample.metric.name === METRICS.followers.name && sample.attributes.state === 'unsynced';
 
@@ -202,7 +211,11 @@ describe('SampleMapper over every fixture', () => {
             const { name, kind, unit, valueType, description } = sample.metric;
             const first = byName.get(name) ?? sample.metric;
             byName.set(name, first);
-            assert.deepEqual({ kind, unit, valueType, description }, { kind: first.kind, unit: first.unit, valueType: first.valueType, description: first.description }, seriesId(sample));
+            assert.deepEqual(
+              { kind, unit, valueType, description },
+              { kind: first.kind, unit: first.unit, valueType: first.valueType, description: first.description },
+              seriesId(sample),
+            );
             const id = `${name}|${sample.metric.meta?.[MNTR_KEY_ATTRIBUTE] ?? ''}`;
             const keyed = byNameAndKey.get(id) ?? sample.metric;
             byNameAndKey.set(id, keyed);
@@ -355,7 +368,11 @@ describe('summary families', () => {
     assertFamily('time_waiting_empty_pool_in_commit_processor_read_ms', BASIC, { name: 'time_waiting_empty_pool_in_commit_processor_read', timeUnit: 'ms' });
     for (const fixture of FIXTURES) {
       const names = mntrSamples(readFixture(fixture)).map((sample) => sample.metric.name);
-      assert.deepEqual(names.filter((name) => /_ms(\.|$)/.test(name)), [], fixture);
+      assert.deepEqual(
+        names.filter((name) => /_ms(\.|$)/.test(name)),
+        [],
+        fixture,
+      );
     }
   });
 
@@ -438,8 +455,16 @@ describe('unsynced followers', () => {
     ['3.8.0 fixture: learners 2, synced 2', LEADER_38, 0],
     ['3.8: learners 4, synced followers 2, synced observers 1', withValues(LEADER_38, { learners: 4, synced_followers: 2, synced_observers: 1 }), 1],
     // Leader.getNonVotingFollowers() is the subset of getForwardingFollowers() (zk_synced_followers) that cannot vote.
-    ['3.8: learners 3, synced followers 3 of which 1 non-voting', withValues(LEADER_38, { learners: 3, synced_followers: 3, synced_non_voting_followers: 1 }), 0],
-    ['3.8: learners 3, synced followers 2 of which 1 non-voting', withValues(LEADER_38, { learners: 3, synced_followers: 2, synced_non_voting_followers: 1 }), 1],
+    [
+      '3.8: learners 3, synced followers 3 of which 1 non-voting',
+      withValues(LEADER_38, { learners: 3, synced_followers: 3, synced_non_voting_followers: 1 }),
+      0,
+    ],
+    [
+      '3.8: learners 3, synced followers 2 of which 1 non-voting',
+      withValues(LEADER_38, { learners: 3, synced_followers: 2, synced_non_voting_followers: 1 }),
+      1,
+    ],
     ['3.8: no zk_learners', withValues(LEADER_38, { learners: undefined }), undefined],
     ['follower fixture', readFixture('mntr-3.8.0-follower.txt'), undefined],
     ['standalone fixture', readFixture('mntr-3.4.14.txt'), undefined],
@@ -484,8 +509,23 @@ describe('server state and probe health', () => {
   const HEALTH: ReadonlyArray<[label: string, replies: () => Replies, failures: Failure[]]> = [
     ['every command answered', () => ({ mntr: parseMntr(FOLLOWER_38), ruok: true, srvr: parseSrvr(srvrText('follower')) }), []],
     ['ruok not serving', () => ({ mntr: parseMntr(FOLLOWER_38), srvr: parseSrvr(srvrText('follower')) }), [['ruok', 'not_serving']]],
-    ['mntr not whitelisted, srvr timed out', () => ({ ruok: true }), [['mntr', 'not_whitelisted'], ['srvr', 'timeout']]],
-    ['everything refused', () => ({}), [['mntr', 'refused'], ['ruok', 'refused'], ['srvr', 'refused']]],
+    [
+      'mntr not whitelisted, srvr timed out',
+      () => ({ ruok: true }),
+      [
+        ['mntr', 'not_whitelisted'],
+        ['srvr', 'timeout'],
+      ],
+    ],
+    [
+      'everything refused',
+      () => ({}),
+      [
+        ['mntr', 'refused'],
+        ['ruok', 'refused'],
+        ['srvr', 'refused'],
+      ],
+    ],
   ];
   for (const [label, replies, failures] of HEALTH) {
     test(`${label}: zookeeper.up ${failures.length === 0 ? 1 : 0}, one zookeeper.probe.failure per failed command`, () => {
@@ -494,7 +534,10 @@ describe('server state and probe health', () => {
       assertSeries(samples, 'zookeeper.probe.duration', {}, { value: 0.25, unit: 's' });
       assertSeries(samples, 'zookeeper.probe.skipped', {}, { value: 3, kind: 'counter' });
       const reported = named(samples, 'zookeeper.probe.failure').map((sample) => `${sample.attributes.command}:${sample.attributes.reason}=${sample.value}`);
-      assert.deepEqual(reported, failures.map(([command, reason]) => `${command}:${reason}=1`));
+      assert.deepEqual(
+        reported,
+        failures.map(([command, reason]) => `${command}:${reason}=1`),
+      );
       assert.deepEqual(duplicateSeries(samples), []);
     });
   }
@@ -572,7 +615,7 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
     assert.deepEqual(splitZxid(0xffffffff_fffffffen), { epoch: 0xffffffff, counter: 0xfffffffe });
   });
 
-  test('srvr alone gives mode, latency min/avg/max, node count and the leader\'s proposal sizes', () => {
+  test("srvr alone gives mode, latency min/avg/max, node count and the leader's proposal sizes", () => {
     const samples = probe({ srvr: parseSrvr(srvrText('leader')) });
     assert.equal(currentState(samples), 'leader');
     assertSeries(samples, 'zookeeper.latency.min', {}, { value: 0 });
@@ -584,7 +627,7 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
     assertSeries(samples, 'zookeeper.max_proposal_size', {}, { value: 92, kind: 'gauge' });
   });
 
-  test('the same series as mntr\'s keys, never twice when both answer; srvr and stat together give one set', () => {
+  test("the same series as mntr's keys, never twice when both answer; srvr and stat together give one set", () => {
     const mntr = parseMntr(readFixture('mntr-3.8.0-leader.txt'));
     const srvr = parseSrvr(srvrText('leader'));
     const samples = probe({ mntr, srvr, stat: srvr });
@@ -593,7 +636,7 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
     assertSeries(samples, 'zookeeper.zxid.sequence', {}, { value: 3 });
   });
 
-  test('no proposal sizes from a follower\'s srvr', () => {
+  test("no proposal sizes from a follower's srvr", () => {
     const text = srvrText('follower').replace(/^Proposal sizes.*\n/m, '');
     assert.deepEqual(named(probe({ srvr: parseSrvr(text) }), 'zookeeper.min_proposal_size'), []);
   });

@@ -34,7 +34,11 @@ describe('zookeeper_session receiver with digest auth on an ACL-protected path',
     process.env[PASSWORD_ENV] = PASSWORD;
     process.env[WRONG_PASSWORD_ENV] = WRONG_PASSWORD;
     const acl = [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', DIGEST_ID))];
-    await withClient(endpoint, (client) => zk<string>((done) => client.create('/secure', Buffer.alloc(0), acl, zookeeper.CreateMode.PERSISTENT, done)), `${USER}:${PASSWORD}`);
+    await withClient(
+      endpoint,
+      (client) => zk<string>((done) => client.create('/secure', Buffer.alloc(0), acl, zookeeper.CreateMode.PERSISTENT, done)),
+      `${USER}:${PASSWORD}`,
+    );
   });
   after(async () => {
     delete process.env[PASSWORD_ENV];
@@ -88,8 +92,16 @@ describe('zookeeper_session receiver with digest auth on an ACL-protected path',
     }
     const acl = await withClient(endpoint, (client) => zk<zookeeper.ACL[]>((done) => client.getACL('/private/probes', done)), `${USER}:${PASSWORD}`);
     // The library's ACL objects carry `permission`, although its type declarations say `perms`.
-    assert.deepEqual(acl.map((entry) => [entry.id.scheme, entry.id.id, (entry as unknown as { permission: number }).permission]), [['digest', DIGEST_ID, zookeeper.Permission.ALL]]);
-    const anonymous = await withClient(endpoint, (client) => zk<string[]>((done) => client.getChildren('/private/probes', done)).then(() => 'read', (error: Error) => error.message));
+    assert.deepEqual(
+      acl.map((entry) => [entry.id.scheme, entry.id.id, (entry as unknown as { permission: number }).permission]),
+      [['digest', DIGEST_ID, zookeeper.Permission.ALL]],
+    );
+    const anonymous = await withClient(endpoint, (client) =>
+      zk<string[]>((done) => client.getChildren('/private/probes', done)).then(
+        () => 'read',
+        (error: Error) => error.message,
+      ),
+    );
     assert.match(anonymous, /NO_AUTH/);
   });
 });

@@ -47,9 +47,18 @@ describe('zookeeper_session config', () => {
 
   it('rejects bad values with messages that say what is expected', () => {
     const cases: [unknown, string[]][] = [
-      [{ path: 'zkotel' }, ['path: invalid znode path "zkotel": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)']],
-      [{ path: '/zkotel/' }, ['path: invalid znode path "/zkotel/": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)']],
-      [{ path: '/a/../b' }, ['path: invalid znode path "/a/../b": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)']],
+      [
+        { path: 'zkotel' },
+        ['path: invalid znode path "zkotel": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)'],
+      ],
+      [
+        { path: '/zkotel/' },
+        ['path: invalid znode path "/zkotel/": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)'],
+      ],
+      [
+        { path: '/a/../b' },
+        ['path: invalid znode path "/a/../b": expected an absolute path below the root such as /zkotel (no trailing "/", no empty, "." or ".." segment)'],
+      ],
       [{ session_timeout: '100ms' }, ['session_timeout: duration "100ms" is too short: must be at least 1000ms']],
       [{ replication_lag: { every: '1s' } }, ['replication_lag::every: unknown key "every" (valid keys: enabled, timeout)']],
       [{ auth: { username: 'probe' } }, [`auth::password_file: set exactly one of ${PASSWORD_SOURCES}`]],
@@ -57,10 +66,24 @@ describe('zookeeper_session config', () => {
       [{ auth: { scheme: 'sasl', username: 'probe', password_env: 'HOME' } }, ['auth::scheme: Invalid input: expected "digest"']],
       [{ auth: { username: 'a:b', password_env: 'HOME' } }, ['auth::username: a digest user name cannot contain ":"']],
       [{ auth: { username: 'probe', password_env: 'ZK PASSWORD' } }, ['auth::password_env: invalid environment variable name "ZK PASSWORD"']],
-      [{ auth: { username: 'probe', password_env: 'ZKOTEL_TEST_UNSET_VARIABLE' } }, ['auth::password_env: environment variable ZKOTEL_TEST_UNSET_VARIABLE is not set or empty']],
+      [
+        { auth: { username: 'probe', password_env: 'ZKOTEL_TEST_UNSET_VARIABLE' } },
+        ['auth::password_env: environment variable ZKOTEL_TEST_UNSET_VARIABLE is not set or empty'],
+      ],
       [{ auth: { username: 'probe', password_file: path.join(dir, 'missing') } }, [`auth::password_file: cannot read "${path.join(dir, 'missing')}": ENOENT`]],
-      [{ tls: { cert_file: '/etc/hostname' } }, ['tls::cert_file: "/etc/hostname": not PEM: no -----BEGIN CERTIFICATE----- block found', 'tls::key_file: cert_file and key_file go together: set both (mutual TLS) or neither (server authentication only)']],
-      [{ colection_interval: '1s' }, ['colection_interval: unknown key "colection_interval" (valid keys: agent_group, auth, cluster, collection_interval, discovery, endpoint, endpoints, initial_delay, path, relabel_configs, replication_lag, session_timeout, timeout, tls)']],
+      [
+        { tls: { cert_file: '/etc/hostname' } },
+        [
+          'tls::cert_file: "/etc/hostname": not PEM: no -----BEGIN CERTIFICATE----- block found',
+          'tls::key_file: cert_file and key_file go together: set both (mutual TLS) or neither (server authentication only)',
+        ],
+      ],
+      [
+        { colection_interval: '1s' },
+        [
+          'colection_interval: unknown key "colection_interval" (valid keys: agent_group, auth, cluster, collection_interval, discovery, endpoint, endpoints, initial_delay, path, relabel_configs, replication_lag, session_timeout, timeout, tls)',
+        ],
+      ],
     ];
     for (const [config, expected] of cases) assert.deepEqual(problems(config), expected, JSON.stringify(config));
   });

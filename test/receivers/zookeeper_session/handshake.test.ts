@@ -14,14 +14,20 @@ describe('askServer in virtual time', () => {
     const clock = new VirtualClock();
     try {
       let verdict: Awaited<ReturnType<typeof askServer>> | undefined;
-      const asking = askServer(dialer(socketOpener(undefined), clock.scheduler), { host: server.host, port: server.port }, 10_000, 3000, clock.scheduler).then((v) => (verdict = v));
+      const asking = askServer(dialer(socketOpener(undefined), clock.scheduler), { host: server.host, port: server.port }, 10_000, 3000, clock.scheduler).then(
+        (v) => (verdict = v),
+      );
       // Virtual time stands still while the real socket connects and the ConnectRequest goes out.
       await pollUntil(() => server.commands.length > 0 || undefined, { timeoutMs: 10_000, what: 'the ConnectRequest to reach the server' });
       await clock.advance(2999);
       assert.equal(verdict, undefined, 'still waiting 1 ms before the deadline');
       await clock.advance(1);
       await asking;
-      assert.deepEqual(verdict, { kind: 'failed', code: 'OPERATION_TIMEOUT', message: 'the server accepted the connection but did not answer the session handshake in time' });
+      assert.deepEqual(verdict, {
+        kind: 'failed',
+        code: 'OPERATION_TIMEOUT',
+        message: 'the server accepted the connection but did not answer the session handshake in time',
+      });
       await pollUntil(() => server.open === 0 || undefined, { timeoutMs: 10_000, what: 'the connection to be dropped' });
     } finally {
       await server.close();

@@ -62,39 +62,54 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
 
       for (const endpoint of endpoints) {
         const batch = receiver.latest(endpoint)!;
-        assert.ok(batch.samples.every((s) => s.attributes['zk.endpoint'] === endpoint && s.attributes['zk.cluster'] === 'east'), endpoint);
+        assert.ok(
+          batch.samples.every((s) => s.attributes['zk.endpoint'] === endpoint && s.attributes['zk.cluster'] === 'east'),
+          endpoint,
+        );
         assert.equal(findSample(batch, 'zookeeper.client.operation.errors'), undefined, `no error on ${endpoint}`);
         assert.ok(count(batch, 'zookeeper.client.connect.duration') >= 1);
         const create = histogramOf(batch, 'zookeeper.client.operation.duration', { operation: 'create' })!;
         assert.deepEqual(create.boundaries, SECONDS_BUCKETS);
-        assert.equal(create.counts.reduce((a, b) => a + b, 0), create.count);
+        assert.equal(
+          create.counts.reduce((a, b) => a + b, 0),
+          create.count,
+        );
         assert.ok(create.sum > 0 && create.sum < create.count * 1.5, `seconds, bounded by the timeout: sum ${create.sum}`);
         assert.equal(findSample(batch, 'zookeeper.client.reconnects')?.value, 0);
         assert.equal(findSample(batch, 'zookeeper.client.session.expirations')?.value, 0);
         // Cumulative over the receiver's life: counts never go down from one batch to the next.
         const all = receiver.batches.get(endpoint)!;
         const counts = all.map((b) => count(b, 'zookeeper.client.operation.duration', { operation: 'get' }));
-        assert.deepEqual([...counts].sort((a, b) => a - b), counts);
+        assert.deepEqual(
+          [...counts].sort((a, b) => a - b),
+          counts,
+        );
         assert.ok(all.every((b) => b.startTimeMs === batch.startTimeMs));
       }
     } finally {
       await receiver.stop();
     }
     const left = await pollUntil(
-      () => withClient(endpoints[0]!, (client) => zk<string[]>((done) => client.getChildren('/zkotel', done))).then((children) => (children.length === 0 ? children : undefined)),
+      () =>
+        withClient(endpoints[0]!, (client) => zk<string[]>((done) => client.getChildren('/zkotel', done))).then((children) =>
+          children.length === 0 ? children : undefined,
+        ),
       { timeoutMs: 5000, what: 'no znode left under /zkotel after shutdown' },
     );
     assert.deepEqual(left, []);
   });
 
-  it('removes leftover probe znodes of its own server prefix each round, and leaves other agents\' alone', async () => {
+  it("removes leftover probe znodes of its own server prefix each round, and leaves other agents' alone", async () => {
     const [endpoint, other] = [endpoints[0]!, endpoints[1]!];
     const receiver = runReceiver({ ...CONFIG, endpoints: [endpoint, other], path: '/leftovers' });
     const foreign = `/leftovers/zkotel-otheragent-00000000-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-probe-0000000001`;
     try {
       // The lag znode names this agent's prefix for the server: `<prefix>-lag`.
       const lagNode = await pollUntil(
-        () => withClient(other, (client) => zk<string[]>((done) => client.getChildren('/leftovers', done)).catch(() => [])).then((children) => children.find((child) => child.endsWith(`-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-lag`))),
+        () =>
+          withClient(other, (client) => zk<string[]>((done) => client.getChildren('/leftovers', done)).catch(() => [])).then((children) =>
+            children.find((child) => child.endsWith(`-${endpoint.replace(/[^A-Za-z0-9.-]+/g, '_')}-lag`)),
+          ),
         { timeoutMs: 45_000, what: `the lag znode of ${endpoint}`, context: () => receiver.logText() },
       );
       const prefix = lagNode.slice(0, -'-lag'.length);
@@ -111,7 +126,7 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       });
       const rounds = receiver.batches.get(endpoint)!.length;
       await pollUntil(() => receiver.batches.get(endpoint)!.length >= rounds + 2 || undefined, { timeoutMs: 45_000, what: 'two more rounds' });
-      assert.ok(await withClient(other, (client) => zk<unknown>((done) => client.exists(foreign, done))), 'another agent\'s probe znode stays');
+      assert.ok(await withClient(other, (client) => zk<unknown>((done) => client.exists(foreign, done))), "another agent's probe znode stays");
       assert.equal(errorCount(receiver.latest(endpoint), {}), 0, 'cleanup counts no error');
     } finally {
       await receiver.stop();
@@ -138,11 +153,14 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       });
       writeTargets(staying);
       const counts = new Map(staying.map((endpoint) => [endpoint, receiver.batches.get(endpoint)!.length]));
-      await pollUntil(() => staying.every((endpoint) => lagFrom(endpoint, gone) === undefined && receiver.batches.get(endpoint)!.length > counts.get(endpoint)!) || undefined, {
-        timeoutMs: 45_000,
-        what: `the lag series from ${gone} gone from the remaining servers`,
-        context: () => receiver.logText(),
-      });
+      await pollUntil(
+        () => staying.every((endpoint) => lagFrom(endpoint, gone) === undefined && receiver.batches.get(endpoint)!.length > counts.get(endpoint)!) || undefined,
+        {
+          timeoutMs: 45_000,
+          what: `the lag series from ${gone} gone from the remaining servers`,
+          context: () => receiver.logText(),
+        },
+      );
       // The remaining servers still measure each other.
       const [a, b] = staying as [string, string];
       const before = histogramOf(receiver.latest(b), 'zookeeper.client.replication.lag', { source: a })?.count ?? 0;
@@ -176,7 +194,10 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       const others = endpoints.filter((endpoint) => endpoint !== frozen.endpoint);
       const before = others.map((endpoint) => rounds(receiver, endpoint));
       const frozenBefore = rounds(receiver, frozen.endpoint);
-      await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), { timeoutMs: 45_000, what: 'five more rounds of the healthy servers' });
+      await pollUntil(() => others.every((endpoint, index) => rounds(receiver, endpoint) >= before[index]! + 5), {
+        timeoutMs: 45_000,
+        what: 'five more rounds of the healthy servers',
+      });
       // Its rounds wait out their deadlines one after another (never overlapping: see test/internal/scraperhelper/rounds.test.ts),
       // so it completes fewer rounds than the healthy servers meanwhile.
       const frozenRounds = rounds(receiver, frozen.endpoint) - frozenBefore;
@@ -186,18 +207,28 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
       // an operation of the kept session, or the handshake of its reconnection): the leader expires the
       // session, and the probe, which kept it, hears so once the server is back.
       // (A round counts one failure; a reader's replication timeouts are counted besides, by the writers' rounds.)
-      const timedOutRounds = (batch = receiver.latest(frozen.endpoint)) => errorCount(batch, { code: 'OPERATION_TIMEOUT' }) - errorCount(batch, { operation: 'replication', code: 'OPERATION_TIMEOUT' });
+      const timedOutRounds = (batch = receiver.latest(frozen.endpoint)) =>
+        errorCount(batch, { code: 'OPERATION_TIMEOUT' }) - errorCount(batch, { operation: 'replication', code: 'OPERATION_TIMEOUT' });
       await pollUntil(() => timedOutRounds() >= 8 || undefined, { timeoutMs: 60_000, what: 'eight timed-out rounds' });
       ensemble.resumeNode(frozen.id);
       const expired = await pollUntil(() => findSample(receiver.latest(frozen.endpoint), 'zookeeper.client.session.expirations')?.value || undefined, {
         timeoutMs: 45_000,
         what: 'the expired session to be counted',
-        context: () => JSON.stringify(receiver.latest(frozen.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+        context: () =>
+          JSON.stringify(
+            receiver
+              .latest(frozen.endpoint)
+              ?.samples.filter((s) => s.metric.kind === 'counter')
+              .map((s) => [s.attributes, s.value]),
+          ),
       });
       assert.equal(expired, 1);
       // A new session takes over: rounds succeed again.
       const creates = count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
-      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, { timeoutMs: 45_000, what: 'rounds to succeed again' });
+      await pollUntil(() => count(receiver.latest(frozen.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' }) > creates, {
+        timeoutMs: 45_000,
+        what: 'rounds to succeed again',
+      });
     } finally {
       ensemble.resumeNode(frozen.id);
       await receiver.stop();
@@ -210,28 +241,50 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const stopped = followers[1]!;
     const receiver = runReceiver({ ...CONFIG, endpoints });
     try {
-      await pollUntil(() => count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 45_000, what: 'a first round' });
+      await pollUntil(() => count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, {
+        timeoutMs: 45_000,
+        what: 'a first round',
+      });
       await ensemble.stopNode(stopped.id);
       await pollUntil(() => errorCount(receiver.latest(stopped.endpoint), { operation: 'connect', code: 'CONNECTION_REFUSED' }) >= 2 || undefined, {
         timeoutMs: 45_000,
         what: 'refused connections to be counted',
-        context: () => JSON.stringify(receiver.latest(stopped.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+        context: () =>
+          JSON.stringify(
+            receiver
+              .latest(stopped.endpoint)
+              ?.samples.filter((s) => s.metric.kind === 'counter')
+              .map((s) => [s.attributes, s.value]),
+          ),
       });
       const others = endpoints.filter((endpoint) => endpoint !== stopped.endpoint);
-      for (const endpoint of others) assert.equal(findSample(receiver.latest(endpoint), 'zookeeper.client.operation.errors', { operation: 'connect' }), undefined);
-      const warnings = receiver.logs.filter((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe failing' && log.code === 'CONNECTION_REFUSED');
+      for (const endpoint of others)
+        assert.equal(findSample(receiver.latest(endpoint), 'zookeeper.client.operation.errors', { operation: 'connect' }), undefined);
+      const warnings = receiver.logs.filter(
+        (log) => log.endpoint === stopped.endpoint && log.msg === 'session probe failing' && log.code === 'CONNECTION_REFUSED',
+      );
       assert.equal(warnings.length, 1, 'the failure is logged once, not every round');
 
       const createsWhileDown = count(receiver.latest(stopped.endpoint), 'zookeeper.client.operation.duration', { operation: 'create' });
       await ensemble.startNode(stopped.id);
       await ensemble.waitReady();
       // The same session reconnects (or, had it expired meanwhile, a new one opens): counted either way.
-      const back = await pollUntil(() => {
-        const batch = receiver.latest(stopped.endpoint);
-        return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 && count(batch, 'zookeeper.client.operation.duration', { operation: 'create' }) > createsWhileDown ? batch : undefined;
-      }, { timeoutMs: 45_000, what: 'the probe to reconnect to the restarted server' });
+      const back = await pollUntil(
+        () => {
+          const batch = receiver.latest(stopped.endpoint);
+          return (findSample(batch, 'zookeeper.client.reconnects')?.value ?? 0) >= 1 &&
+            count(batch, 'zookeeper.client.operation.duration', { operation: 'create' }) > createsWhileDown
+            ? batch
+            : undefined;
+        },
+        { timeoutMs: 45_000, what: 'the probe to reconnect to the restarted server' },
+      );
       assert.ok(back);
-      assert.ok(receiver.logs.some((log) => log.endpoint === stopped.endpoint && log.msg === 'session probe up' && receiver.logs.indexOf(log) > receiver.logs.indexOf(warnings[0]!)));
+      assert.ok(
+        receiver.logs.some(
+          (log) => log.endpoint === stopped.endpoint && log.msg === 'session probe up' && receiver.logs.indexOf(log) > receiver.logs.indexOf(warnings[0]!),
+        ),
+      );
     } finally {
       await receiver.stop();
     }
@@ -242,17 +295,29 @@ describe('zookeeper_session receiver on a real 3-node ensemble', () => {
     const survivor = await ensemble.leader();
     const receiver = runReceiver({ ...CONFIG, endpoint: survivor.endpoint });
     try {
-      await pollUntil(() => count(receiver.latest(survivor.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, { timeoutMs: 45_000, what: 'a first round' });
+      await pollUntil(() => count(receiver.latest(survivor.endpoint), 'zookeeper.client.operation.duration', { operation: 'delete' }) > 0, {
+        timeoutMs: 45_000,
+        what: 'a first round',
+      });
       await Promise.all([ensemble.stopNode(first!.id), ensemble.stopNode(second!.id)]);
       const noQuorum = await pollUntil(() => errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'NO_QUORUM' }) || undefined, {
         timeoutMs: 45_000,
         what: 'NO_QUORUM to be counted',
-        context: () => JSON.stringify(receiver.latest(survivor.endpoint)?.samples.filter((s) => s.metric.kind === 'counter').map((s) => [s.attributes, s.value])),
+        context: () =>
+          JSON.stringify(
+            receiver
+              .latest(survivor.endpoint)
+              ?.samples.filter((s) => s.metric.kind === 'counter')
+              .map((s) => [s.attributes, s.value]),
+          ),
       });
       // Once the server has settled without quorum, every failed connect is NO_QUORUM: the connection losses of the
       // transition stop growing while NO_QUORUM goes on.
       const lossesThen = errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'CONNECTION_LOSS' });
-      await pollUntil(() => errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'NO_QUORUM' }) >= noQuorum + 3 || undefined, { timeoutMs: 45_000, what: 'three more NO_QUORUM connects' });
+      await pollUntil(() => errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'NO_QUORUM' }) >= noQuorum + 3 || undefined, {
+        timeoutMs: 45_000,
+        what: 'three more NO_QUORUM connects',
+      });
       assert.equal(errorCount(receiver.latest(survivor.endpoint), { operation: 'connect', code: 'CONNECTION_LOSS' }), lossesThen);
     } finally {
       await receiver.stop();
@@ -264,7 +329,10 @@ describe('zookeeper_session receiver in virtual time', () => {
   it('a server that never answers the handshake: the round ends at its timeout on the scheduler, counted as a connect OPERATION_TIMEOUT', async () => {
     const server = await startFakeZk({ kind: 'hang' });
     const clock = new VirtualClock();
-    const receiver = runReceiver({ endpoint: server.endpoint, collection_interval: '10s', timeout: '1500ms', replication_lag: { enabled: false } }, clock.scheduler);
+    const receiver = runReceiver(
+      { endpoint: server.endpoint, collection_interval: '10s', timeout: '1500ms', replication_lag: { enabled: false } },
+      clock.scheduler,
+    );
     try {
       await clock.advance(0); // the first round (initial_delay 0s)
       // Virtual time stands still while the real socket connects and the handshake goes out.

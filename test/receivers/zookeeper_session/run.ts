@@ -24,7 +24,10 @@ export function runReceiver(config: Record<string, unknown>, scheduler?: Schedul
     lines.push(line);
     logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const receiver = zookeeperSessionReceiverFactory.createReceiver({ ...testSettings('zookeeper_session', logger), scheduler }, zookeeperSessionReceiverFactory.configSchema.parse(config));
+  const receiver = zookeeperSessionReceiverFactory.createReceiver(
+    { ...testSettings('zookeeper_session', logger), scheduler },
+    zookeeperSessionReceiverFactory.configSchema.parse(config),
+  );
   const batches = new Map<string, Batch[]>();
   const subscription: Subscription = receiver.batches.pipe(filter(isBatch)).subscribe((batch) => {
     const endpoint = batch.source.split('|')[1]!;
@@ -55,7 +58,10 @@ export function histogramOf(batch: Batch | undefined, name: string, attributes: 
 
 /** Errors counted with `attributes`, summed over every series that has them (`{ code }`: over all operations). */
 export function errorCount(batch: Batch | undefined, attributes: Record<string, string>): number {
-  const matching = batch?.samples.filter((s) => s.metric.name === 'zookeeper.client.operation.errors' && Object.entries(attributes).every(([k, v]) => s.attributes[k] === v)) ?? [];
+  const matching =
+    batch?.samples.filter(
+      (s) => s.metric.name === 'zookeeper.client.operation.errors' && Object.entries(attributes).every(([k, v]) => s.attributes[k] === v),
+    ) ?? [];
   return matching.reduce((sum, sample) => sum + sample.value, 0);
 }
 

@@ -40,7 +40,10 @@ async function probe(endpoint: string, tls: Record<string, unknown>, until: 'up'
     return await pollUntil(
       () => {
         const batch = receiver.latest(endpoint);
-        const done = until === 'up' ? (histogramOf(batch, 'zookeeper.client.operation.duration', { operation: 'delete' })?.count ?? 0) >= 2 : connectErrors(batch).length > 0;
+        const done =
+          until === 'up'
+            ? (histogramOf(batch, 'zookeeper.client.operation.duration', { operation: 'delete' })?.count ?? 0) >= 2
+            : connectErrors(batch).length > 0;
         return done ? batch : undefined;
       },
       { timeoutMs: 30_000, what: `the TLS probe to be ${until}`, context: () => receiver.logText() },
@@ -51,7 +54,9 @@ async function probe(endpoint: string, tls: Record<string, unknown>, until: 'up'
 }
 
 const connectErrors = (batch: Batch | undefined): string[] =>
-  (batch?.samples ?? []).filter((s) => s.metric.name === 'zookeeper.client.operation.errors' && s.attributes.operation === 'connect').map((s) => s.attributes.code!);
+  (batch?.samples ?? [])
+    .filter((s) => s.metric.name === 'zookeeper.client.operation.errors' && s.attributes.operation === 'connect')
+    .map((s) => s.attributes.code!);
 
 describe('zookeeper_session receiver over TLS to a secure client port', () => {
   let certs: TestCerts;
