@@ -154,16 +154,14 @@ describe('validate finds what can never work', () => {
 });
 
 describe('duplicate endpoints', () => {
-  it('are found in linear time: 200,000 endpoints checked in well under a second of work', () => {
+  // A quadratic check (indexOf in filter) takes minutes on 200,000 endpoints, a linear one milliseconds: the
+  // timeout fails it instead of letting it hang. Speed itself is not asserted here (timing belongs in bench/).
+  it('are all found in a list of 200,000 endpoints, each reported once', { timeout: 60_000 }, () => {
     const endpoints = Array.from({ length: 200_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:2181`);
-    endpoints.push(endpoints[7]!, endpoints[99]!);
+    endpoints.push(endpoints[7]!, endpoints[99]!, endpoints[7]!);
     const issues: string[] = [];
     const ctx = { addIssue: (issue: { message: string }) => issues.push(issue.message) } as never;
-    const started = performance.now();
     staticEndpoints({ endpoints, discovery: undefined }, ctx);
-    const elapsed = performance.now() - started;
     assert.deepEqual(issues, [`endpoint listed twice: ${endpoints[7]}, ${endpoints[99]}`]);
-    // Quadratic (indexOf in filter) takes minutes here; linear takes milliseconds. The bound leaves room for a slow CI.
-    assert.ok(elapsed < 5000, `took ${elapsed} ms`);
   });
 });
