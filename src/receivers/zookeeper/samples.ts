@@ -18,6 +18,7 @@ import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
+import { detached } from './parse.js';
 import { extraSamples } from './samples-optional-words.js';
 
 export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
@@ -97,11 +98,16 @@ interface KeyMapping {
   readonly extra?: Attributes;
 }
 
+/** A cached mapping, with its key as one string of its own that every endpoint's mapper remembers. */
+interface SharedMapping extends KeyMapping {
+  readonly key: string;
+}
+
 /**
  * Every endpoint's mapping of each key, shared (with the `__mntr_key` descriptor): a target costs no memory per key,
  * only per key with extra attributes. Keys whose mapping depends on the rest of the reply are not cached here.
  */
-const KEY_MAPPINGS = new Map<string, KeyMapping>();
+const KEY_MAPPINGS = new Map<string, SharedMapping>();
 
 /** Keys whose mapping depends on whether the reply has `cnt_<rest>` (an unknown summary family): both answers kept. */
 const DEPENDENT_MAPPINGS = new Map<string, { readonly countKey: string; withCount?: KeyMapping; withoutCount?: KeyMapping }>();
@@ -115,7 +121,9 @@ function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapp
     if (cached !== undefined) return cached;
   }
   const { metric, extra, countKey } = mapKeyWithDependence(key, reply);
-  const made: KeyMapping = { metric: keyedDescriptor(metric, key), ...(extra ? { extra } : {}) };
+  // The key detached: parsed keys are slices of their reply, and this one is kept (see SampleMapper.keyAt).
+  const own = detached(key);
+  const made: SharedMapping = { key: own, metric: keyedDescriptor(metric, own), ...(extra ? { extra } : {}) };
   // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
   if (KEY_MAPPINGS.size + DEPENDENT_MAPPINGS.size >= MAX_CACHED) return made;
   if (countKey === undefined) KEY_MAPPINGS.set(key, made);
@@ -140,7 +148,11 @@ export class SampleMapper {
   private readonly withExtra = new Map<string, Attributes>();
   /** The previous probe's samples. */
   private previous: readonly Sample[] = [];
-  /** At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. */
+  /**
+   * At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. The
+   * shared mapping's copy of the key, not the parsed one: that is a slice of its reply and would keep the whole
+   * reply (17 KB) and one string per series alive for each endpoint.
+   */
   private readonly keyAt: (string | undefined)[] = [];
 
   constructor(private readonly identity: Attributes) {}
@@ -193,7 +205,8 @@ export class SampleMapper {
           : { metric: mapping.metric, value, attributes },
       );
       // A mapping that depends on the rest of the reply is looked up again next time.
-      keyAt[at] = KEY_MAPPINGS.get(key) === mapping ? key : undefined;
+      const shared = KEY_MAPPINGS.get(key);
+      keyAt[at] = shared === mapping ? shared.key : undefined;
     });
     const unsynced = unsyncedFollowers(mntr.numbers);
     if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
 
 import type { Attributes, MetricDescriptor, MetricKind, Sample } from '../../../src/core/batch.js';
@@ -682,5 +684,26 @@ describe('SampleMapper reuses the previous probe sample of a series whose value 
         fresh.map((sample) => [series(sample), sample.value, sample.metric.meta]),
       );
     }
+  });
+
+  test('a mapper does not keep its replies alive (parsed keys are slices of the reply)', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const MAPPERS = 20;
+    const PADDING = 1_000_000;
+    const heapUsed = () => {
+      gc();
+      return v8.getHeapStatistics().used_heap_size;
+    };
+    const before = heapUsed();
+    // Each reply is the follower's plus an odd line of its own, 1 MB: kept, it would show in the heap.
+    const mappers = Array.from({ length: MAPPERS }, (_, i) => {
+      const mapper = new SampleMapper(IDENTITY);
+      for (let probe = 0; probe < 2; probe++) mapper.toSamples(outcome({ mntr: parseMntr(`${FOLLOWER}# ${i}.${probe} ${'x'.repeat(PADDING)}\n`) }), 0);
+      return mapper;
+    });
+    const retained = heapUsed() - before;
+    assert.equal(mappers.length, MAPPERS);
+    assert.ok(retained < (MAPPERS * PADDING) / 4, `${MAPPERS} mappers retain ${retained} bytes`);
   });
 });
