@@ -170,23 +170,28 @@ async function probeCounters(url: string): Promise<{ done: number; skipped: numb
 }
 
 /**
- * The agent started as `zkotel` starts it: the interpreter line of dist/src/cli.js (its node flags and
- * environment, e.g. `#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2`), run as the kernel
- * runs it: the interpreter, the rest of the line as one argument, then the script. `nodeOptions` reach the
- * agent's node through NODE_OPTIONS, which that line does not touch.
+ * The agent started as `zkotel` starts it: the environment and node flags of dist/src/cli.js's interpreter line
+ * (`#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2`), then `nodeArgs` as real node arguments
+ * (NODE_OPTIONS refuses some, such as --cpu-prof), then the script.
  */
-function startAgent(configFile: string, nodeOptions: readonly string[]): ChildProcess {
+function startAgent(configFile: string, nodeArgs: readonly string[]): ChildProcess {
   const cli = path.join(repoRoot(), 'dist/src/cli.js');
-  const line = readFileSync(cli, 'utf8').split('\n', 1)[0]!;
-  const [interpreter, argument] = line.startsWith('#!') ? splitOnce(line.slice(2).trim()) : [process.execPath, undefined];
-  const args = [...(argument === undefined ? [] : [argument]), cli, '--config', configFile];
-  const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() };
-  return spawn(interpreter, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+  const { env, flags } = interpreterLine(readFileSync(cli, 'utf8').split('\n', 1)[0]!);
+  return spawn(process.execPath, [...flags, ...nodeArgs, cli, '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ...env },
+  });
 }
 
-function splitOnce(line: string): [string, string | undefined] {
-  const space = line.search(/\s/);
-  return space < 0 ? [line, undefined] : [line.slice(0, space), line.slice(space + 1).trim()];
+/** `#!/usr/bin/env -S NAME=value … node --flag …`: the variables before `node`, the flags after it. */
+function interpreterLine(line: string): { env: Record<string, string>; flags: string[] } {
+  const words = line.startsWith('#!') ? line.slice(2).trim().split(/\s+/) : [];
+  const node = words.findIndex((word) => word === 'node' || word.endsWith('/node'));
+  if (node < 0) return { env: {}, flags: [] };
+  const env = Object.fromEntries(
+    words.slice(0, node).flatMap((word) => (/^[A-Z_][A-Z0-9_]*=/.test(word) ? [word.split(/=(.*)/s, 2) as [string, string]] : [])),
+  );
+  return { env, flags: words.slice(node + 1) };
 }
 
 async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port: number }, dir: string): Promise<void> {
@@ -194,7 +199,6 @@ async function runScenario(scenario: Scenario, fake: { child: ChildProcess; port
   const configFile = path.join(dir, `agent-${scenario.targets}.yaml`);
   writeFileSync(configFile, agentConfig(scenario, fake.port, metricsPort));
   // LOAD_NODE_ARGS: extra node flags for the measured process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
-  // (They reach the agent through NODE_OPTIONS: only flags node allows there, which include --cpu-prof and --heap-prof.)
   const probe = [`--import=${path.join(here, 'agent-probe.js')}`, ...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = scenario.floor
     ? fork(path.join(here, 'floor-prober.js'), [], {
