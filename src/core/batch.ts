@@ -114,3 +114,29 @@ export function isSourceGone(item: PipelineItem): item is SourceGone {
 export function isBatch(item: PipelineItem): item is Batch {
   return !('kind' in item);
 }
+
+/**
+ * `batch` with each sample's attributes replaced by `replace(attributes)`: the same batch when nothing changes, and
+ * only changed samples copied. `replace` is called once per run of samples sharing an attribute object (a target's
+ * identity), so it should be cheap to call again for the same object (cached by the caller).
+ */
+export function replaceAttributes(batch: Batch, replace: (attributes: Attributes) => Attributes): Batch {
+  const samples = batch.samples;
+  let output: Sample[] | undefined;
+  let last: Attributes | undefined;
+  let lastReplaced: Attributes | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    if (sample.attributes !== last) {
+      last = sample.attributes;
+      lastReplaced = replace(last);
+    }
+    if (lastReplaced === sample.attributes) {
+      output?.push(sample);
+      continue;
+    }
+    output ??= samples.slice(0, i);
+    output.push({ ...sample, attributes: lastReplaced! });
+  }
+  return output ? { ...batch, samples: output } : batch;
+}

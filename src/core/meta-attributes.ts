@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Attributes, Batch, Sample } from './batch.js';
+import { replaceAttributes, type Attributes, type Batch } from './batch.js';
 
 /** Attributes whose name starts with `__` are pipeline-internal (e.g. `__mntr_key`): never exported. */
 export function isMetaAttribute(key: string): boolean {
@@ -38,24 +38,5 @@ export function stripMetaAttributes(): OperatorFunction<Batch, Batch> {
     }
     return stripped;
   };
-  return map((batch) => {
-    const samples = batch.samples;
-    let output: Sample[] | undefined;
-    let last: Attributes | undefined;
-    let lastStripped: Attributes | undefined;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      if (sample.attributes !== last) {
-        last = sample.attributes;
-        lastStripped = strip(last);
-      }
-      if (lastStripped === sample.attributes) {
-        output?.push(sample);
-        continue;
-      }
-      output ??= samples.slice(0, i);
-      output.push({ ...sample, attributes: lastStripped! });
-    }
-    return output ? { ...batch, samples: output } : batch;
-  });
+  return map((batch) => replaceAttributes(batch, strip));
 }

@@ -4,7 +4,7 @@
  * /metrics give them a leading `_`: the renderer through prometheusLabelName, and the OTel serializer — which
  * fixes only metric names — by being handed keys that already have it.
  */
-import type { Attributes, Batch, Sample } from '../../core/batch.js';
+import { replaceAttributes, type Attributes, type Batch } from '../../core/batch.js';
 import { startsWithDigit } from '../../internal/prometheus/names.js';
 
 const exposable = new WeakMap<Attributes, Attributes>();
@@ -22,14 +22,5 @@ export function exposableAttributes(attributes: Attributes): Attributes {
 
 /** The batches with every attribute set made exposable; a batch that needs nothing is passed on as is. */
 export function* withExposableLabelNames(batches: Iterable<Batch>): Iterable<Batch> {
-  for (const batch of batches) {
-    let samples: Sample[] | undefined;
-    batch.samples.forEach((sample, index) => {
-      const attributes = exposableAttributes(sample.attributes);
-      if (attributes === sample.attributes && !samples) return;
-      samples ??= batch.samples.slice(0, index);
-      samples.push(attributes === sample.attributes ? sample : { ...sample, attributes });
-    });
-    yield samples ? { ...batch, samples } : batch;
-  }
+  for (const batch of batches) yield replaceAttributes(batch, exposableAttributes);
 }

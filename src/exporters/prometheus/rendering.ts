@@ -13,11 +13,10 @@
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
 import { SeriesLayout } from '../../internal/exporterhelper/snapshot.js';
-import { prometheusLabelName } from '../../internal/prometheus/names.js';
+import { prometheusLabelName, sanitizePrometheusName, startsWithDigit } from '../../internal/prometheus/names.js';
 
 const escapeString = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeLabelValue = (text: string): string => escapeString(text).replace(/"/g, '\\"');
-const sanitize = (name: string): string => name.replace(/[^a-z0-9_]/gi, '_').replace(/_{2,}/g, '_');
 /** Gauges named like a summary's or histogram's series are exposed as untyped (see exporter.ts). */
 const RESERVED_SUFFIX = /_(?:count|sum|bucket)$/;
 
@@ -123,10 +122,10 @@ export class FragmentRenderer {
   exposedName(metric: MetricDescriptor): string | null {
     let name = this.names.get(metric);
     if (name === undefined) {
-      name = this.prefix + sanitize(escapeString(metric.name));
+      name = this.prefix + sanitizePrometheusName(escapeString(metric.name));
       if (name === '' || name === '_') name = null;
       else {
-        if (name[0]! >= '0' && name[0]! <= '9') name = `_${name}`;
+        if (startsWithDigit(name)) name = `_${name}`;
         if (metric.kind === 'counter' && !name.endsWith('_total')) name += '_total';
       }
       this.names.set(metric, name);

@@ -10,8 +10,13 @@ import type { MetricDescriptor } from '../../core/batch.js';
 const INVALID = /[^a-zA-Z0-9_]/g;
 const UNDERSCORES = /_{2,}/g;
 
+/** Invalid characters become `_`, runs of `_` collapse: the OTel serializer's sanitising, before any prefix. */
+export function sanitizePrometheusName(name: string): string {
+  return name.replace(INVALID, '_').replace(UNDERSCORES, '_');
+}
+
 export function prometheusLabelName(key: string): string {
-  const name = key.replace(INVALID, '_').replace(UNDERSCORES, '_');
+  const name = sanitizePrometheusName(key);
   return startsWithDigit(name) ? `_${name}` : name;
 }
 
