@@ -453,9 +453,12 @@ export class RenderedSnapshot {
   /** `series`: the batch's layout, when the caller has matched it already (see FragmentRenderer.render). */
   put(batch: Batch, series?: SeriesLayout): void {
     const previous = this.sources.get(batch.source);
-    if (previous) this.unremember(previous);
     const rendered = this.renderer.render(batch, this.pins === 0 ? previous?.backing : undefined, series);
-    this.remember(rendered);
+    // The same plan gives the same key set: the counts stand (the steady path: no per-key bookkeeping per batch).
+    if (previous?.attributeKeys !== rendered.attributeKeys || previous.regular !== rendered.regular) {
+      if (previous) this.unremember(previous);
+      this.remember(rendered);
+    }
     this.sources.set(batch.source, rendered);
     // The renderer keeps a source's family list while its series stay the same: the same array, the same layout.
     if (previous?.families !== rendered.families) this.layoutVersion++;
