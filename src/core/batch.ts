@@ -116,27 +116,39 @@ export function isBatch(item: PipelineItem): item is Batch {
 }
 
 /**
+ * `batch` with each sample replaced by `rewrite(sample)`, or dropped where it gives null: the same batch when every
+ * sample comes back as itself, else a copy of the samples from the first change on. Every copy-on-change stage
+ * goes through here, so a stage that changes nothing allocates nothing.
+ */
+export function mapSamples(batch: Batch, rewrite: (sample: Sample) => Sample | null): Batch {
+  const samples = batch.samples;
+  let output: Sample[] | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    const result = rewrite(sample);
+    if (result === sample) {
+      output?.push(sample);
+      continue;
+    }
+    output ??= samples.slice(0, i);
+    if (result !== null) output.push(result);
+  }
+  return output ? { ...batch, samples: output } : batch;
+}
+
+/**
  * `batch` with each sample's attributes replaced by `replace(attributes)`: the same batch when nothing changes, and
  * only changed samples copied. `replace` is called once per run of samples sharing an attribute object (a target's
  * identity), so it should be cheap to call again for the same object (cached by the caller).
  */
 export function replaceAttributes(batch: Batch, replace: (attributes: Attributes) => Attributes): Batch {
-  const samples = batch.samples;
-  let output: Sample[] | undefined;
   let last: Attributes | undefined;
   let lastReplaced: Attributes | undefined;
-  for (let i = 0; i < samples.length; i++) {
-    const sample = samples[i]!;
+  return mapSamples(batch, (sample) => {
     if (sample.attributes !== last) {
       last = sample.attributes;
       lastReplaced = replace(last);
     }
-    if (lastReplaced === sample.attributes) {
-      output?.push(sample);
-      continue;
-    }
-    output ??= samples.slice(0, i);
-    output.push({ ...sample, attributes: lastReplaced! });
-  }
-  return output ? { ...batch, samples: output } : batch;
+    return lastReplaced === sample.attributes ? sample : { ...sample, attributes: lastReplaced! };
+  });
 }

@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Attributes, Batch, MetricDescriptor, Sample } from './batch.js';
+import { mapSamples, type Attributes, type Batch, type MetricDescriptor, type Sample } from './batch.js';
 
 /** What a stage makes of one series: the same objects (unchanged), new ones, or null (dropped). */
 export interface Series {
@@ -35,22 +35,15 @@ export function seriesStage(rewrite: SeriesRewrite): OperatorFunction<Batch, Bat
       return result;
     };
     return source.pipe(
-      map((batch) => {
-        let output: Sample[] | undefined;
-        const samples = batch.samples;
-        for (let i = 0; i < samples.length; i++) {
-          const sample = samples[i]!;
+      map((batch) =>
+        mapSamples(batch, (sample) => {
           const result = rewriteSample(sample);
-          const unchanged = result !== null && result.metric === sample.metric && result.attributes === sample.attributes;
-          if (unchanged) {
-            output?.push(sample);
-            continue;
-          }
-          output ??= samples.slice(0, i);
-          if (result) output.push({ ...sample, metric: result.metric, attributes: result.attributes });
-        }
-        return output ? { ...batch, samples: output } : batch;
-      }),
+          if (result === null) return null;
+          return result.metric === sample.metric && result.attributes === sample.attributes
+            ? sample
+            : { ...sample, metric: result.metric, attributes: result.attributes };
+        }),
+      ),
     );
   };
 }

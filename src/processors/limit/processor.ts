@@ -1,5 +1,5 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import type { Attributes, Batch, Sample } from '../../core/batch.js';
+import { mapSamples, type Attributes, type Batch, type Sample } from '../../core/batch.js';
 import type { CreateSettings, Processor } from '../../core/component.js';
 import type { LimitProcessorConfig } from './config.js';
 
@@ -106,20 +106,14 @@ export function createLimitProcessor(settings: CreateSettings, config: LimitProc
             epoch = now;
             sweep();
           }
-          const samples = batch.samples;
-          let output: Sample[] | undefined;
-          for (let i = 0; i < samples.length; i++) {
-            const sample = samples[i]!;
-            if (admit(sample)) output?.push(sample);
-            else output ??= samples.slice(0, i);
-          }
+          const admitted = mapSamples(batch, (sample) => (admit(sample) ? sample : null));
           for (let i = 0; i < droppedIn.length; i++) {
             limited({ processor: settings.id, metric: droppedNames[i]! }, droppedIn[i]!.dropped);
             droppedIn[i]!.dropped = 0;
           }
           droppedIn.length = 0;
           droppedNames.length = 0;
-          return output ? { ...batch, samples: output } : batch;
+          return admitted;
         }),
       );
     });

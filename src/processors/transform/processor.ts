@@ -1,5 +1,5 @@
 import { map } from 'rxjs';
-import { describeMetric, type Batch, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
+import { describeMetric, mapSamples, type Batch, type MetricDescriptor, type MetricKind, type Sample } from '../../core/batch.js';
 import type { CreateSettings, Processor } from '../../core/component.js';
 import { GoRegexp, type Template } from '../../internal/goregexp/regexp.js';
 import { invalidNameMessage, isLiteral, isValidMetricName, literalText, type TransformProcessorConfig, type TransformRuleConfig } from './config.js';
@@ -57,23 +57,15 @@ export class MetricTransformer {
 
   transform(batch: Batch): Batch {
     if (this.rules.length === 0) return batch;
-    const samples = batch.samples;
-    let output: Sample[] | undefined;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
+    return mapSamples(batch, (sample) => {
       let outcome = this.outcomes.get(sample.metric);
       if (outcome === undefined) {
         outcome = this.decide(sample.metric);
         this.outcomes.set(sample.metric, outcome);
       }
-      if (outcome === null) {
-        output?.push(sample);
-        continue;
-      }
-      output ??= samples.slice(0, i);
-      output.push(outcome.scale === 1 ? { ...sample, metric: outcome.metric } : scaled(sample, outcome.metric, outcome.scale));
-    }
-    return output ? { ...batch, samples: output } : batch;
+      if (outcome === null) return sample;
+      return outcome.scale === 1 ? { ...sample, metric: outcome.metric } : scaled(sample, outcome.metric, outcome.scale);
+    });
   }
 
   /** Runs the rules over one descriptor: the new descriptor and scale, or null when nothing changes. */
