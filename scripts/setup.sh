@@ -16,27 +16,38 @@ installed() {
   dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
 }
 
-missing=()
-for pkg in zookeeper prometheus prometheus-alertmanager dnsmasq-base chromium; do
-  installed "$pkg" || missing+=("$pkg")
-done
-if ! command -v java >/dev/null 2>&1; then
-  missing+=(default-jre-headless)
-fi
+missing_packages() {
+  missing=()
+  for pkg in zookeeper prometheus prometheus-alertmanager dnsmasq-base chromium; do
+    installed "$pkg" || missing+=("$pkg")
+  done
+  if ! command -v java >/dev/null 2>&1; then
+    missing+=(default-jre-headless)
+  fi
+}
 
+missing_packages
 if [ "${#missing[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "setup: missing ${missing[*]} and apt-get is not available" >&2
     exit 1
   fi
+  # Two test runs set up at once (or apt is busy elsewhere): one installs, the other waits and then looks again
+  # (dpkg's status reads as not installed while a package is being unpacked).
+  exec 9>"${TMPDIR:-/tmp}/zkotel-setup.lock"
+  flock 9
+  missing_packages
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   for pkg in "${missing[@]}"; do
     echo "setup: installing Debian package $pkg"
   done
   export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+exec 9>&-
 
 if [ ! -d node_modules ] || [ ! -e node_modules/.package-lock.json ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
