@@ -1,11 +1,11 @@
 /**
  * One endpoint's mntr parser. A server answers the same keys in the same order probe after probe, so the parser
  * remembers the previous reply's lines (an MntrLayout) and reads the next reply against them: one indexOf per line
- * finds the next line's head (a line feed, `zk_<key>`, a tab: the key expected there) in place, each value is read in place (decimals digit by
- * digit), string values are compared in place with the remembered ones. While every line matches, a reply costs one
- * array of numbers: no Map, no key string. At the first difference (a key added, missing or moved, an odd or blank
- * line, a string value that changed or a number that became a string) the reply is parsed in full (parseMntr) and
- * its lines remembered instead.
+ * finds the next line's head (a line feed, `zk_<key>`, a tab: the key expected there) in place, each value is read
+ * in place (decimals digit by digit), string values are compared in place with the remembered ones. While every
+ * line matches, a reply costs one array of numbers: no Map, no key string. At the first difference (a key added,
+ * missing or moved, an odd or blank line, a string value that changed or a number that became a string) the reply
+ * is parsed in full (parseMntr) and its lines remembered instead.
  */
 import { LaidOutNumbers, layoutOf, type MntrLayout } from './mntr-layout.js';
 import { numberAt, parseMntr, readPlainNumber, skipSpaceBack, skipSpaceForward, type MntrReply } from './parse.js';

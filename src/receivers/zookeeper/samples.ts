@@ -210,12 +210,12 @@ export class SampleMapper {
     this.mntrLayout = numbers instanceof LaidOutNumbers ? numbers.layout : undefined;
     this.mntrStart = start;
     const unsynced = unsyncedFollowers(mntr.numbers);
-    if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
+    if (unsynced !== undefined) this.push(METRICS.followers, this.withState('unsynced'), unsynced);
     add(METRICS.unparsedLines, mntr.oddLines.length);
     for (const [key, value] of mntr.strings) {
-      if (key === 'server_state') this.stateSamples(value, add);
-      else if (key === 'peer_state') add(METRICS.peerState, 1, { state: value });
-      else if (key === 'version') add(METRICS.buildInfo, 1, { version: value.split(',')[0]! });
+      if (key === 'server_state') this.stateSamples(value);
+      else if (key === 'peer_state') this.push(METRICS.peerState, this.withState(value), 1);
+      else if (key === 'version') this.push(METRICS.buildInfo, this.withVersion(value), 1);
       else add(this.infoMetric(key), 1, { value });
     }
   }
@@ -267,8 +267,8 @@ export class SampleMapper {
     const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
       if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(keyedDescriptor(metric, mntrKey), value, extra);
     };
-    if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
-    if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
+    if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode);
+    if (srvr.version !== undefined && !mntr?.strings.has('version')) this.push(METRICS.buildInfo, this.withVersion(srvr.version), 1);
     fill(METRICS.latencyMin, 'min_latency', srvr.latencyMin);
     fill(METRICS.latencyAvg, 'avg_latency', srvr.latencyAvg);
     fill(METRICS.latencyMax, 'max_latency', srvr.latencyMax);
@@ -277,9 +277,9 @@ export class SampleMapper {
     fill(METRICS.connections, 'num_alive_connections', srvr.connections);
     fill(METRICS.outstanding, 'outstanding_requests', srvr.outstanding);
     fill(METRICS.znodes, 'znode_count', srvr.nodeCount);
-    fill(mapKey('last_proposal_size', EMPTY).metric, 'last_proposal_size', srvr.proposalSizeLast);
-    fill(mapKey('min_proposal_size', EMPTY).metric, 'min_proposal_size', srvr.proposalSizeMin);
-    fill(mapKey('max_proposal_size', EMPTY).metric, 'max_proposal_size', srvr.proposalSizeMax);
+    fill(plainKeyMetric('last_proposal_size'), 'last_proposal_size', srvr.proposalSizeLast);
+    fill(plainKeyMetric('min_proposal_size'), 'min_proposal_size', srvr.proposalSizeMin);
+    fill(plainKeyMetric('max_proposal_size'), 'max_proposal_size', srvr.proposalSizeMax);
     if (srvr.zxid !== undefined) {
       const { epoch, counter } = splitZxid(srvr.zxid);
       add(METRICS.zxidEpoch, epoch);
@@ -287,10 +287,28 @@ export class SampleMapper {
     }
   }
 
-  private stateSamples(reported: string, add: AddSample): void {
+  private stateSamples(reported: string): void {
     const current = reported.replace('-', '_');
-    for (const state of SERVER_STATES) add(METRICS.serverState, state === current ? 1 : 0, { state });
-    if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
+    for (const state of SERVER_STATES) this.push(METRICS.serverState, this.withState(state), state === current ? 1 : 0);
+    if (!(SERVER_STATES as readonly string[]).includes(current)) this.push(METRICS.serverState, this.withState(current), 1);
+  }
+
+  /** Identity plus `state` (server, peer, unsynced followers), one object per state: a probe makes none. */
+  private readonly stateAttributes = new Map<string, Attributes>();
+  private withState(state: string): Attributes {
+    let attributes = this.stateAttributes.get(state);
+    if (!attributes) {
+      attributes = this.attributes({ state });
+      if (this.stateAttributes.size < MAX_CACHED) this.stateAttributes.set(state, attributes);
+    }
+    return attributes;
+  }
+
+  /** Identity plus the `version` of a reported version string (`3.8.0-<commit>, built on ...`), for the last one seen. */
+  private version: { readonly reported: string; readonly attributes: Attributes } | undefined;
+  private withVersion(reported: string): Attributes {
+    if (this.version?.reported !== reported) this.version = { reported, attributes: this.attributes({ version: reported.split(',')[0]! }) };
+    return this.version.attributes;
   }
 
   private extraAttributesOf(mapping: KeyMapping): Attributes {
@@ -328,6 +346,14 @@ export class SampleMapper {
     }
     return metric;
   }
+}
+
+/** The descriptor of a key whose mapping depends on nothing else (srvr fill-in), made once. */
+const PLAIN_KEY_METRICS = new Map<string, MetricDescriptor>();
+function plainKeyMetric(key: string): MetricDescriptor {
+  let metric = PLAIN_KEY_METRICS.get(key);
+  if (!metric) PLAIN_KEY_METRICS.set(key, (metric = mapKey(key, EMPTY).metric));
+  return metric;
 }
 
 /** The naming rule for one numeric mntr key (without `zk_`). */
