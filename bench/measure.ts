@@ -97,7 +97,9 @@ export function heapPerOp(op: () => unknown, blockBytes = 512 * 1024, blocks = 3
     return used() - before;
   };
   const overhead = block(0);
-  const perOp = Math.max(1, block(1) - overhead);
+  // Sized from 16 operations, not one: a single first operation (lazy compilation, a new page) can look ten times
+  // bigger, and the blocks would then hold so few operations that such noise decides the median.
+  const perOp = Math.max(1, (block(16) - overhead) / 16);
   const n = Math.max(1, Math.min(1000, Math.floor(blockBytes / perOp)));
   const deltas = Array.from({ length: blocks }, () => (block(n) - overhead) / n).sort((a, b) => a - b);
   return percentile(deltas, 50);

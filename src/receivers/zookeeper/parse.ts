@@ -2,24 +2,38 @@ import { checkCommonReplies, ProbeError } from './four-letter-word.js';
 
 export interface MntrReply {
   /** Numeric keys without the `zk_` prefix, in reply order. */
-  readonly numbers: Map<string, number>;
+  readonly numbers: ReadonlyMap<string, number>;
   /** Non-numeric keys without the `zk_` prefix (version, server_state, peer_state, ...). */
-  readonly strings: Map<string, string>;
+  readonly strings: ReadonlyMap<string, string>;
   /** Lines that are not `zk_<key><TAB><value>`. */
-  readonly oddLines: string[];
+  readonly oddLines: readonly string[];
 }
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|NaN|Infinity)$/;
 
-/** Whitespace as String.prototype.trim sees it, within ASCII (other whitespace takes the slow path). */
-const isAsciiSpace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
+/**
+ * Whitespace as String.prototype.trim sees it, within ASCII and within a line (other whitespace takes the slow path).
+ * Not the line feed: MntrParser trims values between line heads, and a line feed there means another line.
+ */
+const isAsciiSpace = (code: number): boolean => code === 32 || code === 9 || (code >= 11 && code <= 13);
+/** The first place at or after `from` (up to `to`) that is not ASCII whitespace. */
+export function skipSpaceForward(text: string, from: number, to: number): number {
+  while (from < to && isAsciiSpace(text.charCodeAt(from))) from++;
+  return from;
+}
+/** The end of `text` between `from` and `to` without its trailing ASCII whitespace. */
+export function skipSpaceBack(text: string, from: number, to: number): number {
+  while (to > from && isAsciiSpace(text.charCodeAt(to - 1))) to--;
+  return to;
+}
 const MAX_FAST_DIGITS = 15;
 
 /**
  * Parses `mntr`: `zk_key<TAB>value` per line. Any line can be odd without losing the others. The hot path makes
  * one string per line (the key): integer values, nearly all of them, are read digit by digit from the reply.
+ * `keys`, when given, receives the key of every `zk_` line in reply order (MntrParser remembers them; mntr-parser.ts).
  */
-export function parseMntr(reply: string): MntrReply {
+export function parseMntr(reply: string, keys?: string[]): MntrReply {
   checkCommonReplies('mntr', reply);
   const numbers = new Map<string, number>();
   const strings = new Map<string, string>();
@@ -46,18 +60,12 @@ export function parseMntr(reply: string): MntrReply {
       continue;
     }
     const key = reply.slice(lineStart + 3, tab);
-    let from = tab + 1;
-    let to = lineEnd;
-    while (from < to && isAsciiSpace(reply.charCodeAt(from))) from++;
-    while (to > from && isAsciiSpace(reply.charCodeAt(to - 1))) to--;
-    const integer = readInteger(reply, from, to);
-    if (integer !== undefined) {
-      numbers.set(key, integer);
-      continue;
-    }
-    const value = reply.slice(from, to).trim();
-    if (NUMBER.test(value)) numbers.set(key, Number(value));
-    else strings.set(key, detached(value));
+    keys?.push(key);
+    const from = skipSpaceForward(reply, tab + 1, lineEnd);
+    const to = skipSpaceBack(reply, from, lineEnd);
+    const number = numberAt(reply, from, to);
+    if (number !== undefined) numbers.set(key, number);
+    else strings.set(key, detached(reply.slice(from, to).trim()));
   }
   if (numbers.size === 0) throw new ProbeError('bad_response', `mntr: no zk_<key><TAB><number> line in a ${reply.length}-byte reply`);
   return { numbers, strings, oddLines };
@@ -72,23 +80,48 @@ export function detached(text: string): string {
   return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
 
-/** `[-+]?\d{1,15}` between `from` and `to` as a number (exact: below 2^53), else undefined. */
-function readInteger(text: string, from: number, to: number): number | undefined {
+/**
+ * The number between `from` and `to` (no surrounding whitespace), or undefined when it is not one: plain decimals,
+ * nearly all values, digit by digit; anything else as a slice checked against the number syntax.
+ */
+export function numberAt(text: string, from: number, to: number): number | undefined {
+  const plain = readPlainNumber(text, from, to);
+  if (plain !== undefined) return plain;
+  const value = text.slice(from, to).trim();
+  return NUMBER.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * `[-+]?\d+(\.\d*)?` with at most 15 digits between `from` and `to` as a number, else undefined. Exact as Number()
+ * reads it: the digits make an integer below 2^53 and 10^15 is a double, so dividing one by the other is the one
+ * correctly rounded step Number() also takes.
+ */
+export function readPlainNumber(text: string, from: number, to: number): number | undefined {
   let sign = 1;
   const first = text.charCodeAt(from);
   if (first === 45 || first === 43) {
     if (first === 45) sign = -1;
     from++;
   }
-  if (from >= to || to - from > MAX_FAST_DIGITS) return undefined;
+  if (from >= to || text.charCodeAt(from) === 46) return undefined;
   let value = 0;
+  let digits = 0;
+  let fractionDigits = -1; // -1: no decimal point yet
   for (let i = from; i < to; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
+    const code = text.charCodeAt(i);
+    if (code === 46) {
+      if (fractionDigits !== -1) return undefined;
+      fractionDigits = 0;
+      continue;
+    }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > MAX_FAST_DIGITS) return undefined;
     value = value * 10 + digit;
+    if (fractionDigits !== -1) fractionDigits++;
   }
-  return sign * value;
+  return sign * (fractionDigits > 0 ? value / POWERS_OF_TEN[fractionDigits]! : value);
 }
+const POWERS_OF_TEN = Array.from({ length: MAX_FAST_DIGITS + 1 }, (_, exponent) => Number(`1e${exponent}`));
 
 export function parseRuok(reply: string): boolean {
   if (reply.trim() === 'imok') return true;

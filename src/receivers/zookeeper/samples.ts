@@ -15,6 +15,7 @@
  */
 import { describeMetric, type Attributes, type MetricDescriptor, type Sample } from '../../core/batch.js';
 import { COUNTER_KEYS, OTEL_MNTR_METRICS, SUMMARY_FAMILIES, SUMMARY_SET_FAMILIES } from './catalog.js';
+import { LaidOutNumbers, type MntrLayout } from './mntr-layout.js';
 import type { MntrReply, SrvrReply } from './parse.js';
 import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
@@ -148,6 +149,15 @@ export class SampleMapper {
   private readonly withExtra = new Map<string, Attributes>();
   /** The previous probe's samples. */
   private previous: readonly Sample[] = [];
+  /** The probe being mapped: its samples (presized to the previous probe's count) and how many are written. */
+  private samples: Sample[] = [];
+  private written = 0;
+  /**
+   * The layout of the previous probe's mntr reply, and where its number samples start in `previous` (one per
+   * number, in the layout's order): a reply with the same layout maps place by place, with no lookup.
+   */
+  private mntrLayout: MntrLayout | undefined;
+  private mntrStart = 0;
   /**
    * At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. The
    * shared mapping's copy of the key, not the parsed one: that is a slice of its reply and would keep the whole
@@ -159,64 +169,97 @@ export class SampleMapper {
 
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
-    const samples: Sample[] = [];
-    const add: AddSample = (metric, value, extra) => this.push(samples, metric, extra ? this.attributes(extra) : this.identity, value);
+    // Presized: growing an array of ~500 samples by push copies it ten times.
+    const samples = (this.samples = new Array<Sample>(this.previous.length));
+    this.written = 0;
+    const add = this.add;
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
     add(METRICS.probeDuration, outcome.durationMs / 1000);
     add(METRICS.probeSkipped, skippedTicks);
     for (const { command, error } of outcome.failures) add(METRICS.probeFailure, 1, { command, reason: error.reason });
     const { mntr, ruok, srvr, stat } = outcome.replies;
-    if (mntr) this.mntrSamples(mntr, samples, add);
+    if (mntr) this.mntrSamples(mntr, add);
+    else this.mntrLayout = undefined;
     if (ruok !== undefined || outcome.failures.some((failure) => failure.command === 'ruok')) add(METRICS.ruok, ruok ? 1 : 0);
     // stat starts like srvr: one of the two, never both, else every series would be there twice.
     const srvrLike = srvr ?? stat;
     if (srvrLike) this.srvrSamples(srvrLike, mntr, add);
     extraSamples(outcome.replies, mntr, add);
+    if (this.written < samples.length) samples.length = this.written;
     this.previous = samples;
+    this.samples = [];
     return samples;
   }
 
+  private readonly add: AddSample = (metric, value, extra) => this.push(metric, extra ? this.attributes(extra) : this.identity, value);
+
   /** Appends a sample that is not from an mntr number: the previous probe's object at this place if it is the same. */
-  private push(samples: Sample[], metric: MetricDescriptor, attributes: Attributes, value: number): void {
-    const at = samples.length;
+  private push(metric: MetricDescriptor, attributes: Attributes, value: number): void {
+    const at = this.written++;
     const last = this.previous[at];
     this.keyAt[at] = undefined;
-    samples.push(
-      last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes },
-    );
+    this.samples[at] =
+      last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes };
   }
 
-  private mntrSamples(mntr: MntrReply, samples: Sample[], add: AddSample): void {
-    // The hot loop. A key at the same place as in the previous probe has the same series (one string comparison,
-    // no lookup), and its sample again if the value is the same.
-    const { previous, keyAt } = this;
-    mntr.numbers.forEach((value, key) => {
-      const at = samples.length;
+  private mntrSamples(mntr: MntrReply, add: AddSample): void {
+    const { numbers } = mntr;
+    const start = this.written;
+    if (numbers instanceof LaidOutNumbers && numbers.layout === this.mntrLayout) this.laidOutSamples(numbers);
+    else this.keyedSamples(numbers);
+    this.mntrLayout = numbers instanceof LaidOutNumbers ? numbers.layout : undefined;
+    this.mntrStart = start;
+    const unsynced = unsyncedFollowers(mntr.numbers);
+    if (unsynced !== undefined) this.push(METRICS.followers, this.withState('unsynced'), unsynced);
+    add(METRICS.unparsedLines, mntr.oddLines.length);
+    for (const [key, value] of mntr.strings) {
+      if (key === 'server_state') this.stateSamples(value);
+      else if (key === 'peer_state') this.push(METRICS.peerState, this.withState(value), 1);
+      else if (key === 'version') this.push(METRICS.buildInfo, this.withVersion(value), 1);
+      else add(this.infoMetric(key), 1, { value });
+    }
+  }
+
+  /**
+   * The steady state: the reply has the previous one's layout, so its i-th number is the series of the previous
+   * probe's i-th mntr sample; that sample again if the value is the same.
+   */
+  private laidOutSamples({ inOrder }: LaidOutNumbers): void {
+    const { previous, samples, mntrStart } = this;
+    const start = this.written;
+    for (let i = 0; i < inOrder.length; i++) {
+      const last = previous[mntrStart + i]!;
+      const value = inOrder[i]!;
+      samples[start + i] = Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes };
+    }
+    this.written += inOrder.length;
+    // The keys at these places moved with their samples (a failure more or less before them shifts them).
+    if (start !== mntrStart) this.keyAt.copyWithin(start, mntrStart, mntrStart + inOrder.length);
+  }
+
+  /**
+   * Any other reply, key by key. A key at the same place as in the previous probe has the same series (one string
+   * comparison, no lookup), and its sample again if the value is the same.
+   */
+  private keyedSamples(numbers: ReadonlyMap<string, number>): void {
+    const { previous, keyAt, samples } = this;
+    numbers.forEach((value, key) => {
+      const at = this.written++;
       const last = previous[at];
       if (last !== undefined && keyAt[at] === key) {
-        samples.push(Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes });
+        samples[at] = Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes };
         return;
       }
-      const mapping = sharedMapping(key, mntr.numbers);
+      const mapping = sharedMapping(key, numbers);
       const attributes = mapping.extra ? this.extraAttributesOf(mapping) : this.identity;
-      samples.push(
+      samples[at] =
         last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value)
           ? last
-          : { metric: mapping.metric, value, attributes },
-      );
+          : { metric: mapping.metric, value, attributes };
       // A mapping that depends on the rest of the reply is looked up again next time.
       const shared = KEY_MAPPINGS.get(key);
       keyAt[at] = shared === mapping ? shared.key : undefined;
     });
-    const unsynced = unsyncedFollowers(mntr.numbers);
-    if (unsynced !== undefined) add(METRICS.followers, unsynced, { state: 'unsynced' });
-    add(METRICS.unparsedLines, mntr.oddLines.length);
-    for (const [key, value] of mntr.strings) {
-      if (key === 'server_state') this.stateSamples(value, add);
-      else if (key === 'peer_state') add(METRICS.peerState, 1, { state: value });
-      else if (key === 'version') add(METRICS.buildInfo, 1, { version: value.split(',')[0]! });
-      else add(this.infoMetric(key), 1, { value });
-    }
   }
 
   /** srvr fills in what mntr did not give: mntr may not be configured, or may have failed. */
@@ -224,8 +267,8 @@ export class SampleMapper {
     const fill = (metric: MetricDescriptor, mntrKey: string, value: number | undefined, extra?: Attributes) => {
       if (value !== undefined && !mntr?.numbers.has(mntrKey)) add(keyedDescriptor(metric, mntrKey), value, extra);
     };
-    if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode, add);
-    if (srvr.version !== undefined && !mntr?.strings.has('version')) add(METRICS.buildInfo, 1, { version: srvr.version });
+    if (!mntr?.strings.has('server_state')) this.stateSamples(srvr.mode);
+    if (srvr.version !== undefined && !mntr?.strings.has('version')) this.push(METRICS.buildInfo, this.withVersion(srvr.version), 1);
     fill(METRICS.latencyMin, 'min_latency', srvr.latencyMin);
     fill(METRICS.latencyAvg, 'avg_latency', srvr.latencyAvg);
     fill(METRICS.latencyMax, 'max_latency', srvr.latencyMax);
@@ -234,9 +277,9 @@ export class SampleMapper {
     fill(METRICS.connections, 'num_alive_connections', srvr.connections);
     fill(METRICS.outstanding, 'outstanding_requests', srvr.outstanding);
     fill(METRICS.znodes, 'znode_count', srvr.nodeCount);
-    fill(mapKey('last_proposal_size', EMPTY).metric, 'last_proposal_size', srvr.proposalSizeLast);
-    fill(mapKey('min_proposal_size', EMPTY).metric, 'min_proposal_size', srvr.proposalSizeMin);
-    fill(mapKey('max_proposal_size', EMPTY).metric, 'max_proposal_size', srvr.proposalSizeMax);
+    fill(plainKeyMetric('last_proposal_size'), 'last_proposal_size', srvr.proposalSizeLast);
+    fill(plainKeyMetric('min_proposal_size'), 'min_proposal_size', srvr.proposalSizeMin);
+    fill(plainKeyMetric('max_proposal_size'), 'max_proposal_size', srvr.proposalSizeMax);
     if (srvr.zxid !== undefined) {
       const { epoch, counter } = splitZxid(srvr.zxid);
       add(METRICS.zxidEpoch, epoch);
@@ -244,10 +287,28 @@ export class SampleMapper {
     }
   }
 
-  private stateSamples(reported: string, add: AddSample): void {
+  private stateSamples(reported: string): void {
     const current = reported.replace('-', '_');
-    for (const state of SERVER_STATES) add(METRICS.serverState, state === current ? 1 : 0, { state });
-    if (!(SERVER_STATES as readonly string[]).includes(current)) add(METRICS.serverState, 1, { state: current });
+    for (const state of SERVER_STATES) this.push(METRICS.serverState, this.withState(state), state === current ? 1 : 0);
+    if (!(SERVER_STATES as readonly string[]).includes(current)) this.push(METRICS.serverState, this.withState(current), 1);
+  }
+
+  /** Identity plus `state` (server, peer, unsynced followers), one object per state: a probe makes none. */
+  private readonly stateAttributes = new Map<string, Attributes>();
+  private withState(state: string): Attributes {
+    let attributes = this.stateAttributes.get(state);
+    if (!attributes) {
+      attributes = this.attributes({ state });
+      if (this.stateAttributes.size < MAX_CACHED) this.stateAttributes.set(state, attributes);
+    }
+    return attributes;
+  }
+
+  /** Identity plus the `version` of a reported version string (`3.8.0-<commit>, built on ...`), for the last one seen. */
+  private version: { readonly reported: string; readonly attributes: Attributes } | undefined;
+  private withVersion(reported: string): Attributes {
+    if (this.version?.reported !== reported) this.version = { reported, attributes: this.attributes({ version: reported.split(',')[0]! }) };
+    return this.version.attributes;
   }
 
   private extraAttributesOf(mapping: KeyMapping): Attributes {
@@ -285,6 +346,14 @@ export class SampleMapper {
     }
     return metric;
   }
+}
+
+/** The descriptor of a key whose mapping depends on nothing else (srvr fill-in), made once. */
+const PLAIN_KEY_METRICS = new Map<string, MetricDescriptor>();
+function plainKeyMetric(key: string): MetricDescriptor {
+  let metric = PLAIN_KEY_METRICS.get(key);
+  if (!metric) PLAIN_KEY_METRICS.set(key, (metric = mapKey(key, EMPTY).metric));
+  return metric;
 }
 
 /** The naming rule for one numeric mntr key (without `zk_`). */

@@ -7,6 +7,7 @@ import type { ClientTlsLoader } from '../../internal/tls/client-tls.js';
 import type { HostPort } from '../../core/config/schema.js';
 import type { FourLetterWord } from './config.js';
 import { exchange, ProbeError, type TlsExchange } from './four-letter-word.js';
+import { MntrParser } from './mntr-parser.js';
 import { parseMntr, parseRuok, parseSrvr, type MntrReply, type SrvrReply } from './parse.js';
 import {
   DEFAULT_CONS_MAX_ADDRESSES,
@@ -87,8 +88,10 @@ export class FourLetterWordTransport implements Transport {
     options: { consMaxAddresses?: number; consMaxConnections?: number; tls?: ClientTlsLoader } = {},
   ) {
     const { consMaxAddresses = DEFAULT_CONS_MAX_ADDRESSES, consMaxConnections = 0 } = options;
-    this.parsers =
+    const parsers =
       consMaxAddresses === DEFAULT_CONS_MAX_ADDRESSES && consMaxConnections === 0 ? DEFAULT_PARSERS : parsersFor(consMaxAddresses, consMaxConnections);
+    // mntr remembers this endpoint's previous reply to read the next one against it (mntr-parser.ts).
+    this.parsers = { ...parsers, mntr: new MntrParser().parse };
     this.tls = options.tls;
   }
 
