@@ -14,6 +14,7 @@ import { AdminTransport } from './admin.js';
 import { ZOOKEEPER_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { adminBaseUrl, type ZookeeperReceiverConfig } from './config.js';
 import { FourLetterWordTransport, type Transport } from './transport.js';
+import { detached } from './parse.js';
 import { probeEndpoint, type ProbeOutcome } from './probe.js';
 import { SampleMapper } from './samples.js';
 
@@ -148,7 +149,8 @@ class EndpointHealth {
     else this.upSinceMs ??= timeMs;
     for (const line of outcome.replies.mntr?.oddLines ?? []) {
       if (this.loggedOddLines.size >= MAX_LOGGED_ODD_LINES || this.loggedOddLines.has(line)) continue;
-      this.loggedOddLines.add(line);
+      // A copy: the line is a slice of its reply, and would keep the whole reply alive for as long as it is remembered.
+      this.loggedOddLines.add(detached(line));
       this.logger.warn('unexpected line in mntr reply (counted in zookeeper.mntr.unparsed_lines)', { line: line.slice(0, 200) });
     }
   }
