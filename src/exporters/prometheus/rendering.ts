@@ -42,8 +42,8 @@ export class Plan {
   constructor(
     /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
     readonly series: SeriesLayout,
-    /** Sample indices, line by line: family by family. */
-    readonly order: Int32Array,
+    /** Sample indices, line by line: family by family; null when that is the samples' own order (as from mntr). */
+    readonly order: Int32Array | null,
     /** Where each family's lines start in `order` (one more entry: the end). */
     readonly familyLines: Int32Array,
     /** Metric (descriptor) names in order of first appearance. */
@@ -200,7 +200,7 @@ export class FragmentRenderer {
       const end = familyLines[f + 1]!;
       if (whole[f]) {
         for (let o = familyLines[f]!; o < end; o++) {
-          const sample = samples[order[o]!]!;
+          const sample = samples[order ? order[o]! : o]!;
           const text = this.lines(this.exposedName(sample.metric)!, sample);
           this.reserve(at, Buffer.byteLength(text));
           at += this.scratch.write(text, at);
@@ -211,7 +211,7 @@ export class FragmentRenderer {
       this.reserve(at, 32 * (end - familyLines[f]!));
       const scratch = this.scratch;
       for (let o = familyLines[f]!; o < end; o++) {
-        at = writeNumber(scratch, at, samples[order[o]!]!.value);
+        at = writeNumber(scratch, at, samples[order ? order[o]! : o]!.value);
         scratch[at++] = 10;
       }
     }
@@ -271,6 +271,7 @@ export class FragmentRenderer {
       seen.add(series);
     }
     const order = new Int32Array(samples.length);
+    let ordered = true;
     const familyLines = new Int32Array(byName.size + 1);
     const whole = new Uint8Array(byName.size);
     const fixedBefore = new Int32Array(byName.size + 1);
@@ -284,6 +285,7 @@ export class FragmentRenderer {
       whole[f] = family.whole ? 1 : 0;
       let bytes = 0;
       for (const index of family.indices) {
+        if (index !== labels.length) ordered = false;
         order[labels.length] = index;
         labels.push(sampleLabels[index]!);
         bytes += name === null ? 0 : name.length + sampleLabels[index]!.length;
@@ -294,7 +296,7 @@ export class FragmentRenderer {
       descriptors.push(family.descriptor);
       names.push(name);
     }
-    return new Plan(series, order, familyLines, families, descriptors, names, labels, whole, fixedBefore, attributeKeys, regular);
+    return new Plan(series, ordered ? null : order, familyLines, families, descriptors, names, labels, whole, fixedBefore, attributeKeys, regular);
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {
