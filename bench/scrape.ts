@@ -3,7 +3,10 @@
  * each one batch made from the real 3.8.0 leader mntr fixture, asking for gzip as Prometheus does: an unchanged
  * snapshot (the body reused), one endpoint's batch new before each scrape (with the event-loop delay meanwhile),
  * and every endpoint's batch new (a whole body made from fresh renderings). The HTTP client runs in this process,
- * so the CPU figure is server + a minimal keep-alive client (which only collects the body's bytes).
+ * so the CPU figure is server + a minimal keep-alive client (which only collects the body's bytes). Then, from a
+ * rendered snapshot of the same batches outside the exporter: the bytes of its renderings per endpoint and the
+ * CPU of copying a whole body in chunks of CHUNK_BYTES families as body.ts does, into one reused buffer (no gzip,
+ * HTTP, fresh memory or garbage: the part rendering.ts decides).
  * Run: node dist/bench/scrape.js  (SCRAPE_SIZES=200,1000 for some sizes only)
  */
 import http from 'node:http';
@@ -11,6 +14,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { prometheusExporterConfigSchema } from '../src/exporters/prometheus/config.js';
 import { PrometheusExporter } from '../src/exporters/prometheus/exporter.js';
+import { CHUNK_BYTES } from '../src/exporters/prometheus/body.js';
+import { copyFamilies, familiesLength, FragmentRenderer, RenderedSnapshot, type RenderedBatch } from '../src/exporters/prometheus/rendering.js';
+import type { Batch } from '../src/core/batch.js';
 import { parseMntr } from '../src/receivers/zookeeper/parse.js';
 import { SampleMapper } from '../src/receivers/zookeeper/samples.js';
 import { freePort } from '../test/harness/ports.js';
@@ -39,14 +45,45 @@ function get(url: string): Promise<Buffer> {
 }
 
 const mappers: SampleMapper[] = [];
-function feed(endpoints: number, from = 0): void {
+function feed(endpoints: number, from = 0, consume = (batch: Batch) => exporter.consume(batch)): void {
   const now = Date.now();
   for (let i = from; i < endpoints; i++) {
     const endpoint = `zk-${i}.example:2181`;
     mappers[i] ??= new SampleMapper(Object.freeze({ 'zk.endpoint': endpoint }));
     const samples = mappers[i]!.toSamples({ replies: { mntr: parseMntr(reply) }, failures: [], durationMs: 2.5 }, 0);
-    exporter.consume({ source: `zookeeper|${endpoint}`, timeMs: now, startTimeMs: now - 60_000, samples });
+    consume({ source: `zookeeper|${endpoint}`, timeMs: now, startTimeMs: now - 60_000, samples });
   }
+}
+
+/** The renderings' bytes per endpoint, and the CPU of copying whole bodies from them (p50 of 15). */
+function assembly(endpoints: number): string {
+  const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
+  const rendered: RenderedBatch[] = [];
+  feed(endpoints, 0, (batch) => rendered.push(snapshot.renderer.render(batch)));
+  feed(endpoints, 0, (batch) => snapshot.put(batch));
+  const capture = snapshot.capture()!;
+  const families = capture.layout.names.length;
+  // Chunks as body.ts makes them: families up to CHUNK_BYTES, at least one.
+  const eachChunk = (each: (from: number, to: number, size: number) => void) => {
+    for (let from = 0, to = 0; from < families; from = to) {
+      let size = 0;
+      for (; to < families && (to === from || size < CHUNK_BYTES); to++) size += familiesLength(capture, to, to + 1);
+      each(from, to, size);
+    }
+  };
+  let largest = 0;
+  eachChunk((from, to, size) => (largest = Math.max(largest, size)));
+  const chunk = Buffer.alloc(largest);
+  const cpu: number[] = [];
+  for (let i = 0; i < 18; i++) {
+    const started = process.cpuUsage();
+    eachChunk((from, to) => copyFamilies(capture, from, to, chunk, 0));
+    const { user, system } = process.cpuUsage(started);
+    if (i >= 3) cpu.push((user + system) / 1000);
+  }
+  cpu.sort((a, b) => a - b);
+  const bytes = rendered.reduce((sum, { bytes }) => sum + bytes.byteLength, 0) / endpoints;
+  return `renderings ${fmtBytes(bytes)} per endpoint; a whole body copied in chunks in ${fmt(percentile(cpu, 50), 1)} ms CPU (p50, min ${fmt(cpu[0]!, 1)})`;
 }
 
 try {
@@ -99,6 +136,7 @@ try {
     console.log(
       `${label}, every endpoint's batch new before each scrape: p50 ${fmt(percentile(fresh, 50), 1)} ms, max ${fmt(fresh[fresh.length - 1]!, 1)} ms over ${fresh.length} scrapes, ${fmt(freshCpuMs, 1)} ms CPU (all threads) per scrape`,
     );
+    console.log(`${label}: ${assembly(endpoints)}`);
   }
 } finally {
   agent.destroy();

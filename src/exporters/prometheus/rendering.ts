@@ -1,10 +1,13 @@
 /**
  * Prometheus text exposition rendered when a target's batch arrives, not when it is scraped.
  *
- * Each batch is rendered once into one string (its series, family by family, in batch order) with the offsets of
- * each family's lines; a scrape assembles the body family by family (one `# HELP`/`# TYPE` header, then that
- * family's lines from every source in snapshot order), so families stay contiguous as the exposition format
- * requires, and never formats a number. Label strings are built once per attribute object, names once per descriptor.
+ * Of each batch only what changes is rendered: the value text of each line (`1234\n`), family by family, with
+ * the offset where each family's values start. What does not change with the values — each line's name and label
+ * set `{k="v",...} ` — lives in the source's plan (made once per layout, shared by its renderings): names once per
+ * descriptor, label sets once per attribute object. A scrape assembles the body family by family (one
+ * `# HELP`/`# TYPE` header, then that family's lines from every source in snapshot order, each line written as
+ * name + labels + value), so families stay contiguous as the exposition format requires, and never formats a
+ * number. Families that cannot be split that way (histograms: several lines per sample) are rendered whole.
  *
  * The output is byte-identical to `PrometheusSerializer` of `@opentelemetry/exporter-prometheus` fed by
  * `snapshotToScopeMetrics` (proven by test/exporters/prometheus/rendering.test.ts). Snapshots where that
@@ -31,45 +34,56 @@ export interface RenderOptions {
   readonly constantLabels: Readonly<Record<string, string>>;
 }
 
-/** One batch, rendered. */
-export interface RenderedBatch {
-  /** The batch's lines, family after family, UTF-8 (off the JS heap: the garbage collector never scans it). */
-  readonly bytes: Buffer;
-  /** The allocation `bytes` is a view of (with headroom): the source's next rendering writes into it again. */
-  readonly backing: Buffer;
-  /** Metric (descriptor) names in order of first appearance; bytes `starts[i]..starts[i+1]` are family i's lines. */
-  readonly families: readonly string[];
-  readonly starts: Int32Array;
-  /** The first descriptor of each family, for its header and kind. */
-  readonly descriptors: readonly MetricDescriptor[];
-  /** Sorted attribute-set keys of the batch's distinct attribute objects (a series can only collide through one). */
-  readonly attributeKeys: ReadonlySet<string>;
-  /** False when one metric name came with two kinds in this batch. */
-  readonly regular: boolean;
-}
-
-/** How one source's batch is laid out; valid for a later batch with the same descriptors and attributes in the same order. */
-class Plan {
+/**
+ * How one source's batch is laid out, and the bytes its lines have besides their values; valid for a later batch
+ * with the same descriptors and attributes in the same order, and never changed (a pinned capture reads it).
+ */
+export class Plan {
   constructor(
     /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
     readonly series: SeriesLayout,
-    /** Sample indices, family by family. */
-    readonly order: Int32Array,
-    /** Where each family's indices end in `order`. */
-    readonly familyEnds: Int32Array,
+    /** Sample indices, line by line: family by family; null when that is the samples' own order (as from mntr). */
+    readonly order: Int32Array | null,
+    /** Where each family's lines start in `order` (one more entry: the end). */
+    readonly familyLines: Int32Array,
+    /** Metric (descriptor) names in order of first appearance. */
     readonly families: readonly string[],
+    /** The first descriptor of each family, for its header and kind. */
     readonly descriptors: readonly MetricDescriptor[],
-    /** Each family's exposed name (null: the family is not exposed). */
+    /** Each family's exposed name (null: the family is not exposed, nothing of it is rendered). */
     readonly names: readonly (Buffer | null)[],
-    /** Each sample's label bytes. */
+    /** Each line's label bytes, `{k="v",...} ` or a lone space (in `order`'s order). */
     readonly labels: readonly Buffer[],
+    /** 1 for a family rendered as whole lines (histograms: several lines per sample), 0 for name + labels + value. */
+    readonly whole: Uint8Array,
+    /**
+     * The bytes of the lines of the families before family i besides their values: their names and labels (none
+     * for a whole or unexposed family). One more entry: all of them.
+     */
+    readonly fixedBefore: Int32Array,
+    /** Sorted attribute-set keys of the batch's distinct attribute objects (a series can only collide through one). */
     readonly attributeKeys: ReadonlySet<string>,
+    /** False when one metric name came with two kinds in this batch, or one series came twice. */
     readonly regular: boolean,
   ) {}
 }
 
-/** Pieces longer than this are copied with Buffer.copy, shorter ones byte by byte (measured: equal at ~150 bytes). */
-const LONG_PIECE = 160;
+/** One batch, rendered: its values; the rest of its lines is its plan's. */
+export interface RenderedBatch {
+  readonly plan: Plan;
+  /**
+   * The allocation, off the JS heap (the garbage collector never scans it): `starts` at its beginning, then the
+   * value text of each line (`value\n`), family after family (a whole family's lines entire). The source's next
+   * rendering writes into it again when nothing reads it and it fits.
+   */
+  readonly bytes: Buffer;
+  /**
+   * Where family i's lines would start if the names and labels were rendered too, so that its length in a body is
+   * `starts[i+1] - starts[i]` (arithmetic, as for whole renderings); its values start at `starts[i] -
+   * plan.fixedBefore[i]` in `bytes`. A view of the beginning of `bytes`.
+   */
+  readonly starts: Int32Array;
+}
 
 /**
  * Up to this many bytes are copied by hand, longer ones with Uint8Array.prototype.set (a V8 builtin, no view made,
@@ -153,8 +167,9 @@ export class FragmentRenderer {
   private readonly plans = new Map<string, Plan>();
   private readonly nameBytes = new WeakMap<MetricDescriptor, Buffer>();
   private readonly labelBytes = new WeakMap<Attributes, Buffer>();
-  /** Where batches are written before being copied out at their exact size; grows as needed, never shrinks. */
-  private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** Where values are written before being copied out at their exact size; grows as needed, never shrinks. */
+  private scratch = Buffer.allocUnsafe(16 * 1024);
+  private familyStarts = new Int32Array(256);
 
   /** Forgets a source's layout (its source was forgotten). */
   forget(source: string): void {
@@ -162,11 +177,11 @@ export class FragmentRenderer {
   }
 
   /**
-   * `reuse`: the backing buffer of the source's previous rendering, which nothing reads any more; written into
-   * again when the new rendering fits, so a steady source allocates no new memory outside the JS heap (freed
-   * buffers would only be returned at the next full collection).
+   * `reuse`: the source's previous rendering, which nothing reads any more; its memory is written into again when
+   * the new rendering fits, so a steady source allocates no new memory outside the JS heap (freed buffers would
+   * only be returned at the next full collection).
    */
-  render(batch: Batch, reuse?: Buffer, series?: SeriesLayout): RenderedBatch {
+  render(batch: Batch, reuse?: RenderedBatch, series?: SeriesLayout): RenderedBatch {
     const samples = batch.samples;
     let plan = this.plans.get(batch.source);
     // `series`: the layout the caller already matched the batch with (the exporter's snapshot shares it).
@@ -174,38 +189,47 @@ export class FragmentRenderer {
       plan = this.plan(samples, series ?? SeriesLayout.of(samples));
       this.plans.set(batch.source, plan);
     }
-    const { order, familyEnds, families, names, labels } = plan;
-    const starts = new Int32Array(families.length + 1);
+    const { order, familyLines, names, whole, fixedBefore } = plan;
+    const families = plan.families.length;
+    if (this.familyStarts.length <= families) this.familyStarts = new Int32Array(2 * (families + 1));
+    const familyStarts = this.familyStarts;
     let at = 0;
-    let o = 0;
-    for (let f = 0; f < families.length; f++) {
-      starts[f] = at;
-      const name = names[f];
-      const end = familyEnds[f]!;
-      if (name === null) {
-        o = end;
-        continue;
-      }
-      for (; o < end; o++) {
-        const sample = samples[order[o]!]!;
-        if (sample.histogram) {
+    for (let f = 0; f < families; f++) {
+      familyStarts[f] = at;
+      if (names[f] === null) continue;
+      const end = familyLines[f + 1]!;
+      if (whole[f]) {
+        for (let o = familyLines[f]!; o < end; o++) {
+          const sample = samples[order ? order[o]! : o]!;
           const text = this.lines(this.exposedName(sample.metric)!, sample);
           this.reserve(at, Buffer.byteLength(text));
           at += this.scratch.write(text, at);
-          continue;
         }
-        const label = labels[order[o]!]!;
-        this.reserve(at, name!.length + label.length + 32);
-        at = writeNumber(this.scratch, copyInto(this.scratch, copyInto(this.scratch, at, name!), label), sample.value);
-        this.scratch[at++] = 10;
+        continue;
+      }
+      // A value prints in at most 25 bytes ("-0.000001234567890123456"), then its newline.
+      this.reserve(at, 32 * (end - familyLines[f]!));
+      const scratch = this.scratch;
+      for (let o = familyLines[f]!; o < end; o++) {
+        at = writeNumber(scratch, at, samples[order ? order[o]! : o]!.value);
+        scratch[at++] = 10;
       }
     }
-    starts[families.length] = at;
-    // Headroom: the next batch's values may print a few bytes longer.
-    const backing = reuse && reuse.length >= at ? reuse : Buffer.allocUnsafeSlow(at + (at >> 4));
-    this.scratch.copy(backing, 0, 0, at);
-    const bytes = backing.subarray(0, at);
-    return { bytes, backing, families, starts, descriptors: plan.descriptors, attributeKeys: plan.attributeKeys, regular: plan.regular };
+    familyStarts[families] = at;
+    const valuesAt = 4 * (families + 1);
+    let bytes: Buffer;
+    let starts: Int32Array;
+    if (reuse && reuse.bytes.length >= valuesAt + at) {
+      bytes = reuse.bytes;
+      starts = reuse.starts.length === families + 1 ? reuse.starts : new Int32Array(bytes.buffer, bytes.byteOffset, families + 1);
+    } else {
+      // Headroom: the next batch's values may print a few bytes longer. Its own ArrayBuffer, at offset 0 (aligned).
+      bytes = Buffer.allocUnsafeSlow(valuesAt + at + (at >> 3));
+      starts = new Int32Array(bytes.buffer, bytes.byteOffset, families + 1);
+    }
+    for (let f = 0; f <= families; f++) starts[f] = valuesAt + familyStarts[f]! + fixedBefore[f]!;
+    this.scratch.copy(bytes, valuesAt, 0, at);
+    return { plan, bytes, starts };
   }
 
   private reserve(at: number, bytes: number): void {
@@ -217,9 +241,9 @@ export class FragmentRenderer {
 
   /** Families in order of first appearance, each sample's place among them, and the bytes of names and labels. */
   private plan(samples: readonly Sample[], series: SeriesLayout): Plan {
-    const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[] }>();
+    const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[]; whole: boolean }>();
     const attributeKeys = new Set<string>();
-    const labels: Buffer[] = [];
+    const sampleLabels: Buffer[] = [];
     let regular = true;
     let lastAttributes: Attributes | undefined;
     let lastLabels: Buffer | undefined;
@@ -229,35 +253,50 @@ export class FragmentRenderer {
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
       let family = byName.get(sample.metric.name);
-      if (!family) byName.set(sample.metric.name, (family = { descriptor: sample.metric, indices: [] }));
+      if (!family) byName.set(sample.metric.name, (family = { descriptor: sample.metric, indices: [], whole: false }));
       else if (family.descriptor.kind !== sample.metric.kind) regular = false;
       family.indices.push(i);
+      // A histogram sample is several lines (Sample.histogram is set exactly for this kind).
+      if (sample.metric.kind === 'histogram') family.whole = true;
       if (sample.attributes !== lastAttributes) {
         lastAttributes = sample.attributes;
         lastKey = this.sortedKey(lastAttributes);
         attributeKeys.add(lastKey);
         lastLabels = this.labelBytesOf(lastAttributes);
       }
-      labels.push(lastLabels!);
+      sampleLabels.push(lastLabels!);
       // One series twice in a batch: the OTel path may drop the second (once another source has the metric).
       const series = `${sample.metric.name}\u0000${lastKey}`;
       if (seen.has(series)) regular = false;
       seen.add(series);
     }
     const order = new Int32Array(samples.length);
-    const familyEnds = new Int32Array(byName.size);
+    let ordered = true;
+    const familyLines = new Int32Array(byName.size + 1);
+    const whole = new Uint8Array(byName.size);
+    const fixedBefore = new Int32Array(byName.size + 1);
     const families: string[] = [];
     const descriptors: MetricDescriptor[] = [];
     const names: (Buffer | null)[] = [];
-    let o = 0;
-    for (const [metricName, { descriptor, indices }] of byName) {
-      for (const index of indices) order[o++] = index;
-      familyEnds[families.length] = o;
+    const labels: Buffer[] = [];
+    for (const [metricName, family] of byName) {
+      const f = families.length;
+      const name = this.nameBytesOf(family.descriptor);
+      whole[f] = family.whole ? 1 : 0;
+      let bytes = 0;
+      for (const index of family.indices) {
+        if (index !== labels.length) ordered = false;
+        order[labels.length] = index;
+        labels.push(sampleLabels[index]!);
+        bytes += name === null ? 0 : name.length + sampleLabels[index]!.length;
+      }
+      fixedBefore[f + 1] = fixedBefore[f]! + (family.whole ? 0 : bytes);
+      familyLines[f + 1] = labels.length;
       families.push(metricName);
-      descriptors.push(descriptor);
-      names.push(this.nameBytesOf(descriptor));
+      descriptors.push(family.descriptor);
+      names.push(name);
     }
-    return new Plan(series, order, familyEnds, families, descriptors, names, labels, attributeKeys, regular);
+    return new Plan(series, ordered ? null : order, familyLines, families, descriptors, names, labels, whole, fixedBefore, attributeKeys, regular);
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {
@@ -348,7 +387,7 @@ export interface Capture {
 function layoutOf(sources: readonly RenderedBatch[], renderer: FragmentRenderer): Layout | undefined {
   const families = new Map<string, { descriptor: MetricDescriptor; pieces: number[] }>();
   for (let source = 0; source < sources.length; source++) {
-    const { families: familyNames, descriptors } = sources[source]!;
+    const { families: familyNames, descriptors } = sources[source]!.plan;
     for (let i = 0; i < familyNames.length; i++) {
       let family = families.get(familyNames[i]!);
       if (!family) families.set(familyNames[i]!, (family = { descriptor: descriptors[i]!, pieces: [] }));
@@ -387,13 +426,16 @@ export function familiesLength(capture: Capture, from: number, to: number): numb
 }
 
 /**
- * Copies families `from`..`to` (exclusive) of `capture` into `target` at `at`; returns the new offset.
+ * Copies families `from`..`to` (exclusive) of `capture` into `target` at `at`; returns the new offset. Each line
+ * is written as its family's name, its labels (both from the source's plan) and its value text (from the
+ * rendering, up to and with its newline).
  *
  * Source by source, not family by family: each family's place in `target` is known from the lengths, so the
- * pieces of one source (contiguous in its rendering, in family order) are read in one sweep and written to as
+ * values of one source (contiguous in its rendering, in family order) are read in one sweep and written to as
  * many sequential streams as there are families. Family by family, every one-line piece came from another
  * source's memory: at 1,000+ targets the renderings no longer fit in the CPU caches and each piece was a cache
- * and TLB miss (measured ~10x slower per byte at 5,000 targets than at 200).
+ * and TLB miss (measured ~10x slower per byte at 5,000 targets than at 200). Names are shared by all sources and
+ * a source's few label sets by its lines, so they stay in the caches.
  */
 export function copyFamilies(capture: Capture, from: number, to: number, target: Buffer, at: number): number {
   const { sources, layout } = capture;
@@ -412,19 +454,33 @@ export function copyFamilies(capture: Capture, from: number, to: number, target:
     at += familiesLength(capture, f, f + 1) - header.length;
   }
   for (let source = 0; source < sources.length; source++) {
-    const { bytes, starts } = sources[source]!;
+    const { plan, bytes, starts } = sources[source]!;
+    const { names, labels, familyLines, whole, fixedBefore } = plan;
     for (let k = 0; k < count; k++) {
       const pieces = layout.pieces[from + k]!;
       const p = next[k]!;
       if (cursors[k]! < 0 || p >= pieces.length || pieces[p] !== source) continue;
       next[k] = p + 2;
       const i = pieces[p + 1]!;
-      const start = starts[i]!;
-      const end = starts[i + 1]!;
       let out = cursors[k]!;
-      // Most pieces are one line; Buffer.copy makes a view per call, which costs more than copying it by hand.
-      if (end - start > LONG_PIECE) out += bytes.copy(target, out, start, end);
-      else for (let b = start; b < end; b++) target[out++] = bytes[b]!;
+      let v = starts[i]! - fixedBefore[i]!;
+      if (whole[i]) {
+        const end = starts[i + 1]! - fixedBefore[i]!;
+        target.set(bytes.subarray(v, end), out);
+        out += end - v;
+      } else {
+        const name = names[i]!;
+        const last = familyLines[i + 1]!;
+        for (let line = familyLines[i]!; line < last; line++) {
+          out = copyInto(target, copyInto(target, out, name), labels[line]!);
+          // The value, up to and with its newline: a few bytes, copied by hand.
+          let byte: number;
+          do {
+            byte = bytes[v++]!;
+            target[out++] = byte;
+          } while (byte !== 10);
+        }
+      }
       cursors[k] = out;
     }
   }
@@ -453,15 +509,15 @@ export class RenderedSnapshot {
   /** `series`: the batch's layout, when the caller has matched it already (see FragmentRenderer.render). */
   put(batch: Batch, series?: SeriesLayout): void {
     const previous = this.sources.get(batch.source);
-    const rendered = this.renderer.render(batch, this.pins === 0 ? previous?.backing : undefined, series);
-    // The same plan gives the same key set: the counts stand (the steady path: no per-key bookkeeping per batch).
-    if (previous?.attributeKeys !== rendered.attributeKeys || previous.regular !== rendered.regular) {
-      if (previous) this.unremember(previous);
-      this.remember(rendered);
-    }
+    const rendered = this.renderer.render(batch, this.pins === 0 ? previous : undefined, series);
     this.sources.set(batch.source, rendered);
-    // The renderer keeps a source's family list while its series stay the same: the same array, the same layout.
-    if (previous?.families !== rendered.families) this.layoutVersion++;
+    // The renderer keeps a source's plan while its series stay the same: the same key set (the counts stand, no
+    // per-key bookkeeping per batch on the steady path) and the same families (the same layout).
+    if (previous?.plan !== rendered.plan) {
+      if (previous) this.unremember(previous.plan);
+      this.remember(rendered.plan);
+      this.layoutVersion++;
+    }
     this.version++;
   }
 
@@ -469,7 +525,7 @@ export class RenderedSnapshot {
   forget(source: string): void {
     const previous = this.sources.get(source);
     if (!previous) return;
-    this.unremember(previous);
+    this.unremember(previous.plan);
     this.sources.delete(source);
     this.renderer.forget(source);
     this.layoutVersion++;
@@ -488,8 +544,8 @@ export class RenderedSnapshot {
   regularWith(extra: readonly RenderedBatch[]): boolean {
     if (this.irregular > 0 || this.collisions > 0) return false;
     for (const rendered of extra) {
-      if (!rendered.regular) return false;
-      for (const key of rendered.attributeKeys) if (this.sharedKeys.has(key)) return false;
+      if (!rendered.plan.regular) return false;
+      for (const key of rendered.plan.attributeKeys) if (this.sharedKeys.has(key)) return false;
     }
     return true;
   }
@@ -532,18 +588,18 @@ export class RenderedSnapshot {
     return body;
   }
 
-  private remember(rendered: RenderedBatch): void {
-    if (!rendered.regular) this.irregular++;
-    for (const key of rendered.attributeKeys) {
+  private remember(plan: Plan): void {
+    if (!plan.regular) this.irregular++;
+    for (const key of plan.attributeKeys) {
       const sources = (this.sharedKeys.get(key) ?? 0) + 1;
       this.sharedKeys.set(key, sources);
       if (sources === 2) this.collisions++;
     }
   }
 
-  private unremember(rendered: RenderedBatch): void {
-    if (!rendered.regular) this.irregular--;
-    for (const key of rendered.attributeKeys) {
+  private unremember(plan: Plan): void {
+    if (!plan.regular) this.irregular--;
+    for (const key of plan.attributeKeys) {
       const sources = this.sharedKeys.get(key)! - 1;
       if (sources === 1) this.collisions--;
       if (sources === 0) this.sharedKeys.delete(key);

@@ -117,7 +117,29 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
       ],
       {},
     ],
+    [
+      'histograms between gauges and counters (lines rendered whole among lines rendered as values), namespace, const_labels',
+      () => {
+        const [first, second] = histogramBatch('h', { at: '1' }).samples;
+        const plain = batchOf('h', [
+          [GAUGE, 1.25, { at: '1' }],
+          [COUNTER, 7, { at: '1' }],
+          [GAUGE, -3, { at: '2' }],
+        ]).samples;
+        return [
+          { source: 'h', timeMs: 1, startTimeMs: 0, samples: [plain[0]!, first!, plain[1]!, second!, plain[2]!] },
+          histogramBatch('h2', { at: '3' }),
+          batchOf('g', [[GAUGE, 2, { at: '4' }]]),
+        ];
+      },
+      { namespace: 'ns', constantLabels: { env: 'prod' } },
+    ],
     ['an empty snapshot', () => [], { targetInfo: true }],
+    [
+      'empty batches before, between and after others',
+      () => [batchOf('e1', []), batchOf('a', [[GAUGE, 1, { x: '1' }]]), batchOf('e2', []), batchOf('b', [[GAUGE, 2, { x: '2' }]]), batchOf('e3', [])],
+      {},
+    ],
     [
       'label names that would start with a digit',
       () => [
@@ -167,6 +189,57 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
       }
       assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([...store.batches()], {}).replace(/^# no registered metrics$/, ''));
     }
+  });
+
+  it('a source whose values print longer or shorter from batch to batch, with the same series, gives the OTel body', () => {
+    // The same descriptor and attribute objects every time: the plan stays, only values are rendered again.
+    const attributesOf = (source: string) => [Object.freeze({ e: '1', source }), Object.freeze({ e: '2', f: 'x"y', source })];
+    const attributesBySource = new Map(['v1', 'v2'].map((source) => [source, attributesOf(source)]));
+    const unexposed = describeMetric('', 'gauge');
+    const batchWith = (source: string, values: number[], sum: number): Batch => {
+      const attributes = attributesBySource.get(source)!;
+      return {
+        source,
+        timeMs: 1,
+        startTimeMs: 0,
+        samples: [
+          { metric: GAUGE, attributes: attributes[0]!, value: values[0]! },
+          { metric: unexposed, attributes: attributes[0]!, value: values[1]! },
+          { metric: COUNTER, attributes: attributes[1]!, value: values[1]! },
+          { metric: HISTOGRAM, attributes: attributes[1]!, value: 2, histogram: { boundaries: [1], counts: [1, 1], sum, count: 2 } },
+          { metric: GAUGE, attributes: attributes[1]!, value: values[2]! },
+        ],
+      };
+    };
+    const store = new SnapshotStore();
+    const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: { c: '1' } }));
+    const rounds: [number[], number][] = [
+      [[1, 2, 3], 1],
+      [[1e300, -1.2345678901234567e-300, NaN], 1.0000000000000002],
+      [[0, -0, 5], 0],
+      [[123456789012345, Infinity, 0.1 + 0.2], 1e-7],
+      [[-Infinity, 1, 2], 3],
+    ];
+    for (const [values, sum] of rounds) {
+      for (const source of ['v1', 'v2']) {
+        const batch = batchWith(source, source === 'v1' ? values : values.map((value) => value * 2), sum);
+        store.put(batch);
+        snapshot.put(batch);
+      }
+      assert.equal(snapshot.assemble([])?.toString('utf8'), otelBody([...store.batches()], { constantLabels: { c: '1' } }));
+    }
+  });
+
+  it("a rendering holds its values, not its lines, and a steady source's next rendering writes into the same memory", () => {
+    const renderer = new FragmentRenderer({ namespace: '', constantLabels: {} });
+    const [batch] = zookeeperBatches(1, 'mntr-3.8.0-leader.txt');
+    const first = renderer.render(batch!);
+    const snapshot = new RenderedSnapshot(renderer);
+    const lines = snapshot.assemble([first])!.length;
+    assert.ok(first.bytes.length * 5 < lines, `${first.bytes.length} bytes of rendering for ${lines} bytes of lines`);
+    const next = renderer.render(batch!, first);
+    assert.equal(next.bytes, first.bytes);
+    assert.equal(next.plan, first.plan);
   });
 
   it('declines what the OTel path would drop and report: one name with two kinds, one series from two sources', () => {
