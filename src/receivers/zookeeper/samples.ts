@@ -138,28 +138,29 @@ function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapp
 }
 
 /**
- * Per-endpoint converter; caches each key's mapping so a steady-state probe allocates only the samples whose value
- * changed. A sample is immutable: when a series has the same value as at the previous probe, in the same place of
- * the batch, the previous probe's sample object is used again. Fewer objects live long enough to be promoted, and
- * stages and exporters that cache by reference find the same object.
+ * Per-endpoint converter; caches each key's mapping, and remembers the previous probe's series place by place (its
+ * descriptor and attribute objects, not its samples), so a steady-state probe looks nothing up. Samples are made
+ * new each probe and die young: exporters copy their values into compact storage, and keeping ~490 Sample objects
+ * and boxed numbers per endpoint alive (~27 KB) between probes cost more memory than making them costs CPU.
  */
 export class SampleMapper {
   /** Identity + extra attributes of the keys that have extras (labelled summaries, OTel direction/state keys). */
   private readonly extraAttributes = new Map<KeyMapping, Attributes>();
   private readonly withExtra = new Map<string, Attributes>();
-  /** The previous probe's samples. */
-  private previous: readonly Sample[] = [];
+  /** The previous probe's series, place by place: each sample's descriptor and attribute objects. */
+  private readonly previousMetrics: MetricDescriptor[] = [];
+  private readonly previousAttributes: Attributes[] = [];
   /** The probe being mapped: its samples (presized to the previous probe's count) and how many are written. */
   private samples: Sample[] = [];
   private written = 0;
   /**
-   * The layout of the previous probe's mntr reply, and where its number samples start in `previous` (one per
+   * The layout of the previous probe's mntr reply, and where its number samples start in the previous series (one per
    * number, in the layout's order): a reply with the same layout maps place by place, with no lookup.
    */
   private mntrLayout: MntrLayout | undefined;
   private mntrStart = 0;
   /**
-   * At each place of `previous`: the mntr key its sample came from, when that key always maps the same way. The
+   * At each place of the previous series: the mntr key its sample came from, when that key always maps the same way. The
    * shared mapping's copy of the key, not the parsed one: that is a slice of its reply and would keep the whole
    * reply (17 KB) and one string per series alive for each endpoint.
    */
@@ -170,7 +171,7 @@ export class SampleMapper {
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
     // Presized: growing an array of ~500 samples by push copies it ten times.
-    const samples = (this.samples = new Array<Sample>(this.previous.length));
+    const samples = (this.samples = new Array<Sample>(this.previousMetrics.length));
     this.written = 0;
     const add = this.add;
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
@@ -186,20 +187,27 @@ export class SampleMapper {
     if (srvrLike) this.srvrSamples(srvrLike, mntr, add);
     extraSamples(outcome.replies, mntr, add);
     if (this.written < samples.length) samples.length = this.written;
-    this.previous = samples;
+    this.remember(samples);
     this.samples = [];
     return samples;
   }
 
   private readonly add: AddSample = (metric, value, extra) => this.push(metric, extra ? this.attributes(extra) : this.identity, value);
 
-  /** Appends a sample that is not from an mntr number: the previous probe's object at this place if it is the same. */
+  private remember(samples: readonly Sample[]): void {
+    const { previousMetrics, previousAttributes } = this;
+    previousMetrics.length = previousAttributes.length = samples.length;
+    for (let i = 0; i < samples.length; i++) {
+      previousMetrics[i] = samples[i]!.metric;
+      previousAttributes[i] = samples[i]!.attributes;
+    }
+  }
+
+  /** Appends a sample that is not from an mntr number. */
   private push(metric: MetricDescriptor, attributes: Attributes, value: number): void {
     const at = this.written++;
-    const last = this.previous[at];
     this.keyAt[at] = undefined;
-    this.samples[at] =
-      last !== undefined && last.metric === metric && last.attributes === attributes && Object.is(last.value, value) ? last : { metric, value, attributes };
+    this.samples[at] = { metric, value, attributes };
   }
 
   private mntrSamples(mntr: MntrReply, add: AddSample): void {
@@ -222,15 +230,13 @@ export class SampleMapper {
 
   /**
    * The steady state: the reply has the previous one's layout, so its i-th number is the series of the previous
-   * probe's i-th mntr sample; that sample again if the value is the same.
+   * probe's i-th mntr sample.
    */
   private laidOutSamples({ inOrder }: LaidOutNumbers): void {
-    const { previous, samples, mntrStart } = this;
+    const { previousMetrics, previousAttributes, samples, mntrStart } = this;
     const start = this.written;
     for (let i = 0; i < inOrder.length; i++) {
-      const last = previous[mntrStart + i]!;
-      const value = inOrder[i]!;
-      samples[start + i] = Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes };
+      samples[start + i] = { metric: previousMetrics[mntrStart + i]!, value: inOrder[i]!, attributes: previousAttributes[mntrStart + i]! };
     }
     this.written += inOrder.length;
     // The keys at these places moved with their samples (a failure more or less before them shifts them).
@@ -239,23 +245,18 @@ export class SampleMapper {
 
   /**
    * Any other reply, key by key. A key at the same place as in the previous probe has the same series (one string
-   * comparison, no lookup), and its sample again if the value is the same.
+   * comparison, no lookup).
    */
   private keyedSamples(numbers: ReadonlyMap<string, number>): void {
-    const { previous, keyAt, samples } = this;
+    const { previousMetrics, previousAttributes, keyAt, samples } = this;
     numbers.forEach((value, key) => {
       const at = this.written++;
-      const last = previous[at];
-      if (last !== undefined && keyAt[at] === key) {
-        samples[at] = Object.is(last.value, value) ? last : { metric: last.metric, value, attributes: last.attributes };
+      if (at < previousMetrics.length && keyAt[at] === key) {
+        samples[at] = { metric: previousMetrics[at]!, value, attributes: previousAttributes[at]! };
         return;
       }
       const mapping = sharedMapping(key, numbers);
-      const attributes = mapping.extra ? this.extraAttributesOf(mapping) : this.identity;
-      samples[at] =
-        last !== undefined && last.metric === mapping.metric && last.attributes === attributes && Object.is(last.value, value)
-          ? last
-          : { metric: mapping.metric, value, attributes };
+      samples[at] = { metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity };
       // A mapping that depends on the rest of the reply is looked up again next time.
       const shared = KEY_MAPPINGS.get(key);
       keyAt[at] = shared === mapping ? shared.key : undefined;

@@ -645,25 +645,43 @@ describe('srvr and stat: zxid, latency, node count, proposal sizes', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The previous probe's samples, used again
+// The previous probe's series, used again
 
-describe('SampleMapper reuses the previous probe sample of a series whose value did not change', () => {
+describe('SampleMapper across probes', () => {
   const FOLLOWER = readFixture('mntr-3.8.0-follower.txt');
   const series = (sample: Sample) => `${sample.metric.name} ${JSON.stringify(sample.attributes)}`;
   const byName = (samples: readonly Sample[]) => new Map(samples.map((sample) => [series(sample), sample]));
 
-  test('the same object for an unchanged value, a new one with the new value for a changed one', () => {
+  test('a changed value reaches its series, and every series keeps its descriptor and attribute objects', () => {
     const mapper = new SampleMapper(IDENTITY);
-    const first = mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0);
+    const first = byName(mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0));
     const changedReply = FOLLOWER.replace(/^zk_znode_count\t\d+$/m, 'zk_znode_count\t123456');
     const second = byName(mapper.toSamples(outcome({ mntr: parseMntr(changedReply) }), 0));
-    const firstByName = byName(first);
     const znodes = `zookeeper.znode.count ${JSON.stringify(IDENTITY)}`;
+    assert.notEqual(first.get(znodes)?.value, 123456);
     assert.equal(second.get(znodes)?.value, 123456);
-    assert.notEqual(second.get(znodes), firstByName.get(znodes));
     const watches = `zookeeper.watch.count ${JSON.stringify(IDENTITY)}`;
-    assert.ok(firstByName.get(watches), watches);
-    assert.equal(second.get(watches), firstByName.get(watches));
+    assert.equal(second.get(watches)?.value, first.get(watches)?.value);
+    assert.equal(second.size, first.size);
+    for (const [name, sample] of second) {
+      assert.equal(sample.metric, first.get(name)!.metric, name);
+      assert.equal(sample.attributes, first.get(name)!.attributes, name);
+    }
+  });
+
+  test("a mapper keeps no probe's samples alive once its batch is gone (only the series, place by place)", async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const mapper = new SampleMapper(IDENTITY);
+    const weak = (() => {
+      const samples = mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0);
+      mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0);
+      return samples.map((sample) => new WeakRef(sample));
+    })();
+    // A WeakRef keeps its target alive until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.equal(weak.filter((ref) => ref.deref() !== undefined).length, 0);
   });
 
   test('after a probe whose layout differs (a failure, then a reply with other keys), samples equal a fresh mapper’s', () => {
