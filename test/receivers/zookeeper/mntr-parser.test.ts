@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { liveHeapBytes } from '../../harness/heap.js';
 import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
 
 import type { Sample } from '../../../src/core/batch.js';
@@ -237,23 +236,17 @@ describe('SampleMapper on laid-out replies', () => {
 
 describe('MntrParser memory', () => {
   test('a parser does not keep its replies alive (the layout holds copies, not slices of the reply)', () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const PARSERS = 20;
     const PADDING = 1_000_000;
-    const heapUsed = () => {
-      gc();
-      return v8.getHeapStatistics().used_heap_size;
-    };
     const follower = readMntrFixture('mntr-3.8.0-follower.txt');
-    const before = heapUsed();
+    const before = liveHeapBytes();
     // Each reply is 1 MB of spaces after a value (trimmed away): kept, it would show in the heap.
     const parsers = Array.from({ length: PARSERS }, (_, i) => {
       const parser = new MntrParser();
       for (let probe = 0; probe < 2; probe++) parser.parse(follower.replace(/\n/, `${' '.repeat(PADDING)}\nzk_padding_${i}_${probe}_of_a_long_name\t1\n`));
       return parser;
     });
-    const retained = heapUsed() - before;
+    const retained = liveHeapBytes() - before;
     assert.equal(parsers.length, PARSERS);
     assert.ok(retained < (PARSERS * PADDING) / 4, `${PARSERS} parsers retain ${retained} bytes`);
   });

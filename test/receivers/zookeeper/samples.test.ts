@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { collectGarbage, liveHeapBytes } from '../../harness/heap.js';
 import { mntrFixtureNames, readMntrFixture } from '../../harness/fixtures.js';
 
 import type { Attributes, MetricDescriptor, MetricKind, Sample } from '../../../src/core/batch.js';
@@ -670,8 +669,6 @@ describe('SampleMapper across probes', () => {
   });
 
   test("a mapper keeps no probe's samples alive once its batch is gone (only the series, place by place)", async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const mapper = new SampleMapper(IDENTITY);
     const weak = (() => {
       const samples = mapper.toSamples(outcome({ mntr: parseMntr(FOLLOWER) }), 0);
@@ -680,7 +677,7 @@ describe('SampleMapper across probes', () => {
     })();
     // A WeakRef keeps its target alive until the current job ends.
     await new Promise((resolve) => setImmediate(resolve));
-    gc();
+    collectGarbage();
     assert.equal(weak.filter((ref) => ref.deref() !== undefined).length, 0);
   });
 
@@ -705,22 +702,16 @@ describe('SampleMapper across probes', () => {
   });
 
   test('a mapper does not keep its replies alive (parsed keys are slices of the reply)', () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
     const MAPPERS = 20;
     const PADDING = 1_000_000;
-    const heapUsed = () => {
-      gc();
-      return v8.getHeapStatistics().used_heap_size;
-    };
-    const before = heapUsed();
+    const before = liveHeapBytes();
     // Each reply is the follower's plus an odd line of its own, 1 MB: kept, it would show in the heap.
     const mappers = Array.from({ length: MAPPERS }, (_, i) => {
       const mapper = new SampleMapper(IDENTITY);
       for (let probe = 0; probe < 2; probe++) mapper.toSamples(outcome({ mntr: parseMntr(`${FOLLOWER}# ${i}.${probe} ${'x'.repeat(PADDING)}\n`) }), 0);
       return mapper;
     });
-    const retained = heapUsed() - before;
+    const retained = liveHeapBytes() - before;
     assert.equal(mappers.length, MAPPERS);
     assert.ok(retained < (MAPPERS * PADDING) / 4, `${MAPPERS} mappers retain ${retained} bytes`);
   });
