@@ -35,27 +35,79 @@ export interface RenderOptions {
 }
 
 /**
+ * How a sequence of descriptors groups into families (in order of first appearance): the same for every source
+ * whose batches have that sequence, so it is made once and shared (a target of a 3.8 server has ~490 families).
+ */
+export interface Families {
+  /** Sample indices, line by line: family by family; null when that is the samples' own order (as from mntr). */
+  readonly order: Int32Array | null;
+  /** Where each family's lines start in `order` (one more entry: the end). */
+  readonly familyLines: Int32Array;
+  /** Metric (descriptor) names in order of first appearance. */
+  readonly families: readonly string[];
+  /** The first descriptor of each family, for its header and kind. */
+  readonly descriptors: readonly MetricDescriptor[];
+  /** Each family's exposed name (null: the family is not exposed, nothing of it is rendered). */
+  readonly names: readonly (Buffer | null)[];
+  /** 1 for a family rendered as whole lines (histograms: several lines per sample), 0 for name + labels + value. */
+  readonly whole: Uint8Array;
+  /** False when one metric name comes with two kinds. */
+  readonly oneKindPerName: boolean;
+}
+
+function groupFamilies(metrics: readonly MetricDescriptor[], exposedName: (metric: MetricDescriptor) => Buffer | null): Families {
+  const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[]; whole: boolean }>();
+  let oneKindPerName = true;
+  for (let i = 0; i < metrics.length; i++) {
+    const metric = metrics[i]!;
+    let family = byName.get(metric.name);
+    if (!family) byName.set(metric.name, (family = { descriptor: metric, indices: [], whole: false }));
+    else if (family.descriptor.kind !== metric.kind) oneKindPerName = false;
+    family.indices.push(i);
+    // A histogram sample is several lines (Sample.histogram is set exactly for this kind).
+    if (metric.kind === 'histogram') family.whole = true;
+  }
+  const order = new Int32Array(metrics.length);
+  let line = 0;
+  let ordered = true;
+  const familyLines = new Int32Array(byName.size + 1);
+  const whole = new Uint8Array(byName.size);
+  const families: string[] = [];
+  const descriptors: MetricDescriptor[] = [];
+  const names: (Buffer | null)[] = [];
+  for (const [metricName, family] of byName) {
+    whole[families.length] = family.whole ? 1 : 0;
+    for (const index of family.indices) {
+      if (index !== line) ordered = false;
+      order[line++] = index;
+    }
+    familyLines[families.length + 1] = line;
+    families.push(metricName);
+    descriptors.push(family.descriptor);
+    names.push(exposedName(family.descriptor));
+  }
+  return { order: ordered ? null : order, familyLines, families, descriptors, names, whole, oneKindPerName };
+}
+
+/**
  * How one source's batch is laid out, and the bytes its lines have besides their values; valid for a later batch
- * with the same descriptors and attributes in the same order, and never changed (a pinned capture reads it).
+ * with the same descriptors and attributes in the same order, and never changed (a pinned capture reads it). Its
+ * families are shared with every source of the same descriptors; its labels are its own.
  */
 export class Plan {
+  readonly order: Int32Array | null;
+  readonly familyLines: Int32Array;
+  readonly families: readonly string[];
+  readonly descriptors: readonly MetricDescriptor[];
+  readonly names: readonly (Buffer | null)[];
+  readonly whole: Uint8Array;
+
   constructor(
     /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
     readonly series: SeriesLayout,
-    /** Sample indices, line by line: family by family; null when that is the samples' own order (as from mntr). */
-    readonly order: Int32Array | null,
-    /** Where each family's lines start in `order` (one more entry: the end). */
-    readonly familyLines: Int32Array,
-    /** Metric (descriptor) names in order of first appearance. */
-    readonly families: readonly string[],
-    /** The first descriptor of each family, for its header and kind. */
-    readonly descriptors: readonly MetricDescriptor[],
-    /** Each family's exposed name (null: the family is not exposed, nothing of it is rendered). */
-    readonly names: readonly (Buffer | null)[],
+    families: Families,
     /** Each line's label bytes, `{k="v",...} ` or a lone space (in `order`'s order). */
     readonly labels: readonly Buffer[],
-    /** 1 for a family rendered as whole lines (histograms: several lines per sample), 0 for name + labels + value. */
-    readonly whole: Uint8Array,
     /**
      * The bytes of the lines of the families before family i besides their values: their names and labels (none
      * for a whole or unexposed family). One more entry: all of them.
@@ -65,7 +117,16 @@ export class Plan {
     readonly attributeKeys: ReadonlySet<string>,
     /** False when one metric name came with two kinds in this batch, or one series came twice. */
     readonly regular: boolean,
-  ) {}
+  ) {
+    ({
+      order: this.order,
+      familyLines: this.familyLines,
+      families: this.families,
+      descriptors: this.descriptors,
+      names: this.names,
+      whole: this.whole,
+    } = families);
+  }
 }
 
 /** One batch, rendered: its values; the rest of its lines is its plan's. */
@@ -239,64 +300,44 @@ export class FragmentRenderer {
     this.scratch = grown;
   }
 
-  /** Families in order of first appearance, each sample's place among them, and the bytes of names and labels. */
+  /** How each (interned) descriptor sequence groups into families: one answer for every source that has it. */
+  private readonly familiesBySequence = new WeakMap<readonly MetricDescriptor[], Families>();
+
+  /** The families of `series` (shared with every source of the same descriptors), and the bytes of this source's labels. */
   private plan(samples: readonly Sample[], series: SeriesLayout): Plan {
-    const byName = new Map<string, { descriptor: MetricDescriptor; indices: number[]; whole: boolean }>();
+    let families = this.familiesBySequence.get(series.metrics);
+    if (!families) this.familiesBySequence.set(series.metrics, (families = groupFamilies(series.metrics, (metric) => this.nameBytesOf(metric))));
+    const { order, familyLines, names, whole } = families;
     const attributeKeys = new Set<string>();
-    const sampleLabels: Buffer[] = [];
-    let regular = true;
+    const labels = new Array<Buffer>(samples.length);
+    const fixedBefore = new Int32Array(names.length + 1);
+    let regular = families.oneKindPerName;
     let lastAttributes: Attributes | undefined;
     let lastLabels: Buffer | undefined;
     let lastKey = '';
     // Plans are made when a source's layout changes, not per batch: this check is not on the steady path.
     const seen = new Set<string>();
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      let family = byName.get(sample.metric.name);
-      if (!family) byName.set(sample.metric.name, (family = { descriptor: sample.metric, indices: [], whole: false }));
-      else if (family.descriptor.kind !== sample.metric.kind) regular = false;
-      family.indices.push(i);
-      // A histogram sample is several lines (Sample.histogram is set exactly for this kind).
-      if (sample.metric.kind === 'histogram') family.whole = true;
-      if (sample.attributes !== lastAttributes) {
-        lastAttributes = sample.attributes;
-        lastKey = this.sortedKey(lastAttributes);
-        attributeKeys.add(lastKey);
-        lastLabels = this.labelBytesOf(lastAttributes);
-      }
-      sampleLabels.push(lastLabels!);
-      // One series twice in a batch: the OTel path may drop the second (once another source has the metric).
-      const series = `${sample.metric.name}\u0000${lastKey}`;
-      if (seen.has(series)) regular = false;
-      seen.add(series);
-    }
-    const order = new Int32Array(samples.length);
-    let ordered = true;
-    const familyLines = new Int32Array(byName.size + 1);
-    const whole = new Uint8Array(byName.size);
-    const fixedBefore = new Int32Array(byName.size + 1);
-    const families: string[] = [];
-    const descriptors: MetricDescriptor[] = [];
-    const names: (Buffer | null)[] = [];
-    const labels: Buffer[] = [];
-    for (const [metricName, family] of byName) {
-      const f = families.length;
-      const name = this.nameBytesOf(family.descriptor);
-      whole[f] = family.whole ? 1 : 0;
+    for (let f = 0; f < names.length; f++) {
+      const name = names[f];
       let bytes = 0;
-      for (const index of family.indices) {
-        if (index !== labels.length) ordered = false;
-        order[labels.length] = index;
-        labels.push(sampleLabels[index]!);
-        bytes += name === null ? 0 : name.length + sampleLabels[index]!.length;
+      for (let line = familyLines[f]!; line < familyLines[f + 1]!; line++) {
+        const sample = samples[order ? order[line]! : line]!;
+        if (sample.attributes !== lastAttributes) {
+          lastAttributes = sample.attributes;
+          lastKey = this.sortedKey(lastAttributes);
+          attributeKeys.add(lastKey);
+          lastLabels = this.labelBytesOf(lastAttributes);
+        }
+        labels[line] = lastLabels!;
+        if (name) bytes += name.length + lastLabels!.length;
+        // One series twice in a batch: the OTel path may drop the second (once another source has the metric).
+        const seriesKey = `${sample.metric.name}\u0000${lastKey}`;
+        if (seen.has(seriesKey)) regular = false;
+        seen.add(seriesKey);
       }
-      fixedBefore[f + 1] = fixedBefore[f]! + (family.whole ? 0 : bytes);
-      familyLines[f + 1] = labels.length;
-      families.push(metricName);
-      descriptors.push(family.descriptor);
-      names.push(name);
+      fixedBefore[f + 1] = fixedBefore[f]! + (whole[f] ? 0 : bytes);
     }
-    return new Plan(series, ordered ? null : order, familyLines, families, descriptors, names, labels, whole, fixedBefore, attributeKeys, regular);
+    return new Plan(series, families, labels, fixedBefore, attributeKeys, regular);
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {

@@ -1,6 +1,7 @@
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from '../../core/batch.js';
+import { sharedSequences } from '../interning/sequences.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
@@ -29,7 +30,9 @@ export class SnapshotStore {
 
 /**
  * A source's series in order: the descriptor and attribute objects of its samples. Receivers reuse both across
- * probes, so a source's next batch usually has the same layout, and only its values are new.
+ * probes, so a source's next batch usually has the same layout, and only its values are new. Both sequences are
+ * interned: the descriptors are the same for every target of a version and role, and the attributes the same as
+ * the receiver's own record of the target's series.
  */
 export class SeriesLayout {
   private constructor(
@@ -38,10 +41,7 @@ export class SeriesLayout {
   ) {}
 
   static of(samples: readonly Sample[]): SeriesLayout {
-    return new SeriesLayout(
-      samples.map((sample) => sample.metric),
-      samples.map((sample) => sample.attributes),
-    );
+    return new SeriesLayout(sharedSequences.intern(samples.map((sample) => sample.metric)), sharedSequences.intern(samples.map((sample) => sample.attributes)));
   }
 
   get length(): number {

@@ -3,6 +3,7 @@
  * of the few string values. MntrParser (mntr-parser.ts) reads the next reply against it without a Map or a key
  * string; `LaidOutNumbers` gives that reply's values the ReadonlyMap view every consumer of MntrReply reads.
  */
+import { sharedSequences } from '../../internal/interning/sequences.js';
 import { MAX_CACHED } from './descriptors.js';
 import { detached, type MntrReply } from './parse.js';
 
@@ -64,7 +65,8 @@ const keyOf = (head: string): string => head.slice(KEY_OFFSET, -1);
 
 /**
  * The layout of a fully parsed reply, given the keys of its lines in order; undefined when the reply is not one a
- * steady server repeats line for line: an odd line, or a key printed twice.
+ * steady server repeats line for line: an odd line, or a key printed twice. Endpoints whose replies have the same
+ * lines share one layout (servers of one version and role print the same keys): a layout is ~8 KB.
  */
 export function layoutOf(reply: MntrReply, lineKeys: readonly string[]): MntrLayout | undefined {
   if (reply.oddLines.length > 0 || lineKeys.length === 0 || lineKeys.length !== reply.numbers.size + reply.strings.size) return undefined;
@@ -82,8 +84,29 @@ export function layoutOf(reply: MntrReply, lineKeys: readonly string[]): MntrLay
     }
     return head;
   });
-  return new MntrLayout(heads, stringLines, stringValues, strings);
+  return sharedLayout(sharedSequences.intern(heads), sharedSequences.intern(stringLines), sharedSequences.intern(stringValues), strings);
 }
+
+/** The layouts in use, by their (interned) heads; a layout nobody uses any more goes with its heads. */
+const LAYOUTS = new WeakMap<readonly string[], MntrLayout[]>();
+function sharedLayout(
+  heads: readonly string[],
+  stringLines: readonly number[],
+  stringValues: readonly string[],
+  strings: ReadonlyMap<string, string>,
+): MntrLayout {
+  let layouts = LAYOUTS.get(heads);
+  if (!layouts) LAYOUTS.set(heads, (layouts = []));
+  let layout = layouts.find((known) => known.stringLines === stringLines && known.stringValues === stringValues);
+  if (!layout) {
+    layout = new MntrLayout(heads, stringLines, stringValues, strings);
+    // Bounded: string values that change probe after probe (a broken server) must not pile up layouts.
+    if (layouts.length >= MAX_LAYOUTS_PER_HEADS) layouts.shift();
+    layouts.push(layout);
+  }
+  return layout;
+}
+const MAX_LAYOUTS_PER_HEADS = 64;
 
 /** One copy of each line head for every endpoint's layout (bounded: a broken server may print endless new keys). */
 const HEADS = new Map<string, string>();

@@ -21,6 +21,7 @@ import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 import { detached } from './parse.js';
 import { extraSamples } from './samples-optional-words.js';
+import { sharedSequences } from '../../internal/interning/sequences.js';
 
 export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
 
@@ -99,16 +100,11 @@ interface KeyMapping {
   readonly extra?: Attributes;
 }
 
-/** A cached mapping, with its key as one string of its own that every endpoint's mapper remembers. */
-interface SharedMapping extends KeyMapping {
-  readonly key: string;
-}
-
 /**
  * Every endpoint's mapping of each key, shared (with the `__mntr_key` descriptor): a target costs no memory per key,
  * only per key with extra attributes. Keys whose mapping depends on the rest of the reply are not cached here.
  */
-const KEY_MAPPINGS = new Map<string, SharedMapping>();
+const KEY_MAPPINGS = new Map<string, KeyMapping>();
 
 /** Keys whose mapping depends on whether the reply has `cnt_<rest>` (an unknown summary family): both answers kept. */
 const DEPENDENT_MAPPINGS = new Map<string, { readonly countKey: string; withCount?: KeyMapping; withoutCount?: KeyMapping }>();
@@ -122,17 +118,17 @@ function sharedMapping(key: string, reply: ReadonlyMap<string, number>): KeyMapp
     if (cached !== undefined) return cached;
   }
   const { metric, extra, countKey } = mapKeyWithDependence(key, reply);
-  // The key detached: parsed keys are slices of their reply, and this one is kept (see SampleMapper.keyAt).
+  // The key detached: parsed keys are slices of their reply (17 KB), and this one is kept (the descriptor, the maps).
   const own = detached(key);
-  const made: SharedMapping = { key: own, metric: keyedDescriptor(metric, own), ...(extra ? { extra } : {}) };
+  const made: KeyMapping = { metric: keyedDescriptor(metric, own), ...(extra ? { extra } : {}) };
   // Bounded like the other caches: a server printing ever-new keys must not grow the agent forever.
   if (KEY_MAPPINGS.size + DEPENDENT_MAPPINGS.size >= MAX_CACHED) return made;
-  if (countKey === undefined) KEY_MAPPINGS.set(key, made);
+  if (countKey === undefined) KEY_MAPPINGS.set(own, made);
   else {
-    const entry = dependent ?? { countKey };
+    const entry = dependent ?? { countKey: detached(countKey) };
     if (reply.has(countKey)) entry.withCount = made;
     else entry.withoutCount = made;
-    DEPENDENT_MAPPINGS.set(key, entry);
+    DEPENDENT_MAPPINGS.set(own, entry);
   }
   return made;
 }
@@ -147,9 +143,13 @@ export class SampleMapper {
   /** Identity + extra attributes of the keys that have extras (labelled summaries, OTel direction/state keys). */
   private readonly extraAttributes = new Map<KeyMapping, Attributes>();
   private readonly withExtra = new Map<string, Attributes>();
-  /** The previous probe's series, place by place: each sample's descriptor and attribute objects. */
-  private readonly previousMetrics: MetricDescriptor[] = [];
-  private readonly previousAttributes: Attributes[] = [];
+  /**
+   * The previous probe's series, place by place: each sample's descriptor and attribute objects. Replaced, not
+   * rewritten, when a probe's series differ. Interned: the descriptors are the same for every endpoint of a version
+   * and role, and an exporter's record of the endpoint's series is then the same array.
+   */
+  private previousMetrics: readonly MetricDescriptor[] = [];
+  private previousAttributes: readonly Attributes[] = [];
   /** The probe being mapped: its samples (presized to the previous probe's count) and how many are written. */
   private samples: Sample[] = [];
   private written = 0;
@@ -159,12 +159,6 @@ export class SampleMapper {
    */
   private mntrLayout: MntrLayout | undefined;
   private mntrStart = 0;
-  /**
-   * At each place of the previous series: the mntr key its sample came from, when that key always maps the same way. The
-   * shared mapping's copy of the key, not the parsed one: that is a slice of its reply and would keep the whole
-   * reply (17 KB) and one string per series alive for each endpoint.
-   */
-  private readonly keyAt: (string | undefined)[] = [];
 
   constructor(private readonly identity: Attributes) {}
 
@@ -196,18 +190,18 @@ export class SampleMapper {
 
   private remember(samples: readonly Sample[]): void {
     const { previousMetrics, previousAttributes } = this;
-    previousMetrics.length = previousAttributes.length = samples.length;
-    for (let i = 0; i < samples.length; i++) {
-      previousMetrics[i] = samples[i]!.metric;
-      previousAttributes[i] = samples[i]!.attributes;
+    let same = samples.length === previousMetrics.length;
+    for (let i = 0; same && i < samples.length; i++) {
+      same = samples[i]!.metric === previousMetrics[i] && samples[i]!.attributes === previousAttributes[i];
     }
+    if (same) return;
+    this.previousMetrics = sharedSequences.intern(samples.map((sample) => sample.metric));
+    this.previousAttributes = sharedSequences.intern(samples.map((sample) => sample.attributes));
   }
 
   /** Appends a sample that is not from an mntr number. */
   private push(metric: MetricDescriptor, attributes: Attributes, value: number): void {
-    const at = this.written++;
-    this.keyAt[at] = undefined;
-    this.samples[at] = { metric, value, attributes };
+    this.samples[this.written++] = { metric, value, attributes };
   }
 
   private mntrSamples(mntr: MntrReply, add: AddSample): void {
@@ -239,27 +233,14 @@ export class SampleMapper {
       samples[start + i] = { metric: previousMetrics[mntrStart + i]!, value: inOrder[i]!, attributes: previousAttributes[mntrStart + i]! };
     }
     this.written += inOrder.length;
-    // The keys at these places moved with their samples (a failure more or less before them shifts them).
-    if (start !== mntrStart) this.keyAt.copyWithin(start, mntrStart, mntrStart + inOrder.length);
   }
 
-  /**
-   * Any other reply, key by key. A key at the same place as in the previous probe has the same series (one string
-   * comparison, no lookup).
-   */
+  /** Any other reply (the first, or one whose lines changed), key by key: a lookup per key in the shared mappings. */
   private keyedSamples(numbers: ReadonlyMap<string, number>): void {
-    const { previousMetrics, previousAttributes, keyAt, samples } = this;
+    const { samples } = this;
     numbers.forEach((value, key) => {
-      const at = this.written++;
-      if (at < previousMetrics.length && keyAt[at] === key) {
-        samples[at] = { metric: previousMetrics[at]!, value, attributes: previousAttributes[at]! };
-        return;
-      }
       const mapping = sharedMapping(key, numbers);
-      samples[at] = { metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity };
-      // A mapping that depends on the rest of the reply is looked up again next time.
-      const shared = KEY_MAPPINGS.get(key);
-      keyAt[at] = shared === mapping ? shared.key : undefined;
+      samples[this.written++] = { metric: mapping.metric, value, attributes: mapping.extra ? this.extraAttributesOf(mapping) : this.identity };
     });
   }
 
@@ -334,18 +315,12 @@ export class SampleMapper {
     return attributes;
   }
 
-  private readonly infoMetrics = new Map<string, MetricDescriptor>();
-
+  /** One descriptor per key for every endpoint, so that endpoints' series are the same sequence (interned). */
   private infoMetric(key: string): MetricDescriptor {
-    let metric = this.infoMetrics.get(key);
-    if (!metric) {
-      metric = describeMetric(`zookeeper.${key}.info`, 'gauge', {
-        valueType: 'int',
-        description: `The zk_${key} string reported by mntr, as the value attribute.`,
-      });
-      if (this.infoMetrics.size < MAX_CACHED) this.infoMetrics.set(key, metric);
-    }
-    return metric;
+    return describeOnce(`zookeeper.${key}.info`, 'gauge', {
+      valueType: 'int',
+      description: `The zk_${key} string reported by mntr, as the value attribute.`,
+    });
   }
 }
 

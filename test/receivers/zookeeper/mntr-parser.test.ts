@@ -119,8 +119,9 @@ describe('MntrParser: a reply that differs from the remembered one is parsed in 
     ['a string value changed', (text) => withValue(text, 'server_state', 'observer'), 'new layout'],
     ['an odd line inserted', (text) => editLines(text, (lines) => [...lines.slice(0, 3), 'an odd line', ...lines.slice(3)]), 'no layout'],
     ['a line of spaces inserted', (text) => editLines(text, (lines) => [...lines.slice(0, 3), '   ', ...lines.slice(3)]), 'no layout'],
-    ['a blank line inserted', (text) => editLines(text, (lines) => [...lines.slice(0, 3), '', ...lines.slice(3)]), 'new layout'],
-    ['blank lines at the end', (text) => `${text}\n\r\n`, 'new layout'],
+    // Parsed in full, but its lines are the remembered ones: the same (shared) layout.
+    ['a blank line inserted', (text) => editLines(text, (lines) => [...lines.slice(0, 3), '', ...lines.slice(3)]), 'remembered layout'],
+    ['blank lines at the end', (text) => `${text}\n\r\n`, 'remembered layout'],
     ['CRLF line ends', (text) => text.replaceAll('\n', '\r\n'), 'remembered layout'],
     ['no final line feed', (text) => text.slice(0, -1), 'remembered layout'],
     ['the last line cut inside its key (an odd line)', (text) => text.slice(0, text.lastIndexOf('\t') - 1), 'no layout'],
@@ -235,6 +236,19 @@ describe('SampleMapper on laid-out replies', () => {
 });
 
 describe('MntrParser memory', () => {
+  test('endpoints whose servers print the same lines share one layout; other lines have their own', () => {
+    const follower = readMntrFixture('mntr-3.8.0-follower.txt');
+    const [first, second, third] = [new MntrParser(), new MntrParser(), new MntrParser()];
+    const layout = layoutOf(first.parse(follower));
+    assert.ok(layout);
+    assert.equal(layoutOf(second.parse(withValue(follower, firstNumberKey(follower), '987'))), layout);
+    assert.equal(layoutOf(second.parse(follower)), layout);
+    assert.notEqual(layoutOf(third.parse(readMntrFixture('mntr-3.8.0-leader.txt'))), layout);
+    assert.notEqual(layoutOf(third.parse(withValue(follower, 'server_state', 'observer'))), layout);
+    // Each endpoint still reads against its own previous reply.
+    assert.deepEqual([...first.parse(follower).numbers], [...parseMntr(follower).numbers]);
+  });
+
   test('a parser does not keep its replies alive (the layout holds copies, not slices of the reply)', () => {
     const PARSERS = 20;
     const PADDING = 1_000_000;

@@ -7,6 +7,7 @@ import type { Attributes, MetricDescriptor, MetricKind, Sample } from '../../../
 import { COUNTER_KEYS, OTEL_MNTR_METRICS } from '../../../src/receivers/zookeeper/catalog.js';
 import type { FourLetterWord } from '../../../src/receivers/zookeeper/config.js';
 import { ProbeError, type FailureReason } from '../../../src/receivers/zookeeper/four-letter-word.js';
+import { MntrParser } from '../../../src/receivers/zookeeper/mntr-parser.js';
 import { parseMntr, parseSrvr } from '../../../src/receivers/zookeeper/parse.js';
 import type { ProbeOutcome, Replies } from '../../../src/receivers/zookeeper/probe.js';
 import { mapKey, METRICS, MNTR_KEY_ATTRIBUTE, SampleMapper, SERVER_STATES, splitZxid } from '../../../src/receivers/zookeeper/samples.js';
@@ -699,6 +700,24 @@ describe('SampleMapper across probes', () => {
         fresh.map((sample) => [series(sample), sample.value, sample.metric.meta]),
       );
     }
+  });
+
+  test('mappers of endpoints with the same series share their descriptors: an endpoint keeps little more than its attributes', () => {
+    const ENDPOINTS = 1000;
+    const mntr = new MntrParser();
+    const replies = [mntr.parse(FOLLOWER), mntr.parse(FOLLOWER)];
+    const before = liveHeapBytes();
+    const mappers = Array.from({ length: ENDPOINTS }, (_, i) => {
+      const mapper = new SampleMapper(Object.freeze({ zk_endpoint: `10.0.${i >> 8}.${i & 255}:2181` }));
+      for (const reply of replies) mapper.toSamples(outcome({ mntr: reply }), 0);
+      return mapper;
+    });
+    const perEndpoint = (liveHeapBytes() - before) / ENDPOINTS;
+    const series = mappers[0]!.toSamples(outcome({ mntr: replies[0]! }), 0).length;
+    assert.ok(series > 400, `${series} series`);
+    // An array of references is 8 bytes a series: one array for the attributes, none for the descriptors (shared),
+    // and a few KB of attribute objects (identity plus state, version, labels) and their caches.
+    assert.ok(perEndpoint < series * 8 * 2.5, `${Math.round(perEndpoint)} bytes per endpoint for ${series} series`);
   });
 
   test('a mapper does not keep its replies alive (parsed keys are slices of the reply)', () => {
