@@ -16,6 +16,7 @@ import type { PrometheusExporterConfig } from './config.js';
 import { WebServer } from '../../internal/webserver/server.js';
 import { FragmentRenderer, RenderedSnapshot } from './rendering.js';
 import { ChunkedBody, GZIP_OPTIONS } from './body.js';
+import { ScrapeForecast } from './forecast.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -27,6 +28,12 @@ const gzipAsync = promisify(gzip);
  */
 const REUSE_FOR_COSTS = 2;
 const MIN_COST_TO_REUSE_MS = 10;
+/**
+ * A body for a scrape the forecast expects starts this many times its previous cost before the scrape is due: ready
+ * in time when the machine is as busy as last time, and young enough on arrival to be reused (REUSE_FOR_COSTS) even
+ * when the scrape comes a little late.
+ */
+const PREPARE_LEAD_COSTS = 1.25;
 
 /** Whether the client accepts gzip (`Accept-Encoding: gzip`, not `gzip;q=0`). */
 export function acceptsGzip(header: string | undefined): boolean {
@@ -67,10 +74,16 @@ export class PrometheusExporter implements Exporter {
   private readonly includeTelemetry: boolean;
   private readonly rendered: RenderedSnapshot;
   private readonly targetInfo: string;
+  private readonly bodyMade: (trigger: 'scrape' | 'forecast') => void;
   /** The sources' part of the last gzipped body (maybe still being made): shared by every scrape that can use it. */
   private gzipBody: ChunkedBody | undefined;
   /** The sources' part of a plain body being made (not kept once made: scrapers ask for gzip). */
   private plainBody: ChunkedBody | undefined;
+  private readonly forecast = new ScrapeForecast();
+  /** The timer that starts a body for the scrape the forecast expects. */
+  private preparing: NodeJS.Timeout | undefined;
+  /** The body made for the expected scrape, and until when that scrape may use it (a little late is still it). */
+  private prepared: { readonly body: ChunkedBody; readonly until: number } | undefined;
 
   /** `options.includeTelemetry`: serve the agent's zkotel_* metrics too (default: unless they have their own endpoint). */
   constructor(
@@ -83,6 +96,10 @@ export class PrometheusExporter implements Exporter {
     this.warnings = new ConversionWarnings(settings.logger);
     this.includeTelemetry = options.includeTelemetry ?? settings.exportsSelfTelemetry ?? true;
     this.scrapes = scrapeTelemetry(settings);
+    const bodies = settings.telemetry.counter('zkotel.exporter.prometheus.bodies', {
+      description: 'Bodies of /metrics made from the snapshot, by what started them: a scrape, or the forecast of the next scrape.',
+    });
+    this.bodyMade = (trigger) => bodies({ exporter: settings.id, trigger }, 1);
     const producer: MetricProducer = { collect: async () => this.collectSnapshot() };
     this.reader = new OtelPrometheusReader({ preventServerStart: true, metricProducers: [producer], withoutScopeInfo: true });
     this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
@@ -128,7 +145,8 @@ export class PrometheusExporter implements Exporter {
     await this.server.close();
     this.snapshot.clear();
     this.rendered.clear();
-    this.gzipBody = this.plainBody = undefined;
+    this.gzipBody = this.plainBody = this.prepared = undefined;
+    clearTimeout(this.preparing);
     await this.meterProvider.shutdown().catch(() => {});
   }
 
@@ -152,6 +170,7 @@ export class PrometheusExporter implements Exporter {
     const started = performance.now();
     try {
       const gzipped = acceptsGzip(request.headers['accept-encoding']);
+      this.forecast.arrived(started, gzipped);
       const parts = (await this.renderedBody(gzipped)) ?? (await this.serializedBody(gzipped));
       const length = parts.reduce((sum, part) => sum + part.length, 0);
       response.writeHead(200, {
@@ -184,6 +203,7 @@ export class PrometheusExporter implements Exporter {
     const sources = this.sourcesBody(gzipped);
     if (!sources) return undefined;
     const chunks = await sources.complete;
+    if (gzipped) this.prepareForNextScrape(sources);
     let own: Buffer = Buffer.alloc(0);
     if (this.includeTelemetry) {
       const ownRendered = this.rendered.renderer.render(this.telemetry.snapshot());
@@ -197,14 +217,41 @@ export class PrometheusExporter implements Exporter {
     return [...chunks, gzipped ? gzipSync(own, GZIP_OPTIONS) : own];
   }
 
+  /**
+   * When scrapes come at a steady interval and a body takes long to make, the next one is made ahead, timed to be
+   * ready just before the scrape is due (gzip only: a plain body is not kept once made). It holds the snapshot of
+   * when it started, as a body shared by several scrapers already may (REUSE_FOR_COSTS): at most about
+   * PREPARE_LEAD_COSTS times its cost older than the scrape. With no time to spare between scrapes (bodies take
+   * about as long as the interval) nothing is made ahead: the reuse rule shares the bodies being made.
+   */
+  private prepareForNextScrape(served: ChunkedBody): void {
+    clearTimeout(this.preparing);
+    this.preparing = undefined;
+    const next = this.forecast.next();
+    const cost = served.costMs;
+    if (!next?.gzip || cost === undefined || served.assemblyMs < MIN_COST_TO_REUSE_MS) return;
+    const startIn = next.at - PREPARE_LEAD_COSTS * cost - performance.now();
+    if (startIn < cost) return;
+    this.preparing = setTimeout(() => {
+      this.preparing = undefined;
+      const current = this.gzipBody;
+      // One being made (a scrape came early) or one of the current snapshot: nothing to prepare.
+      if (current && (current.costMs === undefined || current.version === this.rendered.version)) return;
+      const body = this.sourcesBody(true, 'forecast');
+      if (body) this.prepared = { body, until: next.at + Math.max(next.lateness, cost) };
+    }, startIn);
+    this.preparing.unref();
+  }
+
   /** The body being made or last made, when a scrape may use it; else a new one from the snapshot now. */
-  private sourcesBody(gzipped: boolean): ChunkedBody | undefined {
+  private sourcesBody(gzipped: boolean, trigger: 'scrape' | 'forecast' = 'scrape'): ChunkedBody | undefined {
     const last = gzipped ? this.gzipBody : this.plainBody;
-    if (last && this.reusable(last)) return last;
+    if (trigger === 'scrape' && last && this.reusable(last)) return last;
     const capture = this.rendered.capture();
     if (!capture) return undefined;
     // Pinned until assembled: batches that arrive meanwhile are rendered into new memory, not into the captured one.
     const body = new ChunkedBody(capture, { gzip: gzipped, prefix: this.targetInfo, assembled: this.rendered.pin() });
+    this.bodyMade(trigger);
     if (gzipped) this.gzipBody = body;
     else this.plainBody = body;
     // A failed body is not served again; a plain one is not kept once made.
@@ -223,6 +270,7 @@ export class PrometheusExporter implements Exporter {
   /** Being made (single flight), made from the current snapshot, or costly and recent enough to share. */
   private reusable(body: ChunkedBody): boolean {
     if (body.costMs === undefined || body.version === this.rendered.version) return true;
+    if (this.prepared?.body === body && performance.now() <= this.prepared.until) return true;
     // Gated on the loop's own work, not the wall time: on a busy machine a tiny body can take long to be made, and
     // must still never be served once the snapshot has changed.
     return body.assemblyMs >= MIN_COST_TO_REUSE_MS && performance.now() - body.startedAt < REUSE_FOR_COSTS * body.costMs;

@@ -100,6 +100,71 @@ describe('prometheus exporter: encoding and shared renderings', () => {
         );
     }));
 
+  /** Sources enough that a body takes well over 10 ms to assemble (the exporter shares or prepares only such bodies). */
+  const LARGE = { sources: 1_000, perSource: 100 };
+  // The same attribute objects every time, as a receiver keeps them: the exporter's steady path.
+  const largeAttributes = Array.from({ length: LARGE.sources }, (_, i) =>
+    Array.from({ length: LARGE.perSource }, (_, k) => Object.freeze({ node: String(i), k: String(k) })),
+  );
+  const consumeLarge = (exporter: PrometheusExporter, value: number) =>
+    largeAttributes.forEach((attributes, i) =>
+      exporter.consume({ source: `s${i}`, timeMs: 1, startTimeMs: 0, samples: attributes.map((each) => ({ metric: GAUGE, value, attributes: each })) }),
+    );
+  /**
+   * Gzip scrapes `gap(i)` ms apart (start to start); after each, every source's next batch (value i + 1), as probes
+   * deliver between scrapes. Every body must hold every series with the value of the batches before it. Returns the
+   * counts of bodies made, by trigger.
+   */
+  async function scrapeEvery(
+    exporter: PrometheusExporter,
+    url: string,
+    gap: (i: number) => number,
+    until: (made: Record<string, number>) => boolean,
+    scrapes = 40,
+  ) {
+    const made: Record<string, number> = {};
+    consumeLarge(exporter, 0);
+    let next = performance.now();
+    for (let i = 0; i < scrapes && !until(made); i++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+      next += gap(i);
+      const { body } = await get(url, 'gzip');
+      consumeLarge(exporter, i + 1);
+      const text = gunzipSync(body).toString('utf8');
+      const values = [...text.matchAll(/^test_temperature\{.*\} (\S+)$/gm)].map((match) => Number(match[1]));
+      assert.equal(values.length, LARGE.sources * LARGE.perSource, `scrape ${i}: every series`);
+      assert.ok(
+        values.every((value) => value === i),
+        `scrape ${i}: the latest batches`,
+      );
+      for (const match of text.matchAll(/^zkotel_exporter_prometheus_bodies_total\{[^}]*trigger="(\w+)"[^}]*\} (\d+)$/gm)) made[match[1]!] = Number(match[2]);
+    }
+    return made;
+  }
+
+  it('scrapes at a steady interval get a body made ahead of them, holding every series', () =>
+    withExporter({}, async (exporter, url) => {
+      const made = await scrapeEvery(
+        exporter,
+        url,
+        () => 400,
+        (counts) => (counts.forecast ?? 0) >= 2,
+      );
+      assert.ok((made.forecast ?? 0) >= 2, JSON.stringify(made));
+    }));
+
+  it('irregular scrapes get no body made ahead', () =>
+    withExporter({}, async (exporter, url) => {
+      const gaps = [150, 450, 200, 600, 250];
+      const made = await scrapeEvery(
+        exporter,
+        url,
+        (i) => gaps[i % gaps.length]!,
+        () => false,
+      );
+      assert.ok((made.scrape ?? 0) > 0 && made.forecast === undefined, JSON.stringify(made));
+    }));
+
   it('acceptsGzip reads Accept-Encoding as HTTP defines it', () => {
     assert.equal(acceptsGzip('gzip'), true);
     assert.equal(acceptsGzip('identity, GZIP;q=0.5'), true);
@@ -192,10 +257,12 @@ describe('prometheus exporter', () => {
     withExporter({ namespace: 'acme', const_labels: { dc: 'east' }, target_info: false }, async (exporter, url) => {
       exporter.consume(batchOf('a', [[GAUGE, 1, { node: 'a' }]]));
       const { series } = await scrape(url);
+      // The agent's own zkotel_* series (a body made, scrapes served) come with every scrape.
       assert.deepEqual(
-        series.map((s) => [s.name, s.labels]),
+        series.filter((s) => !s.name.startsWith('acme_zkotel_')).map((s) => [s.name, s.labels]),
         [['acme_test_temperature', { dc: 'east', node: 'a' }]],
       );
+      assert.ok(series.some((s) => s.name === 'acme_zkotel_exporter_prometheus_bodies_total' && s.labels.dc === 'east'));
     }));
 
   it('keeps one series when two sources produce the same one, and logs it once', async () => {
