@@ -120,8 +120,8 @@ service:
       'the killed leader to show zookeeper_up 0',
       (s) => select(s, 'zookeeper_up', { zk_endpoint: oldLeader.endpoint })[0]?.value === 0,
     );
-    assert.deepEqual(select(down, 'zookeeper_latency_avg', { zk_endpoint: oldLeader.endpoint }), [], 'a dead endpoint keeps no last-known latency');
-    // A probe in flight when the node died fails with connection_error (ECONNRESET); every probe after it is refused.
+    // A probe in flight when the node died fails with connection_error (ECONNRESET), and may still have had its mntr
+    // reply (then it reports that reply's figures with zookeeper_up 0); every probe after it is refused.
     const reasons = (series: Series[]) =>
       select(series, 'zookeeper_probe_failure', { zk_endpoint: oldLeader.endpoint })
         .map((s) => s.labels.reason)
@@ -130,7 +130,8 @@ service:
       reasons(down).every((reason) => reason === 'refused' || reason === 'connection_error'),
       `unexpected reasons: ${reasons(down).join(', ')}`,
     );
-    await scrapeWhen('every command to the killed leader refused by the next round', (s) => reasons(s).join() === 'refused,refused,refused');
+    const refused = await scrapeWhen('every command to the killed leader refused by the next round', (s) => reasons(s).join() === 'refused,refused,refused');
+    assert.deepEqual(select(refused, 'zookeeper_latency_avg', { zk_endpoint: oldLeader.endpoint }), [], 'a dead endpoint keeps no last-known latency');
 
     const survivors = endpoints.filter((endpoint) => endpoint !== oldLeader.endpoint);
     await scrapeWhen('a new leader among the survivors', (s) => survivors.some((endpoint) => roleOf(s, endpoint) === 'leader'), 30_000);
