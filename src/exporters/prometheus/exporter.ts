@@ -221,8 +221,8 @@ export class PrometheusExporter implements Exporter {
    * When scrapes come at a steady interval and a body takes long to make, the next one is made ahead, timed to be
    * ready just before the scrape is due (gzip only: a plain body is not kept once made). It holds the snapshot of
    * when it started, as a body shared by several scrapers already may (REUSE_FOR_COSTS): at most about
-   * PREPARE_LEAD_COSTS times its cost older than the scrape. With no time to spare between scrapes (bodies take
-   * about as long as the interval) nothing is made ahead: the reuse rule shares the bodies being made.
+   * PREPARE_LEAD_COSTS times its cost older than the scrape. When the lead no longer fits before the scrape is due
+   * (bodies take about as long as the interval) nothing is made ahead: the reuse rule shares the bodies being made.
    */
   private prepareForNextScrape(served: ChunkedBody): void {
     clearTimeout(this.preparing);
@@ -231,7 +231,7 @@ export class PrometheusExporter implements Exporter {
     const cost = served.costMs;
     if (!next?.gzip || cost === undefined || served.assemblyMs < MIN_COST_TO_REUSE_MS) return;
     const startIn = next.at - PREPARE_LEAD_COSTS * cost - performance.now();
-    if (startIn < cost) return;
+    if (startIn < 0) return;
     this.preparing = setTimeout(() => {
       this.preparing = undefined;
       const current = this.gzipBody;
