@@ -220,8 +220,8 @@ export class PrometheusExporter implements Exporter {
   /**
    * When scrapes come at a steady interval and a body takes long to make, the next one is made ahead, timed to be
    * ready just before the scrape is due (gzip only: a plain body is not kept once made). It holds the snapshot of
-   * when it started, as a body shared by several scrapers already may (REUSE_FOR_COSTS): at most about
-   * PREPARE_LEAD_COSTS times its cost older than the scrape. When the lead no longer fits before the scrape is due
+   * when it started, as a body shared by several scrapers already may (REUSE_FOR_COSTS): about PREPARE_LEAD_COSTS
+   * times its cost older than a scrape on time, plus the lateness allowed. When the lead no longer fits before the scrape is due
    * (bodies take about as long as the interval) nothing is made ahead: the reuse rule shares the bodies being made.
    */
   private prepareForNextScrape(served: ChunkedBody): void {
