@@ -92,41 +92,22 @@ function groupFamilies(metrics: readonly MetricDescriptor[], exposedName: (metri
 /**
  * How one source's batch is laid out, and the bytes its lines have besides their values; valid for a later batch
  * with the same descriptors and attributes in the same order, and never changed (a pinned capture reads it). Its
- * families are shared with every source of the same descriptors; its labels are its own.
+ * families (the fields of `Families`) are shared with every source of the same descriptors; its labels are its own.
  */
-export class Plan {
-  readonly order: Int32Array | null;
-  readonly familyLines: Int32Array;
-  readonly families: readonly string[];
-  readonly descriptors: readonly MetricDescriptor[];
-  readonly names: readonly (Buffer | null)[];
-  readonly whole: Uint8Array;
-
-  constructor(
-    /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
-    readonly series: SeriesLayout,
-    families: Families,
-    /** Each line's label bytes, `{k="v",...} ` or a lone space (in `order`'s order). */
-    readonly labels: readonly Buffer[],
-    /**
-     * The bytes of the lines of the families before family i besides their values: their names and labels (none
-     * for a whole or unexposed family). One more entry: all of them.
-     */
-    readonly fixedBefore: Int32Array,
-    /** Sorted attribute-set keys of the batch's distinct attribute objects (a series can only collide through one). */
-    readonly attributeKeys: ReadonlySet<string>,
-    /** False when one metric name came with two kinds in this batch, or one series came twice. */
-    readonly regular: boolean,
-  ) {
-    ({
-      order: this.order,
-      familyLines: this.familyLines,
-      families: this.families,
-      descriptors: this.descriptors,
-      names: this.names,
-      whole: this.whole,
-    } = families);
-  }
+export interface Plan extends Families {
+  /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
+  readonly series: SeriesLayout;
+  /** Each line's label bytes, `{k="v",...} ` or a lone space (in `order`'s order). */
+  readonly labels: readonly Buffer[];
+  /**
+   * The bytes of the lines of the families before family i besides their values: their names and labels (none
+   * for a whole or unexposed family). One more entry: all of them.
+   */
+  readonly fixedBefore: Int32Array;
+  /** Sorted attribute-set keys of the batch's distinct attribute objects (a series can only collide through one). */
+  readonly attributeKeys: ReadonlySet<string>;
+  /** False when one metric name came with two kinds in this batch, or one series came twice. */
+  readonly regular: boolean;
 }
 
 /** One batch, rendered: its values; the rest of its lines is its plan's. */
@@ -337,7 +318,7 @@ export class FragmentRenderer {
       }
       fixedBefore[f + 1] = fixedBefore[f]! + (whole[f] ? 0 : bytes);
     }
-    return new Plan(series, families, labels, fixedBefore, attributeKeys, regular);
+    return { ...families, series, labels, fixedBefore, attributeKeys, regular };
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {
