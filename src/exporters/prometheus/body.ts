@@ -68,7 +68,7 @@ export class ChunkedBody {
           options,
           (ms) => (this.assemblyMs += ms),
           (plain) => {
-            const chunk = options.gzip ? gzipAsync(plain, GZIP_OPTIONS) : Promise.resolve(plain);
+            const chunk = options.gzip ? gzipAsync(plain, GZIP_OPTIONS).finally(() => release(plain)) : Promise.resolve(plain);
             // Awaited in order later; counted (and marked handled, so a failure before then is not unhandled) now.
             chunk.then(
               () => settled++,
@@ -89,6 +89,16 @@ export class ChunkedBody {
     made.catch(() => {});
     this.complete = made;
   }
+}
+
+/**
+ * Frees a chunk's memory at the next young-generation collection rather than the next full one. Its Buffer stayed
+ * alive while gzip ran on the thread pool, long enough to be promoted; dead chunks then piled up (~60 MB at 1,000
+ * targets) until a full collection. Moved to a new ArrayBuffer that nothing references, the memory goes with it.
+ * `chunk` must own all of its ArrayBuffer (Buffer.allocUnsafeSlow), and is empty afterwards.
+ */
+export function release(chunk: Buffer): void {
+  structuredClone(chunk.buffer, { transfer: [chunk.buffer] });
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Batch } from '../../../src/core/batch.js';
-import { ChunkedBody } from '../../../src/exporters/prometheus/body.js';
+import { ChunkedBody, release } from '../../../src/exporters/prometheus/body.js';
 import { FragmentRenderer, RenderedSnapshot } from '../../../src/exporters/prometheus/rendering.js';
 import { parseMntr } from '../../../src/receivers/zookeeper/parse.js';
 import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';
@@ -72,5 +72,14 @@ describe('chunked /metrics body', () => {
     assert.equal(turn, false, 'a turn of the loop came before the last chunk was assembled');
     await body.complete;
     assert.equal(assembled, true);
+  });
+});
+
+describe('release', () => {
+  it('moves a chunk memory out of it, so that the chunk is empty and its memory goes with a young object', () => {
+    const chunk = Buffer.allocUnsafeSlow(1 << 20).fill(1);
+    release(chunk);
+    assert.equal(chunk.length, 0);
+    assert.equal(chunk.buffer.byteLength, 0);
   });
 });
