@@ -13,6 +13,9 @@ import { startEnsemble } from '../test/harness/ensemble.js';
 import { testSettings } from '../test/harness/settings.js';
 import { fmt } from './measure.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await agentGroupExtensionFactory.load?.();
+
 const CLUSTERS = 1000;
 const targets: Target[] = [];
 for (let cluster = 0; cluster < CLUSTERS; cluster++) {

@@ -134,6 +134,11 @@ interface FactoryBase<TKind extends ComponentKind, TConfig> {
    * that type enabled in `service.extensions` (as the Collector checks an `auth: authenticator:` reference).
    */
   readonly extensionReferences?: Readonly<Record<string, string>>;
+  /**
+   * Imports what creating its components needs, when that is heavy (see lazy-module.ts); the service awaits it for
+   * every component of a configuration before creating any. Absent: ready as imported.
+   */
+  readonly load?: () => Promise<void>;
 }
 
 export interface ReceiverFactory<TConfig = unknown> extends FactoryBase<'receiver', TConfig> {

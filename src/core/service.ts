@@ -56,6 +56,7 @@ export class Service {
   static async start(config: ResolvedConfig, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
     const service = new Service(config, logger, options);
     try {
+      await loadImplementations(config);
       const address = config.service.telemetryMetricsAddress;
       if (address !== undefined) await service.components.startTelemetryEndpoint(address, options.telemetryEndpoint);
       await service.components.startExtensions(config, service.host());
@@ -121,6 +122,8 @@ export class Service {
    * collection resumes under the previous config; the error is then thrown for the reload to report.
    */
   private async applyConfig(config: ResolvedConfig): Promise<void> {
+    // Before anything stops: an implementation that cannot be loaded fails the reload with everything still running.
+    await loadImplementations(config);
     const previous = this.config;
     await this.stopPipelines();
     const plan = planReload(previous, config, this.components.exporterIds());
@@ -183,4 +186,10 @@ export class Service {
     this.pipelines.stop();
     await this.components.stopPipelineComponents();
   }
+}
+
+/** Imports what the configuration's components need (lazy-module.ts) before any of them is created. */
+async function loadImplementations(config: ResolvedConfig): Promise<void> {
+  const components = [config.receivers, config.processors, config.exporters, config.extensions].flatMap((byId) => [...byId.values()]);
+  await Promise.all(components.map(({ factory }) => factory.load?.()));
 }

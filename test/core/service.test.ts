@@ -9,6 +9,7 @@ import { isSourceGone, sourceGone, type Batch, type PipelineItem } from '../../s
 import { defineExporter, defineExtension, defineProcessor, defineReceiver, type Exporter, type Host } from '../../src/core/component.js';
 import { configObject } from '../../src/core/config/schema.js';
 import { resolveConfig } from '../../src/core/config/resolve.js';
+import { lazyModule } from '../../src/core/lazy-module.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { Registry } from '../../src/core/registry.js';
 import { Service } from '../../src/core/service.js';
@@ -20,6 +21,7 @@ import { testSettings } from '../harness/settings.js';
 describe('every built-in component', () => {
   for (const factory of BUILTIN_FACTORIES) {
     it(`${factory.kind} ${factory.type}: each default config is a fresh object, and the component runs create → start → consume → forget → shutdown twice`, async () => {
+      await factory.load?.();
       const defaults = factory.createDefaultConfig();
       // A component that changed its config in place must not change the next one's defaults (a shared `.default()` object would).
       const pristine = structuredClone(defaults);
@@ -77,6 +79,21 @@ function scribble(value: unknown): void {
 }
 
 /** Test components: a receiver fed by hand, a processor that can be told to throw, an exporter that records. */
+/** An exporter whose implementation is imported on demand (src/core/lazy-module.ts): creating one before the load throws. */
+function lazyExporter(type: string, importModule: () => Promise<object>, events: string[]) {
+  const implementation = lazyModule(`exporter ${type}`, importModule);
+  return defineExporter({
+    type,
+    configSchema: configObject({}).prefault({}),
+    load: implementation.load,
+    createExporter: (settings): Exporter => {
+      implementation.get();
+      events.push(`${settings.id} created`);
+      return { start: async () => {}, consume: () => {}, forget: () => {}, shutdown: async () => {} };
+    },
+  });
+}
+
 function testRegistry(events: string[], feed: Subject<PipelineItem>, received: PipelineItem[], hosts: Host[] = []) {
   const empty = configObject({}).prefault({});
   let failNext = false;
@@ -107,6 +124,8 @@ function testRegistry(events: string[], feed: Subject<PipelineItem>, received: P
         }),
       }),
     }),
+    lazyExporter('lazy', async () => ({}), events),
+    lazyExporter('unloadable', () => Promise.reject(new Error("Cannot find module './exporter.js'")), events),
     defineExporter({
       type: 'recording',
       configSchema: configObject({ label: z.string().default('') }).prefault({}),
@@ -357,6 +376,37 @@ describe('service reconfigure', () => {
       ['recording started', 'recording/new shutdown', 'recording shutdown'],
       'the one that failed to start was shut down too',
     );
+  });
+
+  it("imports each component's implementation before creating it; one that cannot be imported fails the start, or the reload with everything still running", async () => {
+    const events: string[] = [];
+    const feed = new Subject<PipelineItem>();
+    const received: PipelineItem[] = [];
+    const { registry } = testRegistry(events, feed, received);
+    await assert.rejects(
+      Service.start(resolve(registry, base({ unloadable: {} }, ['unloadable'])), silentLogger),
+      /exporter unloadable: could not load its implementation: Cannot find module/,
+    );
+    const service = await Service.start(resolve(registry, base({ recording: {}, lazy: {} }, ['recording', 'lazy'])), silentLogger);
+    try {
+      assert.ok(events.includes('lazy created'));
+      await assert.rejects(
+        service.reconfigure(resolve(registry, base({ recording: {}, unloadable: {} }, ['recording', 'unloadable']))),
+        /exporter unloadable: could not load its implementation/,
+      );
+      assert.deepEqual(
+        events.filter((event) => event.startsWith('recording') || event === 'receiver shutdown'),
+        ['recording started'],
+        'nothing was stopped',
+      );
+      feed.next(batchOf('after', [[GAUGE, 1]]));
+      assert.deepEqual(
+        received.map((batch) => batch.source),
+        ['metrics|after'],
+      );
+    } finally {
+      await service.shutdown();
+    }
   });
 
   it('a shutdown during a reconfigure leaves nothing running', async () => {

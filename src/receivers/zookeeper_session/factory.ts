@@ -1,7 +1,9 @@
 import { defineReceiver } from '../../core/component.js';
+import { lazyModule } from '../../core/lazy-module.js';
 import { SESSION_RECEIVER_ATTRIBUTES } from './attributes.js';
 import { zookeeperSessionReceiverConfigSchema } from './config.js';
-import { createZookeeperSessionReceiver } from './receiver.js';
+
+const implementation = lazyModule('receiver zookeeper_session', () => import('./receiver.js'));
 
 export const zookeeperSessionReceiverFactory = defineReceiver({
   type: 'zookeeper_session',
@@ -9,5 +11,6 @@ export const zookeeperSessionReceiverFactory = defineReceiver({
   // The sharding extension a receiver opts into with `agent_group: <id>`: refused at validation unless enabled.
   extensionReferences: { agent_group: 'agent_group' },
   configSchema: zookeeperSessionReceiverConfigSchema,
-  createReceiver: createZookeeperSessionReceiver,
+  load: implementation.load,
+  createReceiver: (settings, config) => implementation.get().createZookeeperSessionReceiver(settings, config),
 });

@@ -14,6 +14,9 @@ import { pollUntil } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
 import { VirtualClock } from '../../harness/virtual-time.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await otlpExporterFactory.load?.();
+
 const LATENCY = describeMetric('test.latency', 'histogram', { unit: 's', description: 'A histogram.' });
 /** A batch with one histogram sample: 3 observations in buckets (-inf, 0.1], (0.1, 1], (1, +inf). */
 function histogramBatch(source: string, attributes: Record<string, string>, counts: [number, number, number], sum: number, timeMs = Date.now()): Batch {

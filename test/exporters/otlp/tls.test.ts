@@ -12,6 +12,9 @@ import { OtlpReceiver } from '../../harness/otlp-receiver.js';
 import { pollUntil, registerTempDir, unregisterTempDir } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await otlpExporterFactory.load?.();
+
 /** A self-signed EC certificate for 127.0.0.1 / localhost, made with openssl: it is its own CA. */
 function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'cert.pem');

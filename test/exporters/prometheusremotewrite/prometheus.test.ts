@@ -18,6 +18,9 @@ import { pollUntil, spawnLogged, type LoggedProcess } from '../../harness/proces
 import { PROMETHEUS_BINARY } from '../../harness/prometheus.js';
 import { testSettings } from '../../harness/settings.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await prometheusRemoteWriteExporterFactory.load?.();
+
 /** A Prometheus that can be stopped and started again on the same port and storage. */
 class RemoteWriteReceiver {
   private process: LoggedProcess | undefined;

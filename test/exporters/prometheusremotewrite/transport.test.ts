@@ -19,6 +19,9 @@ import { generateTestCerts } from '../../harness/certs.js';
 import { pollUntil } from '../../harness/process.js';
 import { testSettings } from '../../harness/settings.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await prometheusRemoteWriteExporterFactory.load?.();
+
 interface Received {
   readonly headers: http.IncomingHttpHeaders;
   readonly bytes: number;

@@ -6,6 +6,9 @@ import { createLogger, type Logger } from '../../../src/core/logger.js';
 import { zookeeperSessionReceiverFactory } from '../../../src/receivers/zookeeper_session/factory.js';
 import { testSettings } from '../../harness/settings.js';
 
+// Its implementation is imported on first use (src/core/lazy-module.ts), as the service does before creating one.
+await zookeeperSessionReceiverFactory.load?.();
+
 export interface RunningReceiver {
   /** Every batch, per endpoint. */
   readonly batches: Map<string, Batch[]>;
