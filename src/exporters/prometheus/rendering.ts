@@ -16,6 +16,7 @@
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
 import { SeriesLayout } from '../../internal/exporterhelper/snapshot.js';
+import { sharedSequences } from '../../internal/interning/sequences.js';
 import { prometheusLabelName, sanitizePrometheusName, startsWithDigit } from '../../internal/prometheus/names.js';
 
 const escapeString = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
@@ -97,8 +98,10 @@ function groupFamilies(metrics: readonly MetricDescriptor[], exposedName: (metri
 export interface Plan extends Families {
   /** The series the plan was made for: a later batch is compared with them (the samples themselves are not kept). */
   readonly series: SeriesLayout;
-  /** Each line's label bytes, `{k="v",...} ` or a lone space (in `order`'s order). */
-  readonly labels: readonly Buffer[];
+  /** The label bytes of each of the source's attribute objects (its series' palette): `{k="v",...} ` or a lone space. */
+  readonly labelSets: readonly Buffer[];
+  /** Each line's index in `labelSets`, in `order`'s order; shared by the sources of the same pattern. */
+  readonly labelOf: readonly number[];
   /**
    * The bytes of the lines of the families before family i besides their values: their names and labels (none
    * for a whole or unexposed family). One more entry: all of them.
@@ -289,36 +292,28 @@ export class FragmentRenderer {
     let families = this.familiesBySequence.get(series.metrics);
     if (!families) this.familiesBySequence.set(series.metrics, (families = groupFamilies(series.metrics, (metric) => this.nameBytesOf(metric))));
     const { order, familyLines, names, whole } = families;
-    const attributeKeys = new Set<string>();
-    const labels = new Array<Buffer>(samples.length);
+    const { palette, indices } = series.attributes;
+    const labelSets = palette.map((attributes) => this.labelBytesOf(attributes));
+    const keys = palette.map((attributes) => this.sortedKey(attributes));
+    const labelOf = order ? sharedSequences.intern(Array.from(order, (index) => indices[index]!)) : indices;
     const fixedBefore = new Int32Array(names.length + 1);
     let regular = families.oneKindPerName;
-    let lastAttributes: Attributes | undefined;
-    let lastLabels: Buffer | undefined;
-    let lastKey = '';
     // Plans are made when a source's layout changes, not per batch: this check is not on the steady path.
     const seen = new Set<string>();
     for (let f = 0; f < names.length; f++) {
       const name = names[f];
       let bytes = 0;
       for (let line = familyLines[f]!; line < familyLines[f + 1]!; line++) {
-        const sample = samples[order ? order[line]! : line]!;
-        if (sample.attributes !== lastAttributes) {
-          lastAttributes = sample.attributes;
-          lastKey = this.sortedKey(lastAttributes);
-          attributeKeys.add(lastKey);
-          lastLabels = this.labelBytesOf(lastAttributes);
-        }
-        labels[line] = lastLabels!;
-        if (name) bytes += name.length + lastLabels!.length;
+        const slot = labelOf[line]!;
+        if (name) bytes += name.length + labelSets[slot]!.length;
         // One series twice in a batch: the OTel path may drop the second (once another source has the metric).
-        const seriesKey = `${sample.metric.name}\u0000${lastKey}`;
+        const seriesKey = `${samples[order ? order[line]! : line]!.metric.name}\u0000${keys[slot]}`;
         if (seen.has(seriesKey)) regular = false;
         seen.add(seriesKey);
       }
       fixedBefore[f + 1] = fixedBefore[f]! + (whole[f] ? 0 : bytes);
     }
-    return { ...families, series, labels, fixedBefore, attributeKeys, regular };
+    return { ...families, series, labelSets, labelOf, fixedBefore, attributeKeys: new Set(keys), regular };
   }
 
   private nameBytesOf(metric: MetricDescriptor): Buffer | null {
@@ -477,7 +472,7 @@ export function copyFamilies(capture: Capture, from: number, to: number, target:
   }
   for (let source = 0; source < sources.length; source++) {
     const { plan, bytes, starts } = sources[source]!;
-    const { names, labels, familyLines, whole, fixedBefore } = plan;
+    const { names, labelSets, labelOf, familyLines, whole, fixedBefore } = plan;
     for (let k = 0; k < count; k++) {
       const pieces = layout.pieces[from + k]!;
       const p = next[k]!;
@@ -494,7 +489,7 @@ export function copyFamilies(capture: Capture, from: number, to: number, target:
         const name = names[i]!;
         const last = familyLines[i + 1]!;
         for (let line = familyLines[i]!; line < last; line++) {
-          out = copyInto(target, copyInto(target, out, name), labels[line]!);
+          out = copyInto(target, copyInto(target, out, name), labelSets[labelOf[line]!]!);
           // The value, up to and with its newline: a few bytes, copied by hand.
           let byte: number;
           do {

@@ -2,6 +2,7 @@ import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from '../../core/batch.js';
 import { sharedSequences } from '../interning/sequences.js';
+import { PaletteSequence } from '../interning/palette.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
@@ -30,18 +31,21 @@ export class SnapshotStore {
 
 /**
  * A source's series in order: the descriptor and attribute objects of its samples. Receivers reuse both across
- * probes, so a source's next batch usually has the same layout, and only its values are new. Both sequences are
- * interned: the descriptors are the same for every target of a version and role, and the attributes the same as
- * the receiver's own record of the target's series.
+ * probes, so a source's next batch usually has the same layout, and only its values are new. The descriptors are
+ * interned (the same for every target of a version and role); the attributes are a palette of the source's few
+ * attribute objects and interned indices into it.
  */
 export class SeriesLayout {
   private constructor(
     readonly metrics: readonly MetricDescriptor[],
-    readonly attributes: readonly Attributes[],
+    readonly attributes: PaletteSequence<Attributes>,
   ) {}
 
   static of(samples: readonly Sample[]): SeriesLayout {
-    return new SeriesLayout(sharedSequences.intern(samples.map((sample) => sample.metric)), sharedSequences.intern(samples.map((sample) => sample.attributes)));
+    return new SeriesLayout(
+      sharedSequences.intern(samples.map((sample) => sample.metric)),
+      PaletteSequence.of(samples, (sample) => sample.attributes),
+    );
   }
 
   get length(): number {
@@ -50,9 +54,10 @@ export class SeriesLayout {
 
   matches(samples: readonly Sample[]): boolean {
     if (samples.length !== this.metrics.length) return false;
+    const { palette, indices } = this.attributes;
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
-      if (sample.metric !== this.metrics[i] || sample.attributes !== this.attributes[i]) return false;
+      if (sample.metric !== this.metrics[i] || sample.attributes !== palette[indices[i]!]) return false;
     }
     return true;
   }
@@ -115,7 +120,7 @@ export class CompactSnapshotStore {
       const samples: Sample[] = new Array<Sample>(layout.length);
       for (let i = 0; i < samples.length; i++) {
         const histogram = histograms?.[i];
-        const sample = { metric: layout.metrics[i]!, attributes: layout.attributes[i]!, value: values[i]! };
+        const sample = { metric: layout.metrics[i]!, attributes: layout.attributes.at(i), value: values[i]! };
         samples[i] = histogram ? { ...sample, histogram } : sample;
       }
       yield { source, timeMs, startTimeMs, samples };

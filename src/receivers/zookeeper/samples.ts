@@ -21,6 +21,7 @@ import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 import { detached } from './parse.js';
 import { extraSamples } from './samples-optional-words.js';
+import { PaletteSequence } from '../../internal/interning/palette.js';
 import { sharedSequences } from '../../internal/interning/sequences.js';
 
 export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
@@ -145,11 +146,12 @@ export class SampleMapper {
   private readonly withExtra = new Map<string, Attributes>();
   /**
    * The previous probe's series, place by place: each sample's descriptor and attribute objects. Replaced, not
-   * rewritten, when a probe's series differ. Interned: the descriptors are the same for every endpoint of a version
-   * and role, and an exporter's record of the endpoint's series is then the same array.
+   * rewritten, when a probe's series differ. The descriptors are interned (the same for every endpoint of a version
+   * and role, and the same array as an exporter's record of them); the attributes are a palette of the endpoint's
+   * few attribute objects and shared indices into it.
    */
   private previousMetrics: readonly MetricDescriptor[] = [];
-  private previousAttributes: readonly Attributes[] = [];
+  private previousAttributes = PaletteSequence.of<Attributes, Attributes>([], (attributes) => attributes);
   /** The probe being mapped: its samples (presized to the previous probe's count) and how many are written. */
   private samples: Sample[] = [];
   private written = 0;
@@ -189,14 +191,15 @@ export class SampleMapper {
   private readonly add: AddSample = (metric, value, extra) => this.push(metric, extra ? this.attributes(extra) : this.identity, value);
 
   private remember(samples: readonly Sample[]): void {
-    const { previousMetrics, previousAttributes } = this;
+    const { previousMetrics } = this;
+    const { palette, indices } = this.previousAttributes;
     let same = samples.length === previousMetrics.length;
     for (let i = 0; same && i < samples.length; i++) {
-      same = samples[i]!.metric === previousMetrics[i] && samples[i]!.attributes === previousAttributes[i];
+      same = samples[i]!.metric === previousMetrics[i] && samples[i]!.attributes === palette[indices[i]!];
     }
     if (same) return;
     this.previousMetrics = sharedSequences.intern(samples.map((sample) => sample.metric));
-    this.previousAttributes = sharedSequences.intern(samples.map((sample) => sample.attributes));
+    this.previousAttributes = PaletteSequence.of(samples, (sample) => sample.attributes);
   }
 
   /** Appends a sample that is not from an mntr number. */
@@ -227,10 +230,11 @@ export class SampleMapper {
    * probe's i-th mntr sample.
    */
   private laidOutSamples({ inOrder }: LaidOutNumbers): void {
-    const { previousMetrics, previousAttributes, samples, mntrStart } = this;
+    const { previousMetrics, samples, mntrStart } = this;
+    const { palette, indices } = this.previousAttributes;
     const start = this.written;
     for (let i = 0; i < inOrder.length; i++) {
-      samples[start + i] = { metric: previousMetrics[mntrStart + i]!, value: inOrder[i]!, attributes: previousAttributes[mntrStart + i]! };
+      samples[start + i] = { metric: previousMetrics[mntrStart + i]!, value: inOrder[i]!, attributes: palette[indices[mntrStart + i]!]! };
     }
     this.written += inOrder.length;
   }

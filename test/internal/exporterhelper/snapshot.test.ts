@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeMetric, type Batch } from '../../../src/core/batch.js';
 import { CompactSnapshotStore, SnapshotStore } from '../../../src/internal/exporterhelper/snapshot.js';
+import { parseMntr } from '../../../src/receivers/zookeeper/parse.js';
+import { SampleMapper } from '../../../src/receivers/zookeeper/samples.js';
 import { batchOf, COUNTER, GAUGE } from '../../harness/batches.js';
+import { readMntrFixture } from '../../harness/fixtures.js';
 
 const HISTOGRAM = describeMetric('test.wait.seconds', 'histogram', { unit: 's' });
 const A = Object.freeze({ node: 'a' });
 const B = Object.freeze({ node: 'b' });
+
+const mntr = parseMntr(readMntrFixture('mntr-3.8.0-follower.txt'));
 
 describe('CompactSnapshotStore', () => {
   it('gives back the latest batch of every source, in the order sources first came; an empty batch keeps its source, forget drops it', () => {
@@ -70,6 +75,28 @@ describe('CompactSnapshotStore', () => {
     const other = store.put(batchOf('a', [[GAUGE, 5, B]], 300))!;
     assert.notEqual(other.layout, kept.layout);
     assert.deepEqual([...store.batches()][0]!.samples, [{ metric: GAUGE, attributes: B, value: 5 }]);
+  });
+
+  it('two targets of one version share their series layout but their attribute objects, a few per target', () => {
+    const batchOfEndpoint = (endpoint: string): Batch => ({
+      source: `zookeeper|${endpoint}`,
+      timeMs: 1000,
+      startTimeMs: 0,
+      samples: new SampleMapper(Object.freeze({ 'zk.endpoint': endpoint })).toSamples({ replies: { mntr, ruok: true }, failures: [], durationMs: 1 }, 0),
+    });
+    const store = new CompactSnapshotStore();
+    const one = store.put(batchOfEndpoint('10.0.0.1:2181'))!.layout;
+    const other = store.put(batchOfEndpoint('10.0.0.2:2181'))!.layout;
+    assert.ok(one.length > 400, `a 3.8 follower's series (${one.length})`);
+    assert.equal(other.metrics, one.metrics);
+    assert.equal(other.attributes.indices, one.attributes.indices);
+    assert.ok(one.attributes.palette.length < 20, `a few attribute objects per target (${one.attributes.palette.length})`);
+    assert.notEqual(other.attributes.palette[0], one.attributes.palette[0]);
+    const [first, second] = [...store.batches()];
+    assert.deepEqual(
+      second!.samples.map((sample) => sample.attributes['zk.endpoint']),
+      first!.samples.map(() => '10.0.0.2:2181'),
+    );
   });
 });
 
