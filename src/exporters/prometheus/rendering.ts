@@ -455,53 +455,90 @@ export function familiesLength(capture: Capture, from: number, to: number): numb
  * a source's few label sets by its lines, so they stay in the caches.
  */
 export function copyFamilies(capture: Capture, from: number, to: number, target: Buffer, at: number): number {
-  const { sources, layout } = capture;
-  const count = to - from;
-  // Where each family's next piece goes, and which of its pieces comes next (pieces are in source order).
-  const cursors = new Int32Array(count);
-  const next = new Int32Array(count);
-  for (let f = from; f < to; f++) {
-    const header = layout.headers[f];
-    if (!header) {
-      cursors[f - from] = -1;
-      continue;
-    }
-    at += header.copy(target, at);
-    cursors[f - from] = at;
-    at += familiesLength(capture, f, f + 1) - header.length;
-  }
-  for (let source = 0; source < sources.length; source++) {
-    const { plan, bytes, starts } = sources[source]!;
-    const { names, labelSets, labelOf, familyLines, whole, fixedBefore } = plan;
-    for (let k = 0; k < count; k++) {
-      const pieces = layout.pieces[from + k]!;
-      const p = next[k]!;
-      if (cursors[k]! < 0 || p >= pieces.length || pieces[p] !== source) continue;
-      next[k] = p + 2;
-      const i = pieces[p + 1]!;
-      let out = cursors[k]!;
-      let v = starts[i]! - fixedBefore[i]!;
-      if (whole[i]) {
-        const end = starts[i + 1]! - fixedBefore[i]!;
-        target.set(bytes.subarray(v, end), out);
-        out += end - v;
-      } else {
-        const name = names[i]!;
-        const last = familyLines[i + 1]!;
-        for (let line = familyLines[i]!; line < last; line++) {
-          out = copyInto(target, copyInto(target, out, name), labelSets[labelOf[line]!]!);
-          // The value, up to and with its newline: a few bytes, copied by hand.
-          let byte: number;
-          do {
-            byte = bytes[v++]!;
-            target[out++] = byte;
-          } while (byte !== 10);
-        }
+  const copy = new FamiliesCopy(capture, from, to, target, at);
+  copy.copySources(capture.sources.length);
+  return copy.end;
+}
+
+/**
+ * copyFamilies in steps of consecutive sources, so that a chunk of a large body is copied over several turns of
+ * the event loop without being made smaller (a smaller chunk would read each source's values in more sweeps).
+ */
+export class FamiliesCopy {
+  /** The offset in the target after the families. */
+  readonly end: number;
+  /** Where each family's next piece goes (-1: a family not exposed), and which of its pieces comes next (pieces are in source order). */
+  private readonly cursors: Int32Array;
+  private readonly next: Int32Array;
+  private source = 0;
+
+  constructor(
+    private readonly capture: Capture,
+    private readonly from: number,
+    to: number,
+    private readonly target: Buffer,
+    at: number,
+  ) {
+    const { layout } = capture;
+    this.cursors = new Int32Array(to - from);
+    this.next = new Int32Array(to - from);
+    for (let f = from; f < to; f++) {
+      const header = layout.headers[f];
+      if (!header) {
+        this.cursors[f - from] = -1;
+        continue;
       }
-      cursors[k] = out;
+      at += header.copy(target, at);
+      this.cursors[f - from] = at;
+      at += familiesLength(capture, f, f + 1) - header.length;
     }
+    this.end = at;
   }
-  return at;
+
+  /** Every source's lines are copied. */
+  get done(): boolean {
+    return this.source >= this.capture.sources.length;
+  }
+
+  /** Copies the lines of the next `count` sources (fewer when fewer remain). */
+  copySources(count: number): void {
+    const { capture, from, target, cursors, next } = this;
+    const { sources, layout } = capture;
+    const families = cursors.length;
+    const last = Math.min(sources.length, this.source + count);
+    for (let source = this.source; source < last; source++) {
+      const { plan, bytes, starts } = sources[source]!;
+      const { names, labelSets, labelOf, familyLines, whole, fixedBefore } = plan;
+      for (let k = 0; k < families; k++) {
+        const pieces = layout.pieces[from + k]!;
+        const p = next[k]!;
+        if (cursors[k]! < 0 || p >= pieces.length || pieces[p] !== source) continue;
+        next[k] = p + 2;
+        const i = pieces[p + 1]!;
+        let out = cursors[k]!;
+        let v = starts[i]! - fixedBefore[i]!;
+        if (whole[i]) {
+          const end = starts[i + 1]! - fixedBefore[i]!;
+          target.set(bytes.subarray(v, end), out);
+          out += end - v;
+        } else {
+          const name = names[i]!;
+          const lastLine = familyLines[i + 1]!;
+          for (let line = familyLines[i]!; line < lastLine; line++) {
+            out = copyInto(target, copyInto(target, out, name), labelSets[labelOf[line]!]!);
+            // The value, up to and with its newline: a few bytes, copied by hand.
+            let byte: number;
+            do {
+              byte = bytes[v++]!;
+              target[out++] = byte;
+            } while (byte !== 10);
+          }
+        }
+        cursors[k] = out;
+      }
+    }
+    this.source = last;
+  }
 }
 
 /**

@@ -75,6 +75,36 @@ describe('chunked /metrics body', () => {
   });
 });
 
+describe('chunked /metrics body, many sources', () => {
+  it('gives the loop turns within a chunk too, every few dozen sources, and the chunk stays whole', async () => {
+    const sources = 150;
+    const snapshot = new RenderedSnapshot(new FragmentRenderer({ namespace: '', constantLabels: {} }));
+    for (let i = 0; i < sources; i++) {
+      const mapper = new SampleMapper(Object.freeze({ 'zk.endpoint': `10.0.1.${i}:2181` }));
+      snapshot.put({
+        source: `zookeeper|${i}`,
+        timeMs: 1000,
+        startTimeMs: 0,
+        samples: mapper.toSamples({ replies: { mntr, ruok: true }, failures: [], durationMs: 1 }, 0),
+      });
+    }
+    let assembled = false;
+    let turns = 0;
+    const countTurns = (): void => {
+      if (assembled) return;
+      turns++;
+      setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    // One chunk (far larger than the body); a turn whenever the loop had it for 0 ms, i.e. after every step.
+    const body = new ChunkedBody(snapshot.capture()!, { gzip: false, chunkBytes: 1 << 30, sliceMs: 0, assembled: () => (assembled = true) });
+    const chunks = await body.complete;
+    assert.equal(chunks.length, 1);
+    assert.ok(turns >= 2, `turns of the loop while one chunk of ${sources} sources was copied: ${turns}`);
+    assert.equal(chunks[0]!.toString('utf8'), snapshot.assemble([])!.toString('utf8'));
+  });
+});
+
 describe('release', () => {
   it('moves a chunk memory out of it, so that the chunk is empty and its memory goes with a young object', () => {
     const chunk = Buffer.allocUnsafeSlow(1 << 20).fill(1);
