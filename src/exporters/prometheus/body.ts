@@ -103,7 +103,9 @@ export class ChunkedBody {
  * `chunk` must own all of its ArrayBuffer (Buffer.allocUnsafeSlow), and is empty afterwards.
  */
 export function release(chunk: Buffer): void {
-  structuredClone(chunk.buffer, { transfer: [chunk.buffer] });
+  // Buffer.allocUnsafeSlow's memory is a plain ArrayBuffer, never a SharedArrayBuffer (which could not be moved).
+  const memory = chunk.buffer as ArrayBuffer;
+  structuredClone(memory, { transfer: [memory] });
 }
 
 /**
