@@ -107,6 +107,22 @@ describe('pre-rendered exposition = OTel PrometheusSerializer, byte for byte', (
     ],
     ['histograms (with and without an infinite bound)', () => [histogramBatch('h1', { at: '1' }), histogramBatch('h2', { at: '2' })], {}],
     [
+      "one family's series apart in the batch, each with its own attributes (lines reordered family by family)",
+      () => [
+        batchOf('a', [
+          [GAUGE, 1, { node: 'x' }],
+          [COUNTER, 2, { node: 'y' }],
+          [GAUGE, 3, { node: 'z' }],
+          [COUNTER, 4, { node: 'x' }],
+        ]),
+        batchOf('b', [
+          [COUNTER, 5, { node: 'v' }],
+          [GAUGE, 6, { node: 'w' }],
+        ]),
+      ],
+      {},
+    ],
+    [
       'meta-labelled descriptors of one name share a family',
       () => [
         batchOf('m', [
