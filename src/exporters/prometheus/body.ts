@@ -133,7 +133,7 @@ async function assembleInChunks(
   let prefix = options.prefix ?? '';
   let from = 0;
   do {
-    // The range's length first (arithmetic only), then one copy.
+    // The range's length first (arithmetic only), then its copy, a few sources at a time.
     let size = Buffer.byteLength(prefix);
     let to = from;
     while (to < families && (to === from || size < chunkBytes)) {
