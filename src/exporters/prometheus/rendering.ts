@@ -15,7 +15,7 @@
  * sources, or one series twice in a batch) are not "regular": the exporter then renders them through the OTel path, which also reports them.
  */
 import type { Attributes, Batch, MetricDescriptor, Sample } from '../../core/batch.js';
-import { SeriesLayout } from '../../internal/exporterhelper/snapshot.js';
+import { SeriesLayout } from '../../internal/interning/series-layout.js';
 import { sharedSequences } from '../../internal/interning/sequences.js';
 import { prometheusLabelName, sanitizePrometheusName, startsWithDigit } from '../../internal/prometheus/names.js';
 

@@ -1,8 +1,7 @@
 import { ValueType } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Batch, HistogramValue, MetricDescriptor, Sample } from '../../core/batch.js';
-import { sharedSequences } from '../interning/sequences.js';
-import { PaletteSequence } from '../interning/palette.js';
+import { SeriesLayout } from '../interning/series-layout.js';
 
 /**
  * The latest batch of every source. A new batch of a source replaces the old one whole, so a series
@@ -26,40 +25,6 @@ export class SnapshotStore {
 
   clear(): void {
     this.latest.clear();
-  }
-}
-
-/**
- * A source's series in order: the descriptor and attribute objects of its samples. Receivers reuse both across
- * probes, so a source's next batch usually has the same layout, and only its values are new. The descriptors are
- * interned (the same for every target of a version and role); the attributes are a palette of the source's few
- * attribute objects and interned indices into it.
- */
-export class SeriesLayout {
-  private constructor(
-    readonly metrics: readonly MetricDescriptor[],
-    readonly attributes: PaletteSequence<Attributes>,
-  ) {}
-
-  static of(samples: readonly Sample[]): SeriesLayout {
-    return new SeriesLayout(
-      sharedSequences.intern(samples.map((sample) => sample.metric)),
-      PaletteSequence.of(samples, (sample) => sample.attributes),
-    );
-  }
-
-  get length(): number {
-    return this.metrics.length;
-  }
-
-  matches(samples: readonly Sample[]): boolean {
-    if (samples.length !== this.metrics.length) return false;
-    const { palette, indices } = this.attributes;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      if (sample.metric !== this.metrics[i] || sample.attributes !== palette[indices[i]!]) return false;
-    }
-    return true;
   }
 }
 

@@ -21,8 +21,7 @@ import type { ProbeOutcome } from './probe.js';
 import { describeOnce, keyedDescriptor, MAX_CACHED, MNTR_KEY_ATTRIBUTE, type AddSample } from './descriptors.js';
 import { detached } from './parse.js';
 import { extraSamples } from './samples-optional-words.js';
-import { PaletteSequence } from '../../internal/interning/palette.js';
-import { sharedSequences } from '../../internal/interning/sequences.js';
+import { SeriesLayout } from '../../internal/interning/series-layout.js';
 
 export { describeOnce, keyedDescriptor, MNTR_KEY_ATTRIBUTE, type AddSample };
 
@@ -146,12 +145,10 @@ export class SampleMapper {
   private readonly withExtra = new Map<string, Attributes>();
   /**
    * The previous probe's series, place by place: each sample's descriptor and attribute objects. Replaced, not
-   * rewritten, when a probe's series differ. The descriptors are interned (the same for every endpoint of a version
-   * and role, and the same array as an exporter's record of them); the attributes are a palette of the endpoint's
-   * few attribute objects and shared indices into it.
+   * rewritten, when a probe's series differ. Its descriptors are interned (the same array for every endpoint of a
+   * version and role, and for an exporter's record of them).
    */
-  private previousMetrics: readonly MetricDescriptor[] = [];
-  private previousAttributes = PaletteSequence.of<Attributes, Attributes>([], (attributes) => attributes);
+  private previous = SeriesLayout.of([]);
   /** The probe being mapped: its samples (presized to the previous probe's count) and how many are written. */
   private samples: Sample[] = [];
   private written = 0;
@@ -167,7 +164,7 @@ export class SampleMapper {
   /** Every sample of one probe, health first. */
   toSamples(outcome: ProbeOutcome, skippedTicks: number): Sample[] {
     // Presized: growing an array of ~500 samples by push copies it ten times.
-    const samples = (this.samples = new Array<Sample>(this.previousMetrics.length));
+    const samples = (this.samples = new Array<Sample>(this.previous.length));
     this.written = 0;
     const add = this.add;
     add(METRICS.up, outcome.failures.length === 0 ? 1 : 0);
@@ -191,15 +188,7 @@ export class SampleMapper {
   private readonly add: AddSample = (metric, value, extra) => this.push(metric, extra ? this.attributes(extra) : this.identity, value);
 
   private remember(samples: readonly Sample[]): void {
-    const { previousMetrics } = this;
-    const { palette, indices } = this.previousAttributes;
-    let same = samples.length === previousMetrics.length;
-    for (let i = 0; same && i < samples.length; i++) {
-      same = samples[i]!.metric === previousMetrics[i] && samples[i]!.attributes === palette[indices[i]!];
-    }
-    if (same) return;
-    this.previousMetrics = sharedSequences.intern(samples.map((sample) => sample.metric));
-    this.previousAttributes = PaletteSequence.of(samples, (sample) => sample.attributes);
+    if (!this.previous.matches(samples)) this.previous = SeriesLayout.of(samples);
   }
 
   /** Appends a sample that is not from an mntr number. */
@@ -230,8 +219,9 @@ export class SampleMapper {
    * probe's i-th mntr sample.
    */
   private laidOutSamples({ inOrder }: LaidOutNumbers): void {
-    const { previousMetrics, samples, mntrStart } = this;
-    const { palette, indices } = this.previousAttributes;
+    const { samples, mntrStart } = this;
+    const { metrics: previousMetrics, attributes } = this.previous;
+    const { palette, indices } = attributes;
     const start = this.written;
     for (let i = 0; i < inOrder.length; i++) {
       samples[start + i] = { metric: previousMetrics[mntrStart + i]!, value: inOrder[i]!, attributes: palette[indices[mntrStart + i]!]! };
