@@ -7,16 +7,10 @@
  *   Label        { string name = 1; string value = 2; }
  *   Sample       { double value = 1; int64 timestamp = 2; }   // timestamp in ms
  */
-import { createRequire } from 'node:module';
 import protobuf from 'protobufjs/minimal.js';
-
-/**
- * snappy is a native addon: loaded, its library adds ~7 MB to the agent's RSS. Loaded on the first request, so an
- * agent without a remote write exporter does not carry it.
- */
-const requireModule = createRequire(import.meta.url);
-let snappyModule: typeof import('snappy') | undefined;
-const snappy = (): typeof import('snappy') => (snappyModule ??= requireModule('snappy') as typeof import('snappy'));
+// A native addon (~7 MB of RSS): the exporter's implementation, this module with it, is imported only when a
+// configuration uses it (factory.ts, src/core/lazy-module.ts).
+import snappy from 'snappy';
 
 /** Prometheus's staleness marker: a NaN with this exact bit pattern (value.StaleNaN). */
 export const STALE_NAN_BITS = { high: 0x7ff00000, low: 0x00000002 } as const;
@@ -61,5 +55,5 @@ export function encodeWriteRequest(series: readonly RemoteSeries[]): Uint8Array 
 
 /** The request body: the encoded WriteRequest, snappy block format (not framed), as remote write 1.0 requires. */
 export function compressWriteRequest(series: readonly RemoteSeries[]): Buffer {
-  return snappy().compressSync(Buffer.from(encodeWriteRequest(series)));
+  return snappy.compressSync(Buffer.from(encodeWriteRequest(series)));
 }
